@@ -1,0 +1,56 @@
+"""The OpenCL backend: devices, context/queue, device arrays, kernel programs.
+
+This is the only part of oclip that talks to pyopencl directly.
+"""
+
+from .arrays import (
+    SUPPORTED_DTYPES,
+    DeviceArray,
+    as_host_array,
+    check_fits,
+    cl_type_name,
+    create,
+    is_device_array,
+    pull,
+    push,
+    upload_dtype,
+)
+from .devices import (
+    DeviceInfo,
+    Session,
+    check_device,
+    current_device,
+    current_session,
+    describe,
+    devices,
+    select_device,
+)
+from .programs import build, grid, kernel, kernel_source, launch, stats, synchronize
+
+__all__ = [
+    "SUPPORTED_DTYPES",
+    "DeviceArray",
+    "DeviceInfo",
+    "Session",
+    "as_host_array",
+    "build",
+    "check_device",
+    "check_fits",
+    "cl_type_name",
+    "create",
+    "current_device",
+    "current_session",
+    "describe",
+    "devices",
+    "grid",
+    "is_device_array",
+    "kernel",
+    "kernel_source",
+    "launch",
+    "pull",
+    "push",
+    "select_device",
+    "stats",
+    "synchronize",
+    "upload_dtype",
+]

@@ -1,0 +1,201 @@
+"""Device arrays: upload (push), download (pull), allocation, and the dtype rule.
+
+Device arrays are :class:`pyopencl.array.Array` objects on oclip's queue, so
+they interoperate with pyopencl's own array functions.
+
+The dtype rule for uploads (documented in the README):
+
+* uint8, int8, uint16, int16, uint32, int32 and float32 keep their dtype;
+* bool becomes uint8 (0/1); float16 and float64 become float32;
+* int64 and uint64 become int32 / uint32 when every value fits, else ValueError;
+* complex, object, string and other dtypes are refused with TypeError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyopencl as cl
+import pyopencl.array as cl_array
+
+from .._errors import DeviceMemoryError, format_bytes
+from .devices import current_session
+
+DeviceArray = cl_array.Array
+
+SUPPORTED_DTYPES = tuple(
+    np.dtype(t)
+    for t in (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.float32)
+)
+
+# OpenCL C names of the supported element types, for kernel build options.
+_CL_TYPE_NAMES = {
+    np.dtype(np.uint8): "uchar",
+    np.dtype(np.int8): "char",
+    np.dtype(np.uint16): "ushort",
+    np.dtype(np.int16): "short",
+    np.dtype(np.uint32): "uint",
+    np.dtype(np.int32): "int",
+    np.dtype(np.float32): "float",
+}
+
+
+def cl_type_name(dtype: np.dtype | type) -> str:
+    """The OpenCL C type name of a supported numpy dtype (``float32`` → ``float``)."""
+    return _CL_TYPE_NAMES[np.dtype(dtype)]
+
+
+def is_device_array(value: object) -> bool:
+    """Whether ``value`` is a device array (a :class:`pyopencl.array.Array`)."""
+    return isinstance(value, cl_array.Array)
+
+
+def _narrow_int64(array: np.ndarray, name: str) -> np.ndarray:
+    target = np.dtype(np.int32 if array.dtype.kind == "i" else np.uint32)
+    if array.size:
+        low, high = array.min(), array.max()
+        info = np.iinfo(target)
+        if low < info.min or high > info.max:
+            raise ValueError(
+                f"{name}: {array.dtype} values from {low} to {high} do not fit {target}; "
+                f"oclip computes with 32-bit integers. Rescale or convert the image first."
+            )
+    return array.astype(target)
+
+
+def upload_dtype(dtype: np.dtype | type, name: str = "image") -> np.dtype:
+    """The dtype an array of ``dtype`` gets on the device (see the module's rule).
+
+    64-bit integers map to their 32-bit counterparts here; :func:`as_host_array`
+    checks that the values fit.
+
+    Raises
+    ------
+    TypeError
+        For complex, object, string, datetime and other unsupported dtypes.
+    """
+    dtype = np.dtype(dtype)
+    if dtype in SUPPORTED_DTYPES:
+        return dtype
+    if dtype == np.bool_:
+        return np.dtype(np.uint8)
+    if dtype.kind == "f" and dtype.itemsize in (2, 8):
+        return np.dtype(np.float32)
+    if dtype.kind in "iu" and dtype.itemsize == 8:
+        return np.dtype(np.int32 if dtype.kind == "i" else np.uint32)
+    raise TypeError(
+        f"{name}: arrays of dtype {dtype} are not supported; give uint8, int8, uint16, "
+        "int16, uint32, int32, float32 (or bool, float16, float64, int64, uint64, "
+        "which are converted)"
+    )
+
+
+def as_host_array(value: object, name: str = "image") -> np.ndarray:
+    """Convert array-likes (lists, dask/xarray via ``__array__``) to a C-contiguous
+    numpy array with the upload dtype."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{name}: expected an array, got {type(value).__name__} ({error})"
+        ) from None
+    target = upload_dtype(array.dtype, name)
+    if array.dtype.kind in "iu" and array.dtype.itemsize == 8:
+        array = _narrow_int64(array, name)
+    elif array.dtype == np.bool_:
+        array = array.view(np.uint8)
+    elif array.dtype != target:
+        array = array.astype(target)
+    return np.ascontiguousarray(array)
+
+
+def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an array") -> None:
+    """Raise DeviceMemoryError if a buffer of this shape and dtype cannot be allocated."""
+    device = current_session().device
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    if nbytes > device.max_allocation:
+        raise DeviceMemoryError(
+            f"{what} of shape {tuple(shape)} and dtype {np.dtype(dtype)} needs "
+            f"{format_bytes(nbytes)} in one buffer, but '{device.name}' allows at most "
+            f"{format_bytes(device.max_allocation)} per buffer "
+            f"({format_bytes(device.global_memory)} in all)."
+        )
+
+
+def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray:
+    check_fits(shape, dtype, what)
+    try:
+        return cl_array.empty(current_session().queue, shape, dtype)
+    except cl.Error as error:
+        raise DeviceMemoryError(
+            f"could not allocate {what} of shape {shape} and dtype {dtype} on "
+            f"'{current_session().device.name}': {error}"
+        ) from None
+
+
+def create(shape: int | Sequence[int], dtype: np.dtype | type = np.float32) -> DeviceArray:
+    """Allocate an uninitialised device array.
+
+    Parameters
+    ----------
+    shape : int or sequence of int
+        Array shape, numpy's axis order ((z, y, x) for a 3D image).
+    dtype : dtype, optional
+        One of the supported dtypes; float32 by default.
+
+    Returns
+    -------
+    pyopencl.array.Array
+    """
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"shape: dimensions must not be negative, got {shape}")
+    dtype = np.dtype(dtype)
+    if dtype not in SUPPORTED_DTYPES:
+        raise TypeError(f"dtype: {dtype} is not a device dtype; use one of "
+                        + ", ".join(str(d) for d in SUPPORTED_DTYPES))
+    return _allocate(shape, dtype, "an array")
+
+
+def push(image: object) -> DeviceArray:
+    """Copy an image to the selected device.
+
+    Parameters
+    ----------
+    image : array_like
+        A numpy array or anything ``numpy.asarray`` accepts.  A device array
+        is returned as it is.
+
+    Returns
+    -------
+    pyopencl.array.Array
+        A C-contiguous device array with the dtype of the upload rule.
+    """
+    if is_device_array(image):
+        return image
+    host = as_host_array(image)
+    device_array = _allocate(host.shape, host.dtype, "the image")
+    if host.size:
+        device_array.set(host)
+    return device_array
+
+
+def pull(image: object) -> np.ndarray:
+    """Copy a device array back into a numpy array (numpy arrays pass through).
+
+    Parameters
+    ----------
+    image : pyopencl.array.Array or array_like
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if is_device_array(image):
+        try:
+            return image.get()
+        except cl.Error as error:
+            raise DeviceMemoryError(f"reading the result back from the device failed: {error}"
+                                    ) from None
+    return np.asarray(image)

@@ -1,0 +1,308 @@
+"""OpenCL devices: discovery, the selection policy, and the current context/queue.
+
+Nothing here touches OpenCL until a function is called.  The first operation
+(or an explicit :func:`select_device`) picks a device:
+
+1. the name given to :func:`select_device`, else
+2. the ``OCLIP_DEVICE`` environment variable, else
+3. the best GPU (discrete before integrated, then the one with more memory),
+   else a CPU device (e.g. PoCL), else anything else.
+
+A name is ``"gpu"``, ``"cpu"``, or a case-insensitive substring of a device
+name.  A candidate is opened by building and running a tiny kernel: drivers
+exist that list a device but cannot compile for it (PoCL 3.0 on CPUs newer
+than its LLVM, for instance), and such a device is passed over with its reason.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyopencl as cl
+
+from .._errors import DeviceError, NoDeviceError, format_bytes
+
+ENVIRONMENT_VARIABLE = "OCLIP_DEVICE"
+
+NO_PLATFORM_HELP = (
+    "No OpenCL platform is installed, so oclip has no device to run on. "
+    "Install your GPU vendor's driver with OpenCL support (NVIDIA, AMD ROCm, Intel "
+    "compute-runtime), or a CPU OpenCL driver: pip install 'pyopencl[pocl]' "
+    "(Linux x86-64), or your distribution's PoCL package "
+    "(e.g. apt-get install pocl-opencl-icd)."
+)
+
+_TYPE_NAMES = {
+    cl.device_type.GPU: "GPU",
+    cl.device_type.CPU: "CPU",
+    cl.device_type.ACCELERATOR: "ACCELERATOR",
+}
+# Lower ranks first: GPUs, then CPUs, then whatever else a platform offers.
+_TYPE_RANK = {"GPU": 0, "CPU": 1, "ACCELERATOR": 2, "OTHER": 3}
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """An OpenCL device as oclip describes it.
+
+    Attributes
+    ----------
+    name, platform : str
+        Device and platform names as the driver reports them.
+    type : str
+        ``"GPU"``, ``"CPU"``, ``"ACCELERATOR"`` or ``"OTHER"``.
+    global_memory : int
+        Device memory in bytes.
+    max_allocation : int
+        The largest single buffer the device allows, in bytes.
+    opencl_version : str
+        The device's OpenCL version string.
+    driver_version : str
+        The driver's version string.
+    compute_units : int
+        Number of parallel compute units.
+    unified_memory : bool
+        True for devices that share memory with the host (integrated GPUs, CPUs).
+    double_precision : bool
+        True if the device supports 64-bit floats (``cl_khr_fp64``).
+    index : int
+        Position in discovery order (platform by platform).
+    """
+
+    name: str
+    platform: str
+    type: str
+    global_memory: int
+    max_allocation: int
+    opencl_version: str
+    driver_version: str
+    compute_units: int
+    unified_memory: bool
+    double_precision: bool
+    index: int
+    cl_device: cl.Device = field(repr=False, compare=False, hash=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.type}, {self.platform})"
+
+    @classmethod
+    def from_cl(cls, device: cl.Device, index: int) -> DeviceInfo:
+        kind = next((n for t, n in _TYPE_NAMES.items() if device.type & t), "OTHER")
+        return cls(
+            name=device.name.strip(),
+            platform=device.platform.name.strip(),
+            type=kind,
+            global_memory=int(device.global_mem_size),
+            max_allocation=int(device.max_mem_alloc_size),
+            opencl_version=device.version.strip(),
+            driver_version=device.driver_version.strip(),
+            compute_units=int(device.max_compute_units),
+            unified_memory=bool(device.host_unified_memory),
+            double_precision="cl_khr_fp64" in device.extensions.split(),
+            index=index,
+            cl_device=device,
+        )
+
+
+def rank(device: DeviceInfo) -> tuple:
+    """Sort key of the selection policy: lower is better."""
+    return (_TYPE_RANK[device.type], device.unified_memory, -device.global_memory, device.index)
+
+
+def matches(device: DeviceInfo, name: str) -> bool:
+    """Whether ``name`` (``gpu``, ``cpu`` or a name substring) designates ``device``."""
+    wanted = name.strip().lower()
+    if wanted in ("gpu", "cpu"):
+        return device.type.lower() == wanted
+    return wanted in device.name.lower()
+
+
+def _discover() -> list[DeviceInfo]:
+    try:
+        platforms = cl.get_platforms()
+    except cl.Error as error:
+        raise NoDeviceError(f"{NO_PLATFORM_HELP} (OpenCL said: {error})") from None
+    found: list[DeviceInfo] = []
+    for platform in platforms:
+        try:
+            platform_devices = platform.get_devices()
+        except cl.Error:
+            continue  # a platform with no devices raises DEVICE_NOT_FOUND
+        for device in platform_devices:
+            found.append(DeviceInfo.from_cl(device, len(found)))
+    if not found:
+        raise NoDeviceError(NO_PLATFORM_HELP + " (platforms exist, but they list no device)")
+    return found
+
+
+# A kernel that every working OpenCL compiler builds; running it proves the
+# device really executes code, not only that the driver lists it.
+_PROBE_SOURCE = """
+__kernel void oclip_probe(__global int *out) {
+    const int i = get_global_id(0);
+    out[i] = 3 * i + 1;
+}
+"""
+
+
+@dataclass
+class Session:
+    """The OpenCL context and in-order queue oclip uses for one device."""
+
+    device: DeviceInfo
+    context: cl.Context
+    queue: cl.CommandQueue
+
+
+def _open(device: DeviceInfo) -> Session:
+    """Create a context and queue, and prove the device builds and runs a kernel."""
+    try:
+        context = cl.Context([device.cl_device])
+        queue = cl.CommandQueue(context)
+        program = cl.Program(context, _PROBE_SOURCE).build()
+        result = np.empty(8, np.int32)
+        buffer = cl.Buffer(context, cl.mem_flags.WRITE_ONLY, result.nbytes)
+        program.oclip_probe(queue, result.shape, None, buffer)
+        cl.enqueue_copy(queue, result, buffer)
+        queue.finish()
+    except cl.Error as error:
+        reason = str(error).strip().splitlines()
+        # The build log sits at the end of the message; keep its informative lines.
+        detail = "; ".join(line.strip() for line in reason if line.strip())[-600:]
+        raise DeviceError(f"device '{device}' does not work: {detail}") from None
+    if not np.array_equal(result, 3 * np.arange(8, dtype=np.int32) + 1):
+        raise DeviceError(f"device '{device}' computed a wrong result in its self-test")
+    return Session(device, context, queue)
+
+
+class _State:
+    """Process-wide backend state: discovered devices, open sessions, the current one."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.devices: list[DeviceInfo] | None = None
+        self.sessions: dict[int, Session] = {}
+        self.failures: dict[int, DeviceError] = {}
+        self.current: Session | None = None
+
+
+_state = _State()
+
+
+def devices(*, refresh: bool = False) -> list[DeviceInfo]:
+    """List the OpenCL devices of all platforms, in discovery order.
+
+    Parameters
+    ----------
+    refresh : bool
+        Discover again instead of returning the list found the first time.
+
+    Returns
+    -------
+    list of DeviceInfo
+
+    Raises
+    ------
+    NoDeviceError
+        If no OpenCL platform or device is installed; the message says how to
+        get one.
+    """
+    with _state.lock:
+        if _state.devices is None or refresh:
+            _state.devices = _discover()
+        return list(_state.devices)
+
+
+def check_device(device: DeviceInfo) -> DeviceError | None:
+    """Open ``device`` if not yet open; return the reason it fails, or None."""
+    with _state.lock:
+        if device.index in _state.sessions:
+            return None
+        if device.index not in _state.failures:
+            try:
+                _state.sessions[device.index] = _open(device)
+            except DeviceError as error:
+                _state.failures[device.index] = error
+        return _state.failures.get(device.index)
+
+
+def select_device(name: str | None = None) -> DeviceInfo:
+    """Select the OpenCL device for all following work.
+
+    Parameters
+    ----------
+    name : str, optional
+        ``"gpu"``, ``"cpu"``, or a case-insensitive substring of a device name.
+        Without it, the ``OCLIP_DEVICE`` environment variable is used if set,
+        else the best available device (see the module documentation).
+
+    Returns
+    -------
+    DeviceInfo
+        The selected device.
+
+    Raises
+    ------
+    NoDeviceError
+        If no device matches ``name`` or none of the matching ones works.
+
+    Notes
+    -----
+    Device arrays belong to the device they were created on: after switching,
+    push images again.
+    """
+    with _state.lock:
+        available = devices()
+        requested = name if name is not None else os.environ.get(ENVIRONMENT_VARIABLE) or None
+        candidates = sorted(available, key=rank)
+        if requested is not None:
+            candidates = [d for d in candidates if matches(d, requested)]
+            if not candidates:
+                listing = ", ".join(f"'{d.name}' ({d.type})" for d in available)
+                source = "" if name is not None else f" (from {ENVIRONMENT_VARIABLE})"
+                raise NoDeviceError(
+                    f"no OpenCL device matches {requested!r}{source}; available: {listing}. "
+                    "Give 'gpu', 'cpu' or part of a device name."
+                )
+        failures = []
+        for device in candidates:
+            failure = check_device(device)
+            if failure is None:
+                _state.current = _state.sessions[device.index]
+                return device
+            failures.append(str(failure))
+        raise NoDeviceError("no usable OpenCL device: " + " | ".join(failures))
+
+
+def current_session() -> Session:
+    """The session of the selected device, selecting one first if needed."""
+    session = _state.current
+    if session is None:
+        with _state.lock:
+            if _state.current is None:
+                select_device()
+            session = _state.current
+    assert session is not None
+    return session
+
+
+def current_device() -> DeviceInfo:
+    """The device oclip computes on (selected on first use).
+
+    Returns
+    -------
+    DeviceInfo
+    """
+    return current_session().device
+
+
+def describe(device: DeviceInfo) -> str:
+    """One line about a device: memory, OpenCL version, compute units."""
+    return (
+        f"{device.name} [{device.type}] on {device.platform}: "
+        f"{format_bytes(device.global_memory)}, {device.compute_units} compute units, "
+        f"{device.opencl_version}"
+    )

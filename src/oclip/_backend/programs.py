@@ -1,0 +1,130 @@
+"""Kernel programs: sources from package resources, built once and cached, and launches.
+
+A program is identified by (device, source file, build options); compile-time
+constants such as element types are passed as ``defines`` and become ``-D``
+options.  Builds and launches are counted in :data:`stats` so that tests and
+the workflow cache can check how much work was done.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections import Counter
+from collections.abc import Mapping
+from importlib import resources
+
+import numpy as np
+import pyopencl as cl
+import pyopencl.array as cl_array
+
+from .._errors import DeviceError, DeviceMemoryError, KernelBuildError
+from .devices import current_session
+
+logger = logging.getLogger("oclip")
+
+#: Counters: ``builds`` (programs compiled) and ``launches`` (kernels enqueued).
+stats: Counter[str] = Counter()
+
+_programs: dict[tuple, cl.Program] = {}
+_kernels: dict[tuple, cl.Kernel] = {}
+
+
+@functools.cache
+def kernel_source(filename: str) -> str:
+    """Text of a kernel file shipped in ``oclip/_backend/kernels``."""
+    return resources.files(__package__).joinpath("kernels", filename).read_text()
+
+
+def build_options(defines: Mapping[str, object] | None) -> tuple[str, ...]:
+    """``-D NAME=VALUE`` options, sorted so that equal defines give one cache key."""
+    options: list[str] = []
+    for key, value in sorted((defines or {}).items()):
+        options += ["-D", f"{key}={value}"]
+    return tuple(options)
+
+
+def build(source: str, defines: Mapping[str, object] | None = None, *,
+          name: str = "<source>", extra_options: tuple[str, ...] = ()) -> cl.Program:
+    """Build ``source`` for the current device, or return the cached program."""
+    session = current_session()
+    options = build_options(defines) + tuple(extra_options)
+    key = (session.device.index, source, options)
+    program = _programs.get(key)
+    if program is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", cl.CompilerWarning)
+            try:
+                program = cl.Program(session.context, source).build(options=list(options))
+            except cl.Error as error:
+                raise KernelBuildError(
+                    f"building {name} with options {' '.join(options) or '(none)'} failed on "
+                    f"'{session.device.name}':\n{error}"
+                ) from None
+        for warning in caught:
+            logger.debug("compiler output for %s: %s", name, warning.message)
+        stats["builds"] += 1
+        _programs[key] = program
+    return program
+
+
+def kernel(filename: str, name: str, defines: Mapping[str, object] | None = None) -> cl.Kernel:
+    """The kernel ``name`` of ``filename`` built with ``defines`` (cached)."""
+    key = (current_session().device.index, filename, build_options(defines), name)
+    found = _kernels.get(key)
+    if found is None:
+        program = build(kernel_source(filename), defines, name=filename)
+        try:
+            found = getattr(program, name)
+        except AttributeError:
+            raise KernelBuildError(f"{filename} has no kernel named {name!r}") from None
+        _kernels[key] = found
+    return found
+
+
+def _argument(value: object) -> object:
+    if isinstance(value, cl_array.Array):
+        if value.offset:
+            raise ValueError("device arrays with an offset (slices) must be copied first")
+        return value.base_data
+    if isinstance(value, bool):
+        return np.int32(value)
+    if isinstance(value, int):
+        return np.int32(value)
+    if isinstance(value, float):
+        return np.float32(value)
+    return value
+
+
+def launch(filename: str, name: str, global_size: tuple[int, ...], *args: object,
+           defines: Mapping[str, object] | None = None,
+           local_size: tuple[int, ...] | None = None) -> cl.Event:
+    """Enqueue kernel ``name`` of ``filename`` on the current queue.
+
+    Device arrays are passed as their buffers, Python ints as ``int32`` and
+    floats as ``float32``; pass numpy scalars for any other type.
+    """
+    k = kernel(filename, name, defines)
+    stats["launches"] += 1
+    try:
+        return k(current_session().queue, global_size, local_size,
+                 *(_argument(a) for a in args))
+    except cl.MemoryError as error:
+        raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})") from None
+    except cl.Error as error:
+        if "OUT_OF_RESOURCES" in str(error) or "ALLOCATION_FAILURE" in str(error):
+            raise DeviceMemoryError(f"{name}: the device ran out of resources ({error})"
+                                    ) from None
+        raise DeviceError(f"launching {name} from {filename} failed: {error}") from None
+
+
+def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """OpenCL global size (x, y, z) of an image of numpy shape (y, x) or (z, y, x)."""
+    padded = (1,) * (3 - len(shape)) + tuple(shape)
+    return padded[2], padded[1], padded[0]
+
+
+def synchronize() -> None:
+    """Wait until all work enqueued on the current device has finished."""
+    current_session().queue.finish()

@@ -1,0 +1,38 @@
+"""The operations: plain annotated functions, one module per family, and their registry.
+
+Importing this package registers every operation; ``oclip.operations()``
+lists them.
+"""
+
+from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
+from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma
+from .background import *
+from .filters import *
+from .labels import *
+from .math import *
+from .projection import *
+from .threshold import *
+
+from . import background, filters, labels, math, projection, threshold  # noqa: I001
+
+__all__ = [
+    "CATEGORIES",
+    "Binary",
+    "Image",
+    "ImageKind",
+    "Labels",
+    "Operation",
+    "Parameter",
+    "Radius",
+    "Range",
+    "Sigma",
+    "get_operation",
+    "operation",
+    "operations",
+    *background.__all__,
+    *filters.__all__,
+    *labels.__all__,
+    *math.__all__,
+    *projection.__all__,
+    *threshold.__all__,
+]

@@ -1,0 +1,105 @@
+"""Whole-image reductions and histograms that stay on the device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyopencl.array as cl_array
+import pyopencl.cltypes as cltypes
+from pyopencl.reduction import ReductionKernel
+
+from .. import _backend as backend
+
+THRESHOLD = "threshold.cl"
+
+# Neutral elements of a [min, max] reduction, per element type.
+_LIMITS = {
+    np.dtype(np.uint8): ("UCHAR_MAX", "0"),
+    np.dtype(np.int8): ("CHAR_MAX", "CHAR_MIN"),
+    np.dtype(np.uint16): ("USHRT_MAX", "0"),
+    np.dtype(np.int16): ("SHRT_MAX", "SHRT_MIN"),
+    np.dtype(np.uint32): ("UINT_MAX", "0"),
+    np.dtype(np.int32): ("INT_MAX", "INT_MIN"),
+    np.dtype(np.float32): ("INFINITY", "-INFINITY"),
+}
+
+_range_kernels: dict[tuple, ReductionKernel] = {}
+
+
+def _pair_dtype(dtype: np.dtype) -> np.dtype:
+    return getattr(cltypes, backend.cl_type_name(dtype) + "2")
+
+
+def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
+    """[min, max] of an image as a device scalar of its 2-vector type; NaN is ignored."""
+    dtype = np.dtype(image.dtype)
+    key = (backend.current_device().index, dtype)
+    reduction = _range_kernels.get(key)
+    if reduction is None:
+        element = backend.cl_type_name(dtype)
+        pair = element + "2"
+        # fmin/fmax skip NaN; min/max are the integer versions.
+        low, high = ("fmin", "fmax") if dtype.kind == "f" else ("min", "max")
+        largest, smallest = _LIMITS[dtype]
+        reduction = ReductionKernel(
+            backend.current_session().context,
+            _pair_dtype(dtype),
+            neutral=f"({pair})({largest}, {smallest})",
+            reduce_expr=f"({pair})({low}(a.x, b.x), {high}(a.y, b.y))",
+            map_expr=f"({pair})(image[i], image[i])",
+            arguments=f"__global const {element} *image",
+            name="oclip_minimum_maximum",
+        )
+        backend.stats["builds"] += 1
+        _range_kernels[key] = reduction
+    backend.stats["launches"] += 1
+    return reduction(image, queue=backend.current_session().queue)
+
+
+@dataclass(frozen=True)
+class HistogramBins:
+    """How a histogram bins an image of a given dtype."""
+
+    count: int
+    integer: bool  # one bin per integer value (8/16-bit images)
+    offset: int  # the value of bin 0 when ``integer``
+
+    @classmethod
+    def for_dtype(cls, dtype: np.dtype, float_bins: int = 256) -> HistogramBins:
+        dtype = np.dtype(dtype)
+        if dtype.kind in "iu" and dtype.itemsize <= 2:
+            info = np.iinfo(dtype)
+            return cls(int(info.max) - int(info.min) + 1, True, int(info.min))
+        return cls(float_bins, False, 0)
+
+    def defines(self, dtype: np.dtype) -> dict[str, object]:
+        device = backend.current_device()
+        # Local counters pay off while they fit comfortably in local memory.
+        local = self.count * 4 <= 16 * 1024
+        return {
+            "T": backend.cl_type_name(dtype),
+            "T2": backend.cl_type_name(dtype) + "2",
+            "NBINS": self.count,
+            "INTEGER_BINS": int(self.integer),
+            "TYPE_OFFSET": self.offset,
+            "LOCAL_HISTOGRAM": int(local),
+            "T_IS_FLOAT": int(np.dtype(dtype).kind == "f"),
+            "ACC": "double" if device.double_precision else "float",
+            "ACC_IS_DOUBLE": int(device.double_precision),
+        }
+
+
+def histogram(image: backend.DeviceArray,
+              value_range: backend.DeviceArray) -> tuple[backend.DeviceArray, HistogramBins]:
+    """Count the pixels per bin (see HistogramBins), on the device."""
+    bins = HistogramBins.for_dtype(image.dtype)
+    counts = cl_array.zeros(backend.current_session().queue, bins.count, np.uint32)
+    device = backend.current_device()
+    group = 256
+    groups = max(1, min(4 * device.compute_units, -(-image.size // group)))
+    chunk = -(-image.size // groups)
+    backend.launch(THRESHOLD, "histogram", (groups * group,), image, np.uint64(image.size),
+                   np.uint64(chunk), value_range, counts, defines=bins.defines(image.dtype),
+                   local_size=(group,))
+    return counts, bins

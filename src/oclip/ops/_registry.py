@@ -1,0 +1,365 @@
+"""The operation registry and the ``@operation`` decorator.
+
+An operation is a plain function with an annotated signature and a numpydoc
+docstring.  ``@operation(category=...)`` records it under its function name
+and wraps it so that every call, whoever makes it (a script, the workflow
+replay, the napari plugin), gets the same treatment:
+
+* image-like arguments (``Image``, ``Labels``, ``Binary``) are checked (2D/3D,
+  not empty, supported dtype) and pushed to the device; labels become uint32,
+  binary images uint8;
+* scalar arguments are checked against their type, ``Range`` and ``Literal``
+  choices, with errors that name the operation and the parameter;
+* results come back as numpy arrays when no argument was a device array, and
+  stay on the device otherwise (so chained calls make no transfers).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import numbers
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+import numpy as np
+
+from .. import _backend as backend
+from ._types import ImageKind, Range, base_type, image_kind, value_range
+
+#: The categories of the assistant, in the order its buttons show them.
+CATEGORIES: tuple[str, ...] = (
+    "Remove noise",
+    "Remove background",
+    "Filter",
+    "Combine",
+    "Transform",
+    "Projection",
+    "Binarize",
+    "Label",
+    "Process labels",
+    "Measure",
+)
+
+_DIMENSION_WORDS = {2: "2D", 3: "3D"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of an operation, as the signature and docstring describe it."""
+
+    name: str
+    annotation: Any
+    default: Any = inspect.Parameter.empty
+    description: str = ""
+
+    @property
+    def kind(self) -> ImageKind | None:
+        """ImageKind of an image-like parameter, None for scalars."""
+        return image_kind(self.annotation)
+
+    @property
+    def value_type(self) -> Any:
+        """The annotation without metadata (``float``, ``int``, ``Literal[...]``...)."""
+        return base_type(self.annotation)
+
+    @property
+    def range(self) -> Range | None:
+        return value_range(self.annotation)
+
+    @property
+    def choices(self) -> tuple | None:
+        """The allowed values of a ``Literal`` parameter."""
+        if get_origin(self.value_type) is Literal:
+            return get_args(self.value_type)
+        return None
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A registered operation."""
+
+    name: str
+    category: str
+    function: Callable[..., Any] = field(repr=False)
+    parameters: tuple[Parameter, ...] = field(repr=False)
+    returns: Any = field(repr=False)
+    summary: str = ""
+    dimensions: tuple[int, ...] = (2, 3)
+
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.function)
+
+    @property
+    def image_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.kind is not None)
+
+    @property
+    def scalar_parameters(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.kind is None)
+
+    @property
+    def result_kind(self) -> ImageKind | None:
+        """ImageKind of the result, None for results that are not images (tables)."""
+        return image_kind(self.returns)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+
+_registry: dict[str, Operation] = {}
+
+
+def operations(category: str | None = None) -> dict[str, Operation]:
+    """The registered operations, by name, in registration order.
+
+    Parameters
+    ----------
+    category : str, optional
+        Only the operations of this category (one of ``CATEGORIES``).
+
+    Returns
+    -------
+    dict of str to Operation
+        Each Operation has ``name``, ``category``, ``summary``, ``parameters``
+        and ``function``.
+    """
+    if category is not None and category not in CATEGORIES:
+        raise ValueError(f"category: unknown category {category!r}; known: {', '.join(CATEGORIES)}")
+    return {n: op for n, op in _registry.items() if category is None or op.category == category}
+
+
+def get_operation(name: str) -> Operation:
+    """The registered operation called ``name``.
+
+    Raises
+    ------
+    ValueError
+        If there is none; the message lists close names.
+    """
+    try:
+        return _registry[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, _registry, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown operation {name!r}{hint}") from None
+
+
+# --- docstrings ------------------------------------------------------------------
+
+_SECTION = re.compile(r"^(\w[\w ]*)\n-+$", re.MULTILINE)
+
+
+def parameter_descriptions(docstring: str) -> dict[str, str]:
+    """Parameter descriptions of a numpydoc docstring's Parameters section."""
+    text = inspect.cleandoc(docstring or "")
+    sections = _SECTION.split(text)
+    body = next((sections[i + 1] for i in range(1, len(sections) - 1, 2)
+                 if sections[i].strip() == "Parameters"), "")
+    descriptions: dict[str, str] = {}
+    names: list[str] = []
+    for line in body.splitlines():
+        if line and not line.startswith(" "):
+            names = [n.strip() for n in line.split(":")[0].split(",")]
+            for n in names:
+                descriptions[n] = ""
+        elif line.strip() and names:
+            for n in names:
+                descriptions[n] = (descriptions[n] + " " + line.strip()).strip()
+    return descriptions
+
+
+# --- argument conversion ------------------------------------------------------------
+
+
+def _dimension_text(dimensions: tuple[int, ...]) -> str:
+    return " or ".join(_DIMENSION_WORDS.get(d, f"{d}D") for d in dimensions)
+
+
+def _to_device(op: Operation, parameter: Parameter, value: Any) -> backend.DeviceArray:
+    """Check an image-like argument and return it as a device array of its kind."""
+    where = f"{op.name}: parameter '{parameter.name}'"
+    kind = parameter.kind
+    if backend.is_device_array(value):
+        session = backend.current_session()
+        if value.context != session.context:
+            raise ValueError(
+                f"{where}: this device array belongs to another device or context than "
+                f"the selected one ('{session.device.name}'); pull and push it again"
+            )
+        if value.dtype not in backend.SUPPORTED_DTYPES:
+            raise TypeError(f"{where}: device arrays of dtype {value.dtype} are not supported")
+        if not value.flags.c_contiguous:
+            raise ValueError(f"{where}: device arrays must be C-contiguous")
+        if value.offset:
+            value = value.copy()
+    else:
+        if value is None:
+            raise TypeError(f"{where}: an image is required, got None")
+        host = np.asarray(value) if not isinstance(value, np.ndarray) else value
+        if kind is ImageKind.LABELS:
+            host = _labels_on_host(where, host)
+        elif kind is ImageKind.BINARY and host.dtype not in (np.bool_, np.uint8):
+            host = _binary_on_host(where, host)
+        value = backend.push(backend.as_host_array(host, where))
+    if value.ndim not in op.dimensions:
+        raise ValueError(
+            f"{where} must be a {_dimension_text(op.dimensions)} image (axes (z,) y, x), "
+            f"got an array of shape {value.shape}"
+        )
+    if value.size == 0:
+        raise ValueError(f"{where}: the image is empty (shape {value.shape})")
+    if kind is ImageKind.LABELS and value.dtype != np.uint32:
+        value = _labels_on_device(where, value)
+    elif kind is ImageKind.BINARY and value.dtype != np.uint8:
+        value = (value != 0).astype(np.uint8)
+    return value
+
+
+def _labels_on_host(where: str, host: np.ndarray) -> np.ndarray:
+    if host.dtype == np.bool_:
+        return host.astype(np.uint32)
+    if host.dtype.kind not in "iu":
+        raise TypeError(f"{where}: a label image must hold integers, got dtype {host.dtype}")
+    if host.size and host.dtype.kind == "i" and host.min() < 0:
+        raise ValueError(f"{where}: labels must not be negative (found {host.min()})")
+    if host.size and host.max() > np.iinfo(np.uint32).max:
+        raise ValueError(f"{where}: labels must fit uint32 (found {host.max()})")
+    return host.astype(np.uint32, copy=False)
+
+
+def _labels_on_device(where: str, value: backend.DeviceArray) -> backend.DeviceArray:
+    if value.dtype.kind not in "iu":
+        raise TypeError(f"{where}: a label image must hold integers, got dtype {value.dtype}")
+    return value.astype(np.uint32)
+
+
+def _binary_on_host(where: str, host: np.ndarray) -> np.ndarray:
+    if host.dtype.kind not in "iuf":
+        raise TypeError(f"{where}: a binary image must be numeric or bool, got {host.dtype}")
+    return host != 0
+
+
+def _check_scalar(op: Operation, parameter: Parameter, value: Any) -> Any:
+    """Check a scalar argument against its annotation; return it in its canonical type."""
+    where = f"{op.name}: parameter '{parameter.name}'"
+    expected = parameter.value_type
+    choices = parameter.choices
+    if choices is not None:
+        if value not in choices:
+            raise ValueError(f"{where} must be one of {', '.join(map(repr, choices))}, "
+                             f"got {value!r}")
+        return value
+    if expected is bool:
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError(f"{where} must be True or False, got {value!r}")
+        return bool(value)
+    if expected is int:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{where} must be an integer, got {value!r}")
+        if not float(value).is_integer():
+            raise ValueError(f"{where} must be a whole number, got {value!r}")
+        value = int(value)
+    elif expected is float:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{where} must be a number, got {value!r}")
+        value = float(value)
+        if math.isnan(value):
+            raise ValueError(f"{where} must be a number, got NaN")
+    limits = parameter.range
+    if limits is not None and value not in limits:
+        raise ValueError(f"{where} must be {limits.describe()}, got {value!r}")
+    return value
+
+
+def _to_host(result: Any) -> Any:
+    if backend.is_device_array(result):
+        return backend.pull(result)
+    if isinstance(result, Mapping):
+        return {k: _to_host(v) for k, v in result.items()}
+    if isinstance(result, tuple):
+        return tuple(_to_host(v) for v in result)
+    return result
+
+
+# --- the decorator -----------------------------------------------------------------
+
+
+def _describe(function: Callable[..., Any], category: str,
+              dimensions: tuple[int, ...]) -> Operation:
+    hints = get_type_hints(function, include_extras=True)
+    descriptions = parameter_descriptions(function.__doc__ or "")
+    parameters = []
+    for p in inspect.signature(function).parameters.values():
+        if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            raise TypeError(f"{function.__name__}: operations take named parameters only")
+        if p.name not in hints:
+            raise TypeError(f"{function.__name__}: parameter {p.name!r} has no annotation")
+        parameters.append(Parameter(p.name, hints[p.name], p.default,
+                                    descriptions.get(p.name, "")))
+    summary = inspect.cleandoc(function.__doc__ or "").split("\n\n")[0].replace("\n", " ")
+    return Operation(
+        name=function.__name__,
+        category=category,
+        function=function,
+        parameters=tuple(parameters),
+        returns=hints.get("return"),
+        summary=summary,
+        dimensions=tuple(dimensions),
+    )
+
+
+def operation(*, category: str,
+              dimensions: tuple[int, ...] = (2, 3)) -> Callable[[Callable[..., Any]],
+                                                               Callable[..., Any]]:
+    """Register a function as an operation of ``category``.
+
+    Parameters
+    ----------
+    category : str
+        One of :data:`CATEGORIES`.
+    dimensions : tuple of int
+        The image dimensionalities the operation accepts.
+    """
+    if category not in CATEGORIES:
+        raise ValueError(f"category: unknown category {category!r}; known: {', '.join(CATEGORIES)}")
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        described = _describe(function, category, dimensions)
+        if described.name in _registry:
+            raise ValueError(f"an operation named {described.name!r} is already registered")
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise TypeError(f"{described.name}: {error}") from None
+            bound.apply_defaults()
+            arguments: dict[str, Any] = {}
+            on_device = False
+            for parameter in described.parameters:
+                value = bound.arguments[parameter.name]
+                if parameter.kind is None:
+                    arguments[parameter.name] = _check_scalar(described, parameter, value)
+                else:
+                    on_device = on_device or backend.is_device_array(value)
+                    arguments[parameter.name] = _to_device(described, parameter, value)
+            result = function(**arguments)
+            return result if on_device else _to_host(result)
+
+        _registry[described.name] = replace(described, function=run)
+        return run
+
+    return register

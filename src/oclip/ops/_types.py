@@ -1,0 +1,83 @@
+"""Annotation types of operation parameters.
+
+``Image``, ``Labels`` and ``Binary`` mark image-like parameters and results;
+the napari plugin maps them to layer types, the registry converts arguments by
+them.  Scalar parameters carry their widget hints (``Range``) on
+``typing.Annotated``; the registry also checks values against them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Annotated, Any, get_args, get_origin
+
+import numpy as np
+import pyopencl.array as cl_array
+
+
+class ImageKind(enum.Enum):
+    """What an image-like parameter holds."""
+
+    #: Intensities of any supported dtype.
+    IMAGE = "image"
+    #: uint32 label image: background 0, objects 1..n.
+    LABELS = "labels"
+    #: uint8 image of 0 (background) and 1 (foreground); any non-zero counts as 1.
+    BINARY = "binary"
+
+
+ArrayLike = np.ndarray | cl_array.Array
+
+#: An intensity image (numpy array or device array).
+Image = Annotated[ArrayLike, ImageKind.IMAGE]
+#: A label image, uint32, background 0.
+Labels = Annotated[ArrayLike, ImageKind.LABELS]
+#: A binary image, uint8 0/1.
+Binary = Annotated[ArrayLike, ImageKind.BINARY]
+
+
+@dataclass(frozen=True)
+class Range:
+    """Allowed values of a numeric parameter, and the step of its widget."""
+
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+
+    def __contains__(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def describe(self) -> str:
+        if self.min is not None and self.max is not None:
+            return f"between {self.min} and {self.max}"
+        if self.min is not None:
+            return f">= {self.min}"
+        return f"<= {self.max}"
+
+
+#: Standard deviation of a Gaussian, in pixels.
+Sigma = Annotated[float, Range(0.0, 1000.0, 0.5)]
+#: Half-width of a window, in pixels: the window is 2 * radius + 1 wide.
+Radius = Annotated[int, Range(0, 1000, 1)]
+
+
+def image_kind(annotation: Any) -> ImageKind | None:
+    """The ImageKind an annotation carries, or None for non-image annotations."""
+    if get_origin(annotation) is Annotated:
+        return next((m for m in annotation.__metadata__ if isinstance(m, ImageKind)), None)
+    return None
+
+
+def value_range(annotation: Any) -> Range | None:
+    """The Range an annotation carries, or None."""
+    if get_origin(annotation) is Annotated:
+        return next((m for m in annotation.__metadata__ if isinstance(m, Range)), None)
+    return None
+
+
+def base_type(annotation: Any) -> Any:
+    """The annotation without its ``Annotated`` metadata."""
+    if get_origin(annotation) is Annotated:
+        return get_args(annotation)[0]
+    return annotation
