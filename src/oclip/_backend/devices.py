@@ -148,6 +148,17 @@ __kernel void oclip_probe(__global int *out) {
 """
 
 
+def _reason(error: cl.Error) -> str:
+    """The informative part of a failed self-test: the build log's error lines."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    reason = "; ".join(errors) if errors else lines[0] if lines else type(error).__name__
+    if "unknown target CPU" in reason:
+        reason += (" (this PoCL's compiler predates the processor; install a newer PoCL, "
+                   "e.g. apt-get install pocl-opencl-icd)")
+    return reason
+
+
 @dataclass
 class Session:
     """The OpenCL context and in-order queue oclip uses for one device."""
@@ -169,10 +180,7 @@ def _open(device: DeviceInfo) -> Session:
         cl.enqueue_copy(queue, result, buffer)
         queue.finish()
     except cl.Error as error:
-        reason = str(error).strip().splitlines()
-        # The build log sits at the end of the message; keep its informative lines.
-        detail = "; ".join(line.strip() for line in reason if line.strip())[-600:]
-        raise DeviceError(f"device '{device}' does not work: {detail}") from None
+        raise DeviceError(f"device '{device}' does not work: {_reason(error)}") from None
     if not np.array_equal(result, 3 * np.arange(8, dtype=np.int32) + 1):
         raise DeviceError(f"device '{device}' computed a wrong result in its self-test")
     return Session(device, context, queue)

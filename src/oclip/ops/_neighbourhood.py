@@ -57,7 +57,10 @@ def _device_weights(weights: np.ndarray) -> backend.DeviceArray:
 
 def _run_passes(image: backend.DeviceArray, kernel_name: str,
                 passes: list[tuple[int, tuple]], out_dtype: np.dtype) -> backend.DeviceArray:
-    """Apply ``kernel_name`` along each (axis, extra arguments) pass, ping-ponging buffers."""
+    """Apply ``kernel_name`` along each (axis, extra arguments) pass, ping-ponging buffers.
+
+    The kernel of a pass along axis 0, 1, 2 is ``kernel_name`` + ``_x``, ``_y``, ``_z``.
+    """
     out_dtype = np.dtype(out_dtype)
     if not passes:
         return image.astype(out_dtype) if image.dtype != out_dtype else image.copy()
@@ -68,8 +71,8 @@ def _run_passes(image: backend.DeviceArray, kernel_name: str,
         target = spare if spare is not None else backend.create(image.shape, out_dtype)
         defines = {"T_IN": backend.cl_type_name(source.dtype),
                    "T_OUT": backend.cl_type_name(out_dtype)}
-        backend.launch(FILTERS, kernel_name, (nx, ny, nz), source, target, *extra,
-                       axis, nx, ny, nz, defines=defines)
+        backend.launch(FILTERS, f"{kernel_name}_{'xyz'[axis]}", (nx, ny, nz), source, target,
+                       *extra, nx, ny, nz, defines=defines)
         # The input image is never overwritten; intermediates are reused.
         spare = source if source is not image else None
         source = target
@@ -91,7 +94,7 @@ def convolve_separable(image: backend.DeviceArray,
         if len(w) == 1 and w[0] == 1.0:
             continue
         passes.append((axis, (_device_weights(w), len(w) // 2)))
-    return _run_passes(image, "convolve_axis", passes, np.float32)
+    return _run_passes(image, "convolve", passes, np.float32)
 
 
 def extremum_separable(image: backend.DeviceArray, which: str,
@@ -105,4 +108,4 @@ def extremum_separable(image: backend.DeviceArray, which: str,
     radii : mapping of axis to radius
     """
     passes = [(axis, (int(r),)) for axis, r in sorted(radii.items()) if r > 0]
-    return _run_passes(image, f"{which}_axis", passes, image.dtype)
+    return _run_passes(image, which, passes, image.dtype)

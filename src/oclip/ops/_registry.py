@@ -119,7 +119,7 @@ _registry: dict[str, Operation] = {}
 
 
 def operations(category: str | None = None) -> dict[str, Operation]:
-    """The registered operations, by name, in registration order.
+    """The registered operations, by name, in category order (as CATEGORIES).
 
     Parameters
     ----------
@@ -134,7 +134,8 @@ def operations(category: str | None = None) -> dict[str, Operation]:
     """
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"category: unknown category {category!r}; known: {', '.join(CATEGORIES)}")
-    return {n: op for n, op in _registry.items() if category is None or op.category == category}
+    ordered = sorted(_registry.values(), key=lambda op: CATEGORIES.index(op.category))
+    return {op.name: op for op in ordered if category is None or op.category == category}
 
 
 def get_operation(name: str) -> Operation:
