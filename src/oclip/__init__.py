@@ -27,6 +27,7 @@ from ._errors import (
     NoDeviceError,
     OclipError,
 )
+from . import data
 from .ops import *
 from .ops import __all__ as _operation_names
 
@@ -41,6 +42,7 @@ __all__ = [
     "OclipError",
     "create",
     "current_device",
+    "data",
     "devices",
     "pull",
     "push",

@@ -11,7 +11,7 @@ import os
 import sys
 
 from ._backend import check_device, devices, select_device
-from ._backend.devices import ENVIRONMENT_VARIABLE
+from ._backend.device import ENVIRONMENT_VARIABLE
 from ._errors import NoDeviceError, OclipError, format_bytes
 
 

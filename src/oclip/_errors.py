@@ -36,3 +36,8 @@ def format_bytes(count: int) -> str:
             return f"{int(size)} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+# Tracebacks and reprs show the public names (oclip.NoDeviceError, ...).
+for _error in (OclipError, NoDeviceError, DeviceError, KernelBuildError, DeviceMemoryError):
+    _error.__module__ = "oclip"

@@ -15,7 +15,7 @@ from .arrays import (
     push,
     upload_dtype,
 )
-from .devices import (
+from .device import (
     DeviceInfo,
     Session,
     check_device,

@@ -20,7 +20,7 @@ import pyopencl as cl
 import pyopencl.array as cl_array
 
 from .._errors import DeviceMemoryError, format_bytes
-from .devices import current_session
+from .device import current_session
 
 DeviceArray = cl_array.Array
 

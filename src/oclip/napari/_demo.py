@@ -9,11 +9,18 @@ from ._manifest import display_name
 
 
 def open_demo(viewer: napari.Viewer) -> None:
-    """Load the sample images into ``viewer`` and dock one widget per operation."""
+    """Load the sample images into ``viewer`` and dock one widget per operation.
+
+    The 3D nuclei start hidden so that the 2D blobs fill the view; the first
+    operation's widget is in front.
+    """
     viewer.open_sample("oclip", "nuclei")
+    viewer.layers["nuclei"].visible = False
     viewer.open_sample("oclip", "blobs")
-    for operation in operations().values():
-        viewer.window.add_plugin_dock_widget("oclip", display_name(operation), tabify=True)
+    docks = [viewer.window.add_plugin_dock_widget("oclip", display_name(op), tabify=True)[0]
+             for op in operations().values()]
+    docks[0].raise_()
+    viewer.reset_view()
 
 
 def main() -> None:

@@ -31,6 +31,8 @@ def per_axis(image: backend.DeviceArray, x: float, y: float, z: float) -> dict[i
 def gaussian_weights(sigma: float, truncate: float = 4.0) -> np.ndarray:
     """Normalised 1D Gaussian of radius ``int(truncate * sigma + 0.5)`` (as scipy)."""
     radius = int(truncate * sigma + 0.5)
+    if radius == 0:  # also spares dividing by a sigma**2 that underflows to 0
+        return np.ones(1)
     offsets = np.arange(-radius, radius + 1, dtype=np.float64)
     weights = np.exp(-0.5 / sigma**2 * offsets**2)
     return weights / weights.sum()
