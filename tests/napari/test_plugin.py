@@ -1,0 +1,128 @@
+"""The napari plugin: manifest, generated widgets, sample data, the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+napari = pytest.importorskip("napari", reason="the napari extra is part of the test install")
+npe2 = pytest.importorskip("npe2")
+
+import oclip  # noqa: E402
+from oclip.napari import _manifest  # noqa: E402
+
+REPOSITORY_MANIFEST = Path(__file__).resolve().parents[2] / "napari.yaml"
+
+
+def test_manifest_is_generated_from_the_registry():
+    assert REPOSITORY_MANIFEST.read_text() == _manifest.render(), (
+        "napari.yaml is out of date: run python -m oclip.napari._manifest --write")
+
+
+def test_installed_manifest_is_valid_and_imports():
+    manifest = npe2.PluginManifest.from_distribution("oclip")
+    assert manifest.display_name == "oclip Assistant"
+    manifest.validate_imports()
+    widget_names = {w.display_name for w in manifest.contributions.widgets}
+    assert {_manifest.display_name(op) for op in oclip.operations().values()} <= widget_names
+
+
+def test_every_category_submenu_lists_its_operations():
+    manifest = _manifest.manifest()["contributions"]
+    for category in oclip.ops.CATEGORIES:
+        members = oclip.operations(category)
+        if not members:
+            continue
+        submenu = manifest["menus"][f"oclip.{category.lower().replace(' ', '_')}"]
+        assert [item["command"] for item in submenu] == [f"oclip.{n}" for n in members]
+
+
+def run_widget(qtbot, widget):
+    """Press the widget's Run button as a user would."""
+    from qtpy.QtCore import Qt
+
+    qtbot.mouseClick(widget.call_button.native, Qt.MouseButton.LeftButton)
+
+
+def test_gaussian_blur_widget_adds_the_result_layer(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image = oclip.data.blobs2d((64, 80))
+    viewer.add_image(image, name="spots", scale=(0.5, 0.25), translate=(3, 4))
+    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Gaussian blur")
+    widget.image.value = viewer.layers["spots"]
+    widget.sigma_x.value = 2.0
+    widget.sigma_y.value = 1.5
+    run_widget(qtbot, widget)
+    result = viewer.layers["gaussian_blur(spots)"]
+    np.testing.assert_array_equal(result.data, oclip.gaussian_blur(image, sigma_x=2.0,
+                                                                   sigma_y=1.5))
+    assert tuple(result.scale) == (0.5, 0.25) and tuple(result.translate) == (3, 4)
+    # running again updates the same layer instead of adding another
+    widget.sigma_x.value = 4.0
+    run_widget(qtbot, widget)
+    assert len(viewer.layers) == 2
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur(spots)"].data,
+                                  oclip.gaussian_blur(image, sigma_x=4.0, sigma_y=1.5))
+
+
+def test_threshold_then_label_widgets_chain_through_labels_layers(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image = oclip.data.blobs2d((96, 96))
+    viewer.add_image(image, name="blobs")
+    _, threshold = viewer.window.add_plugin_dock_widget("oclip", "Threshold otsu")
+    threshold.image.value = viewer.layers["blobs"]
+    run_widget(qtbot, threshold)
+    binary = viewer.layers["threshold_otsu(blobs)"]
+    assert isinstance(binary, napari.layers.Labels)
+    _, labeling = viewer.window.add_plugin_dock_widget("oclip", "Connected components labeling")
+    labeling.binary.value = binary
+    labeling.connectivity.value = "diamond"
+    run_widget(qtbot, labeling)
+    labels = viewer.layers["connected_components_labeling(threshold_otsu(blobs))"]
+    assert isinstance(labels, napari.layers.Labels)
+    expected = oclip.connected_components_labeling(oclip.threshold_otsu(image),
+                                                   connectivity="diamond")
+    np.testing.assert_array_equal(labels.data, expected)
+    assert labels.data.max() > 3
+
+
+def test_projection_result_keeps_the_in_plane_scale(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    stack = oclip.data.nuclei3d((10, 32, 40))
+    viewer.add_image(stack, name="stack", scale=(2.0, 0.5, 0.5))
+    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Maximum z projection")
+    widget.image.value = viewer.layers["stack"]
+    run_widget(qtbot, widget)
+    projected = viewer.layers["maximum_z_projection(stack)"]
+    np.testing.assert_array_equal(projected.data, stack.max(axis=0))
+    assert tuple(projected.scale) == (0.5, 0.5)
+
+
+def test_parameter_hints_and_tooltips_come_from_the_operation(make_napari_viewer):
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Top hat box")
+    assert widget.radius_x.min == 0 and widget.radius_x.max == 1000
+    assert widget.radius_x.value == 10
+    assert "Half-width of the box along x" in widget.radius_x.tooltip
+
+
+def test_sample_data(make_napari_viewer):
+    viewer = make_napari_viewer()
+    viewer.open_sample("oclip", "blobs")
+    viewer.open_sample("oclip", "nuclei")
+    np.testing.assert_array_equal(viewer.layers["blobs"].data, oclip.data.blobs2d())
+    assert viewer.layers["nuclei"].data.shape == (60, 128, 128)
+    assert viewer.layers["nuclei"].data.dtype == np.uint16
+
+
+def test_demo_opens_samples_and_one_widget_per_operation(make_napari_viewer):
+    from oclip.napari._demo import open_demo
+
+    viewer = make_napari_viewer()
+    open_demo(viewer)
+    assert {"blobs", "nuclei"} <= {layer.name for layer in viewer.layers}
+    docked = set(viewer.window.dock_widgets)
+    for op in oclip.operations().values():
+        assert any(_manifest.display_name(op) in name for name in docked), op.name
