@@ -13,6 +13,7 @@ from oclip._backend import device as device_module
 
 from ._helpers import random_image
 
+
 def pytest_report_header(config: pytest.Config) -> str:
     wanted = os.environ.get(device_module.ENVIRONMENT_VARIABLE)
     try:

@@ -23,7 +23,8 @@ def test_devices_lists_and_marks_the_selected_device():
     selected = oclip.current_device()
     marked = [line for line in done.stdout.splitlines() if line.startswith("*")]
     assert len(marked) == 1 and selected.name in marked[0]
-    assert "OpenCL" in done.stdout and "GiB" in done.stdout or "MiB" in done.stdout
+    assert "OpenCL" in marked[0]
+    assert "GiB" in marked[0] or "MiB" in marked[0]
     assert f"selected (*): {selected}" in done.stdout
 
 

@@ -11,6 +11,7 @@ Nothing touches OpenCL at import time; the device is chosen on first use
 (see :func:`select_device`).
 """
 
+from . import data
 from ._backend import (
     DeviceInfo,
     create,
@@ -27,7 +28,6 @@ from ._errors import (
     NoDeviceError,
     OclipError,
 )
-from . import data
 from .ops import *
 from .ops import __all__ as _operation_names
 

@@ -98,5 +98,5 @@ def test_too_large_for_the_device_says_how_much():
 
 
 def test_upload_dtype_rule_names_the_parameter():
-    with pytest.raises(TypeError, match="^labels: arrays of dtype complex128"):
+    with pytest.raises(TypeError, match=r"^labels: arrays of dtype complex128"):
         upload_dtype(np.complex128, "labels")

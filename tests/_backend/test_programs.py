@@ -42,7 +42,7 @@ def test_a_broken_source_raises_with_the_build_log():
 
 
 def test_a_broken_build_option_raises_and_the_device_keeps_working():
-    with pytest.raises(oclip.KernelBuildError, match="filters.cl"):
+    with pytest.raises(oclip.KernelBuildError, match=r"filters\.cl"):
         backend.kernel("filters.cl", "convolve_x", {"T_IN": "no_such_type", "T_OUT": "float"})
     image = np.arange(9, dtype=np.float32).reshape(3, 3)
     np.testing.assert_array_equal(oclip.minimum_box(image, radius_x=0, radius_y=0), image)

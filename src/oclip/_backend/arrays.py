@@ -125,8 +125,9 @@ def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an arr
 
 def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray:
     check_fits(shape, dtype, what)
+    session = current_session()
     try:
-        return cl_array.empty(current_session().queue, shape, dtype)
+        return cl_array.empty(session.queue, shape, dtype, allocator=session.allocator)
     except cl.Error as error:
         raise DeviceMemoryError(
             f"could not allocate {what} of shape {shape} and dtype {dtype} on "

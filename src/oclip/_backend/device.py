@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyopencl as cl
+import pyopencl.tools as cl_tools
 
 from .._errors import DeviceError, NoDeviceError, format_bytes
 
@@ -161,11 +162,18 @@ def _reason(error: cl.Error) -> str:
 
 @dataclass
 class Session:
-    """The OpenCL context and in-order queue oclip uses for one device."""
+    """The OpenCL context, in-order queue and memory pool oclip uses for one device.
+
+    Device arrays come from the pool: buffers freed by one operation are reused
+    by the next, which saves the driver's allocation (and, on CPU devices, the
+    page faults of fresh memory).  The pool gives held buffers back to the
+    driver when an allocation would otherwise fail.
+    """
 
     device: DeviceInfo
     context: cl.Context
     queue: cl.CommandQueue
+    allocator: cl_tools.MemoryPool
 
 
 def _open(device: DeviceInfo) -> Session:
@@ -183,7 +191,8 @@ def _open(device: DeviceInfo) -> Session:
         raise DeviceError(f"device '{device}' does not work: {_reason(error)}") from None
     if not np.array_equal(result, 3 * np.arange(8, dtype=np.int32) + 1):
         raise DeviceError(f"device '{device}' computed a wrong result in its self-test")
-    return Session(device, context, queue)
+    return Session(device, context, queue,
+                   cl_tools.MemoryPool(cl_tools.ImmediateAllocator(queue)))
 
 
 class _State:

@@ -4,6 +4,7 @@ Importing this package registers every operation; ``oclip.operations()``
 lists them.
 """
 
+from . import background, filters, labels, math, projection, threshold
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma
 from .background import *
@@ -12,8 +13,6 @@ from .labels import *
 from .math import *
 from .projection import *
 from .threshold import *
-
-from . import background, filters, labels, math, projection, threshold  # noqa: I001
 
 __all__ = [
     "CATEGORIES",

@@ -94,7 +94,8 @@ def histogram(image: backend.DeviceArray,
               value_range: backend.DeviceArray) -> tuple[backend.DeviceArray, HistogramBins]:
     """Count the pixels per bin (see HistogramBins), on the device."""
     bins = HistogramBins.for_dtype(image.dtype)
-    counts = cl_array.zeros(backend.current_session().queue, bins.count, np.uint32)
+    session = backend.current_session()
+    counts = cl_array.zeros(session.queue, bins.count, np.uint32, allocator=session.allocator)
     device = backend.current_device()
     group = 256
     groups = max(1, min(4 * device.compute_units, -(-image.size // group)))

@@ -1,0 +1,186 @@
+"""Side-by-side timings: oclip against scipy / scikit-image on the same data.
+
+    python benchmarks/run.py
+    python benchmarks/run.py --sizes 64x256x256 --operations gaussian_blur,top_hat_box
+    python benchmarks/run.py --output benchmarks/results/pocl-2core.jsonl
+
+Prints one JSON line per (operation, size) on stdout, and a table on stderr:
+
+* ``oclip_s``: median seconds of the operation on an image already on the
+  device, the queue finished (device-synchronised);
+* ``oclip_numpy_s``: median seconds from a numpy array to a numpy array,
+  transfers included (what a script that never calls ``push`` sees);
+* ``reference_s``: median seconds of the scipy / scikit-image / numpy equivalent;
+* ``ratio``: ``oclip_s / reference_s`` (below 1: oclip is faster).
+
+Each timing is the median of ``--repeat`` runs after one warm-up run (which
+also builds the kernels).  The images are synthetic blobs (``oclip.data``).
+Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.ndimage as ndi
+import skimage.filters
+
+import oclip
+from oclip import _backend as backend
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmarked operation: its arguments and its reference."""
+
+    operation: str
+    reference_name: str
+    reference: Callable[..., Any]
+    arguments: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ("image",)  # names of prepared inputs, in call order
+    dimensions: tuple[int, ...] = (2, 3)
+
+
+def _box(radius: int) -> dict[str, int]:
+    return {"radius_x": radius, "radius_y": radius, "radius_z": radius}
+
+
+CASES = [
+    Case("gaussian_blur", "scipy.ndimage.gaussian_filter",
+         lambda im: ndi.gaussian_filter(im, 2.0, mode="nearest"),
+         {"sigma_x": 2.0, "sigma_y": 2.0, "sigma_z": 2.0}),
+    Case("mean_box", "scipy.ndimage.uniform_filter",
+         lambda im: ndi.uniform_filter(im, 3, mode="nearest"), _box(1)),
+    Case("minimum_box", "scipy.ndimage.minimum_filter",
+         lambda im: ndi.minimum_filter(im, 3, mode="nearest"), _box(1)),
+    Case("maximum_box", "scipy.ndimage.maximum_filter",
+         lambda im: ndi.maximum_filter(im, 3, mode="nearest"), _box(1)),
+    Case("top_hat_box", "scipy.ndimage.white_tophat",
+         lambda im: ndi.white_tophat(im, 21, mode="nearest"), _box(10)),
+    Case("add_images", "numpy.add", np.add, inputs=("image", "image2")),
+    Case("multiply_image_and_scalar", "numpy.multiply",
+         lambda im: im * np.float32(2.0), {"scalar": 2.0}),
+    Case("maximum_z_projection", "numpy.max", lambda im: im.max(axis=0), dimensions=(3,)),
+    Case("threshold_otsu", "skimage.filters.threshold_otsu",
+         lambda im: im > skimage.filters.threshold_otsu(im)),
+    Case("connected_components_labeling", "scipy.ndimage.label",
+         lambda b: ndi.label(b, structure=np.ones((3,) * b.ndim))[0],
+         {"connectivity": "box"}, inputs=("binary",)),
+]
+
+
+def median_seconds(function: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of ``function`` after one warm-up call; the device is
+    synchronised after every call."""
+    function()
+    backend.synchronize()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        backend.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def prepare_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """A blob image, a second one, and the Otsu foreground of the first."""
+    count = max(1, int(np.prod(shape)) // (9000 if len(shape) == 3 else 1100))
+    image = oclip.data.blobs(shape, count=count, seed=1)
+    image2 = oclip.data.blobs(shape, count=count, seed=2)
+    binary = (image > skimage.filters.threshold_otsu(image)).astype(np.uint8)
+    return {"image": image, "image2": image2, "binary": binary}
+
+
+def run_case(case: Case, inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:
+    function = getattr(oclip, case.operation)
+    host = [inputs[name] for name in case.inputs]
+    on_device = [oclip.push(array) for array in host]
+    oclip_s = median_seconds(lambda: function(*on_device, **case.arguments), repeat)
+    oclip_numpy_s = median_seconds(lambda: function(*host, **case.arguments), repeat)
+    reference_s = median_seconds(lambda: case.reference(*host), repeat)
+    shape = host[0].shape
+    return {
+        "operation": case.operation,
+        "shape": "x".join(map(str, shape)),
+        "dtype": str(host[0].dtype),
+        "arguments": case.arguments,
+        "device": oclip.current_device().name,
+        "oclip_s": oclip_s,
+        "oclip_numpy_s": oclip_numpy_s,
+        "reference": case.reference_name,
+        "reference_s": reference_s,
+        "ratio": oclip_s / reference_s,
+        "host": platform.processor() or platform.machine(),
+    }
+
+
+def transfer_row(inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:
+    """push + pull of the image (no reference: copying within host memory)."""
+    image = inputs["image"]
+    seconds = median_seconds(lambda: oclip.pull(oclip.push(image)), repeat)
+    copy_s = median_seconds(lambda: image.copy(), repeat)
+    return {
+        "operation": "push+pull", "shape": "x".join(map(str, image.shape)),
+        "dtype": str(image.dtype), "arguments": {}, "device": oclip.current_device().name,
+        "oclip_s": seconds, "oclip_numpy_s": seconds, "reference": "numpy.copy",
+        "reference_s": copy_s, "ratio": seconds / copy_s,
+        "host": platform.processor() or platform.machine(),
+    }
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in text.lower().split("x"))
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"\n{'operation':32s} {'shape':>12s} {'oclip ms':>10s} {'+transfer':>10s} "
+          f"{'reference ms':>13s} {'ratio':>6s}", file=sys.stderr)
+    for row in rows:
+        print(f"{row['operation']:32s} {row['shape']:>12s} {row['oclip_s'] * 1e3:10.2f} "
+              f"{row['oclip_numpy_s'] * 1e3:10.2f} {row['reference_s'] * 1e3:13.2f} "
+              f"{row['ratio']:6.2f}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1024x1024,64x256x256",
+                        help="comma-separated shapes, numpy order (default: %(default)s)")
+    parser.add_argument("--operations", default="",
+                        help="comma-separated operation names (default: all)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per measurement")
+    parser.add_argument("--device", help="OpenCL device (gpu, cpu or part of a name)")
+    parser.add_argument("--output", help="also append the JSON lines to this file")
+    args = parser.parse_args(argv)
+
+    device = oclip.select_device(args.device)
+    print(f"device: {backend.describe(device)}", file=sys.stderr)
+    wanted = {n for n in args.operations.split(",") if n}
+    cases = [c for c in CASES if not wanted or c.operation in wanted]
+    rows = []
+    for shape in map(parse_shape, args.sizes.split(",")):
+        inputs = prepare_inputs(shape)
+        if not wanted or "push+pull" in wanted:
+            rows.append(transfer_row(inputs, args.repeat))
+        for case in cases:
+            if len(shape) in case.dimensions:
+                rows.append(run_case(case, inputs, args.repeat))
+                print(json.dumps(rows[-1]), flush=True)
+    if args.output:
+        with open(args.output, "a") as output:
+            output.writelines(json.dumps(row) + "\n" for row in rows)
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
