@@ -6,7 +6,7 @@ lists them.
 
 from . import background, filters, labels, math, projection, threshold
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
-from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma
+from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
 from .background import *
 from .filters import *
 from .labels import *
@@ -25,6 +25,7 @@ __all__ = [
     "Radius",
     "Range",
     "Sigma",
+    "Table",
     "get_operation",
     "operation",
     "operations",

@@ -28,7 +28,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 import numpy as np
 
 from .. import _backend as backend
-from ._types import ImageKind, Range, base_type, image_kind, value_range
+from ._types import ImageKind, Range, base_type, image_kind, is_table, value_range
 
 #: The categories of the assistant, in the order its buttons show them.
 CATEGORIES: tuple[str, ...] = (
@@ -108,8 +108,13 @@ class Operation:
 
     @property
     def result_kind(self) -> ImageKind | None:
-        """ImageKind of the result, None for results that are not images (tables)."""
+        """ImageKind of the result, None for results that are not images."""
         return image_kind(self.returns)
+
+    @property
+    def returns_table(self) -> bool:
+        """Whether the result is a :data:`Table` of measurements."""
+        return is_table(self.returns)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)

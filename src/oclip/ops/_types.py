@@ -37,6 +37,21 @@ Labels = Annotated[ArrayLike, ImageKind.LABELS]
 Binary = Annotated[ArrayLike, ImageKind.BINARY]
 
 
+class TableMarker:
+    """Marks a result that is a table: a dict of equally long 1D columns."""
+
+    def __repr__(self) -> str:
+        return "TABLE"
+
+
+TABLE = TableMarker()
+
+#: A table of measurements: column name -> 1D array (napari takes it as
+#: ``layer.features``).  Returned as numpy arrays, or device arrays when the
+#: inputs were device arrays.
+Table = Annotated[dict[str, ArrayLike], TABLE]
+
+
 @dataclass(frozen=True)
 class Range:
     """Allowed values of a numeric parameter, and the step of its widget."""
@@ -67,6 +82,11 @@ def image_kind(annotation: Any) -> ImageKind | None:
     if get_origin(annotation) is Annotated:
         return next((m for m in annotation.__metadata__ if isinstance(m, ImageKind)), None)
     return None
+
+
+def is_table(annotation: Any) -> bool:
+    """Whether an annotation is :data:`Table`."""
+    return get_origin(annotation) is Annotated and TABLE in annotation.__metadata__
 
 
 def value_range(annotation: Any) -> Range | None:
