@@ -9,8 +9,11 @@ import oclip
 from oclip import _backend as backend
 
 
-def test_kernel_sources_are_package_resources():
-    assert "CONVOLVE(x)" in backend.kernel_source("filters.cl")
+def test_kernel_sources_are_package_resources_with_includes_inlined():
+    source = backend.kernel_source("filters.cl")
+    assert "CONVOLVE(x)" in source
+    assert not [line for line in source.splitlines() if line.startswith("#include")]
+    assert "define ELLIPSOID_LOOP" in source  # from neighbourhood.clh
 
 
 def test_programs_are_built_once_per_device_source_and_options():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+import skimage.morphology
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -108,3 +109,54 @@ def test_sigmas_below_an_eighth_pixel_leave_the_image_alone(sigma, make_image):
     # divides by sigma**2 and fails on the smallest of these)
     image = make_image((5, 6), np.float32)
     np.testing.assert_array_equal(oclip.gaussian_blur(image, sigma_x=sigma, sigma_y=sigma), image)
+
+
+def ellipsoid(rz: int, ry: int, rx: int) -> np.ndarray:
+    """The ellipsoid footprint written out: offsets with sum((d/r)^2) <= 1."""
+    footprint = np.zeros((2 * rz + 1, 2 * ry + 1, 2 * rx + 1), bool)
+    for dz, dy, dx in np.ndindex(footprint.shape):
+        offsets = (dz - rz, dy - ry, dx - rx)
+        radii = (rz, ry, rx)
+        if all(d == 0 for d, r in zip(offsets, radii, strict=True) if r == 0):
+            footprint[dz, dy, dx] = sum((d / r) ** 2 for d, r in
+                                        zip(offsets, radii, strict=True) if r > 0) <= 1
+    return footprint
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("radius", [1, 2, 4])
+@pytest.mark.parametrize(("which", "reference"), [("minimum", ndi.minimum_filter),
+                                                  ("maximum", ndi.maximum_filter)])
+def test_sphere_filters_with_equal_radii_use_skimage_disk_and_ball(dtype, radius, which,
+                                                                   reference, make_image):
+    function = getattr(oclip, f"{which}_sphere")
+    flat = make_image((37, 53), dtype)
+    np.testing.assert_array_equal(
+        function(flat, radius_x=radius, radius_y=radius),
+        reference(flat, footprint=skimage.morphology.disk(radius), mode="nearest"))
+    volume = make_image((9, 21, 33), dtype)
+    result = function(volume, radius_x=radius, radius_y=radius, radius_z=radius)
+    assert result.dtype == dtype
+    np.testing.assert_array_equal(
+        result, reference(volume, footprint=skimage.morphology.ball(radius), mode="nearest"))
+
+
+@pytest.mark.parametrize("radii", [(1, 2, 3), (0, 3, 1), (2, 0, 0), (3, 1, 0)])
+def test_sphere_filters_with_unequal_radii(radii, make_image):
+    rz, ry, rx = radii
+    volume = make_image((9, 21, 33), np.uint16)
+    np.testing.assert_array_equal(
+        oclip.minimum_sphere(volume, radius_x=rx, radius_y=ry, radius_z=rz),
+        ndi.minimum_filter(volume, footprint=ellipsoid(rz, ry, rx), mode="nearest"))
+    flat = volume[4]
+    np.testing.assert_array_equal(
+        oclip.maximum_sphere(flat, radius_x=rx, radius_y=ry, radius_z=rz),
+        ndi.maximum_filter(flat, footprint=ellipsoid(0, ry, rx)[0], mode="nearest"))
+
+
+def test_ellipsoid_footprint_helper_matches_the_written_out_definition():
+    from oclip.ops._neighbourhood import ellipsoid_footprint
+
+    for rz, ry, rx in [(1, 2, 3), (0, 3, 1), (2, 2, 2), (0, 0, 0), (4, 1, 0)]:
+        np.testing.assert_array_equal(ellipsoid_footprint({0: rx, 1: ry, 2: rz}),
+                                      ellipsoid(rz, ry, rx))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping
@@ -31,10 +32,19 @@ _programs: dict[tuple, cl.Program] = {}
 _kernels: dict[tuple, cl.Kernel] = {}
 
 
+_INCLUDE = re.compile(r'^#include "([\w.]+)"[ \t]*$', re.MULTILINE)
+
+
 @functools.cache
 def kernel_source(filename: str) -> str:
-    """Text of a kernel file shipped in ``oclip/_backend/kernels``."""
-    return resources.files(__package__).joinpath("kernels", filename).read_text()
+    """Text of a kernel file shipped in ``oclip/_backend/kernels``.
+
+    ``#include "name.clh"`` lines are replaced by that file's text, so that
+    kernel families share code without compiler include paths (the package
+    may live in a zip).
+    """
+    text = resources.files(__package__).joinpath("kernels", filename).read_text()
+    return _INCLUDE.sub(lambda match: kernel_source(match.group(1)), text)
 
 
 def build_options(defines: Mapping[str, object] | None) -> tuple[str, ...]:

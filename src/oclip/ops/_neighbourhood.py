@@ -16,8 +16,8 @@ from .. import _backend as backend
 
 FILTERS = "filters.cl"
 
-_weights_cache: OrderedDict[tuple, backend.DeviceArray] = OrderedDict()
-_WEIGHTS_CACHE_SIZE = 64
+_tables: OrderedDict[tuple, backend.DeviceArray] = OrderedDict()
+_TABLE_CACHE_SIZE = 64
 
 
 def per_axis(image: backend.DeviceArray, x: float, y: float, z: float) -> dict[int, float]:
@@ -43,17 +43,18 @@ def box_weights(radius: int) -> np.ndarray:
     return np.full(2 * radius + 1, 1.0 / (2 * radius + 1))
 
 
-def _device_weights(weights: np.ndarray) -> backend.DeviceArray:
-    values = np.ascontiguousarray(weights, dtype=np.float32)
-    key = (backend.current_device().index, values.tobytes())
-    found = _weights_cache.get(key)
+def _device_table(values: np.ndarray) -> backend.DeviceArray:
+    """A small constant table (weights, widths) on the device, cached by content."""
+    values = np.ascontiguousarray(values)
+    key = (backend.current_device().index, values.dtype.str, values.tobytes())
+    found = _tables.get(key)
     if found is None:
         found = backend.push(values)
-        _weights_cache[key] = found
-        if len(_weights_cache) > _WEIGHTS_CACHE_SIZE:
-            _weights_cache.popitem(last=False)
+        _tables[key] = found
+        if len(_tables) > _TABLE_CACHE_SIZE:
+            _tables.popitem(last=False)
     else:
-        _weights_cache.move_to_end(key)
+        _tables.move_to_end(key)
     return found
 
 
@@ -95,8 +96,48 @@ def convolve_separable(image: backend.DeviceArray,
     for axis, w in sorted(weights.items()):
         if len(w) == 1 and w[0] == 1.0:
             continue
-        passes.append((axis, (_device_weights(w), len(w) // 2)))
+        passes.append((axis, (_device_table(w.astype(np.float32)), len(w) // 2)))
     return _run_passes(image, "convolve", passes, np.float32)
+
+
+def ellipsoid_footprint(radii: Mapping[int, int]) -> np.ndarray:
+    """Boolean footprint of the ellipsoid window of ``radii`` (grid axes 0 = x,
+    1 = y, 2 = z), in numpy axis order, as ``neighbourhood.clh`` defines it:
+    offsets with ``sum((d / r)**2) <= 1`` over the axes of non-zero radius."""
+    axes = sorted(radii, reverse=True)  # numpy order: z, y, x
+    grids = np.ogrid[tuple(slice(-radii[a], radii[a] + 1) for a in axes)]
+    inside = sum((g.astype(float) / radii[a]) ** 2 for g, a in zip(grids, axes, strict=True)
+                 if radii[a] > 0)
+    return np.broadcast_to(np.asarray(inside) <= 1, tuple(2 * radii[a] + 1 for a in axes))
+
+
+def ellipsoid_widths(radii: Mapping[int, int]) -> np.ndarray:
+    """Row half-widths of the ellipsoid for ``neighbourhood.clh``: int32, one per
+    (dz, dy) row in raster order, -1 for an empty row."""
+    footprint = ellipsoid_footprint({axis: radii.get(axis, 0) for axis in (0, 1, 2)})
+    rows = footprint.reshape(-1, footprint.shape[-1])
+    return np.where(rows.any(axis=1), (rows.sum(axis=1) - 1) // 2, -1).astype(np.int32)
+
+
+def sphere_arguments(radii: Mapping[int, int]) -> tuple:
+    """(widths table, rx, ry, rz): the SPHERE_PARAMETERS of a kernel, before nx, ny, nz."""
+    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
+    return (_device_table(ellipsoid_widths(radii)), rx, ry, rz)
+
+
+def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[int, int],
+                  out_dtype: np.dtype, *extra: object) -> backend.DeviceArray:
+    """Run the ellipsoid-window kernel ``kernel_name`` of filters.cl once.
+
+    The kernel takes (src, dst, *extra, SPHERE_PARAMETERS).
+    """
+    nx, ny, nz = backend.grid(image.shape)
+    out = backend.create(image.shape, out_dtype)
+    defines = {"T_IN": backend.cl_type_name(image.dtype),
+               "T_OUT": backend.cl_type_name(out_dtype)}
+    backend.launch(FILTERS, kernel_name, (nx, ny, nz), image, out, *extra,
+                   *sphere_arguments(radii), nx, ny, nz, defines=defines)
+    return out
 
 
 def extremum_separable(image: backend.DeviceArray, which: str,

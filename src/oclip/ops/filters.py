@@ -8,11 +8,19 @@ from ._neighbourhood import (
     extremum_separable,
     gaussian_weights,
     per_axis,
+    sphere_filter,
 )
 from ._registry import operation
 from ._types import Image, Radius, Sigma
 
-__all__ = ["gaussian_blur", "maximum_box", "mean_box", "minimum_box"]
+__all__ = [
+    "gaussian_blur",
+    "maximum_box",
+    "maximum_sphere",
+    "mean_box",
+    "minimum_box",
+    "minimum_sphere",
+]
 
 
 @operation(category="Remove noise")
@@ -134,3 +142,70 @@ def maximum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
         and ``mode="nearest"``.
     """
     return extremum_separable(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
+
+
+@operation(category="Remove noise")
+def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                   radius_z: Radius = 0) -> Image:
+    """Replace each pixel by the minimum of its ellipsoidal neighbourhood (grey erosion).
+
+    The neighbourhood holds the offsets with
+    ``(dx/radius_x)**2 + (dy/radius_y)**2 + (dz/radius_z)**2 <= 1`` (an axis of
+    radius 0 contributes only offset 0): a disk or ball for equal radii.
+
+    Parameters
+    ----------
+    image : Image
+        The image to filter, 2D or 3D.
+    radius_x : int
+        Radius of the ellipsoid along x.
+    radius_y : int
+        Radius of the ellipsoid along y.
+    radius_z : int
+        Radius of the ellipsoid along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        Image of the same shape and dtype.
+
+    See Also
+    --------
+    scipy.ndimage.minimum_filter : the reference, with ``footprint`` the
+        ellipsoid (``skimage.morphology.disk`` / ``ball`` for equal radii) and
+        ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return sphere_filter(image, "minimum_sphere", radii, image.dtype)
+
+
+@operation(category="Remove noise")
+def maximum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                   radius_z: Radius = 0) -> Image:
+    """Replace each pixel by the maximum of its ellipsoidal neighbourhood (grey dilation).
+
+    The neighbourhood is the ellipsoid of ``minimum_sphere``.
+
+    Parameters
+    ----------
+    image : Image
+        The image to filter, 2D or 3D.
+    radius_x : int
+        Radius of the ellipsoid along x.
+    radius_y : int
+        Radius of the ellipsoid along y.
+    radius_z : int
+        Radius of the ellipsoid along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        Image of the same shape and dtype.
+
+    See Also
+    --------
+    scipy.ndimage.maximum_filter : the reference, with ``footprint`` the
+        ellipsoid and ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return sphere_filter(image, "maximum_sphere", radii, image.dtype)
