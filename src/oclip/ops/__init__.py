@@ -4,13 +4,15 @@ Importing this package registers every operation; ``oclip.operations()``
 lists them.
 """
 
-from . import background, filters, labels, math, projection, threshold
+from . import background, derivatives, filters, labels, math, morphology, projection, threshold
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
 from .background import *
+from .derivatives import *
 from .filters import *
 from .labels import *
 from .math import *
+from .morphology import *
 from .projection import *
 from .threshold import *
 
@@ -30,9 +32,11 @@ __all__ = [
     "operation",
     "operations",
     *background.__all__,
+    *derivatives.__all__,
     *filters.__all__,
     *labels.__all__,
     *math.__all__,
+    *morphology.__all__,
     *projection.__all__,
     *threshold.__all__,
 ]

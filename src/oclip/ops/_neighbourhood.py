@@ -58,8 +58,21 @@ def _device_table(values: np.ndarray) -> backend.DeviceArray:
     return found
 
 
+def _launch_pass(kernel: str, shape: tuple[int, ...], source: backend.DeviceArray,
+                 target: backend.DeviceArray, *extra: object,
+                 defines: Mapping[str, object] | None = None) -> None:
+    """Launch ``kernel(source, target, *extra, nx, ny, nz)`` of filters.cl over an
+    image of ``shape``; T_IN and T_OUT are the element types of the buffers."""
+    nx, ny, nz = backend.grid(shape)
+    all_defines = {"T_IN": backend.cl_type_name(source.dtype),
+                   "T_OUT": backend.cl_type_name(target.dtype), **(defines or {})}
+    backend.launch(FILTERS, kernel, (nx, ny, nz), source, target, *extra, nx, ny, nz,
+                   defines=all_defines)
+
+
 def _run_passes(image: backend.DeviceArray, kernel_name: str,
-                passes: list[tuple[int, tuple]], out_dtype: np.dtype) -> backend.DeviceArray:
+                passes: list[tuple[int, tuple]], out_dtype: np.dtype,
+                defines: Mapping[str, object] | None = None) -> backend.DeviceArray:
     """Apply ``kernel_name`` along each (axis, extra arguments) pass, ping-ponging buffers.
 
     The kernel of a pass along axis 0, 1, 2 is ``kernel_name`` + ``_x``, ``_y``, ``_z``.
@@ -67,23 +80,27 @@ def _run_passes(image: backend.DeviceArray, kernel_name: str,
     out_dtype = np.dtype(out_dtype)
     if not passes:
         return image.astype(out_dtype) if image.dtype != out_dtype else image.copy()
-    nx, ny, nz = backend.grid(image.shape)
     source = image
     spare: backend.DeviceArray | None = None
     for axis, extra in passes:
         target = spare if spare is not None else backend.create(image.shape, out_dtype)
-        defines = {"T_IN": backend.cl_type_name(source.dtype),
-                   "T_OUT": backend.cl_type_name(out_dtype)}
-        backend.launch(FILTERS, f"{kernel_name}_{'xyz'[axis]}", (nx, ny, nz), source, target,
-                       *extra, nx, ny, nz, defines=defines)
+        _launch_pass(f"{kernel_name}_{'xyz'[axis]}", image.shape, source, target, *extra,
+                     defines=defines)
         # The input image is never overwritten; intermediates are reused.
         spare = source if source is not image else None
         source = target
     return source
 
 
-def convolve_separable(image: backend.DeviceArray,
-                       weights: Mapping[int, np.ndarray]) -> backend.DeviceArray:
+#: How the last pass of :func:`convolve_separable` may combine its sum s with
+#: another image a: ``"subtract"`` a - s, ``"divide"`` a / s (0 where s is 0),
+#: ``"centre_minus_sum"`` centre * a - s.
+FINISHES = ("subtract", "divide", "centre_minus_sum")
+
+
+def convolve_separable(image: backend.DeviceArray, weights: Mapping[int, np.ndarray], *,
+                       finish: str | None = None, other: backend.DeviceArray | None = None,
+                       centre: float = 1.0) -> backend.DeviceArray:
     """Correlate with one 1D kernel per axis; float32 result.
 
     Parameters
@@ -91,13 +108,34 @@ def convolve_separable(image: backend.DeviceArray,
     image : device array
     weights : mapping of axis to 1D weights of odd length
         Axes missing or with a single weight of 1 are skipped.
+    finish : {"subtract", "divide", "centre_minus_sum"}, optional
+        Combine the correlation with ``other`` in its last pass (see
+        :data:`FINISHES`), saving a pass over the image.
+    other : device array, optional
+        The image of the same shape that ``finish`` combines; ``image`` by default.
+    centre : float
+        The factor of ``"centre_minus_sum"``.
     """
     passes = []
     for axis, w in sorted(weights.items()):
         if len(w) == 1 and w[0] == 1.0:
             continue
         passes.append((axis, (_device_table(w.astype(np.float32)), len(w) // 2)))
-    return _run_passes(image, "convolve", passes, np.float32)
+    if finish is None:
+        return _run_passes(image, "convolve", passes, np.float32)
+    if finish not in FINISHES:
+        raise ValueError(f"finish: one of {FINISHES}, got {finish!r}")
+    other = image if other is None else other
+    if not passes:  # the identity, as one pass that can finish
+        passes = [(0, (_device_table(np.ones(1, np.float32)), 0))]
+    *first, (axis, (table, radius)) = passes
+    summed = _run_passes(image, "convolve", first, np.float32)
+    out = backend.create(image.shape, np.float32)
+    defines = {f"FINISH_{finish.upper()}": 1, "T_OTHER": backend.cl_type_name(other.dtype),
+               "CENTRE": f"{float(centre)!r}f"}
+    _launch_pass(f"convolve_finish_{'xyz'[axis]}", image.shape, summed, out, table, other,
+                 radius, defines=defines)
+    return out
 
 
 def ellipsoid_footprint(radii: Mapping[int, int]) -> np.ndarray:
@@ -119,29 +157,61 @@ def ellipsoid_widths(radii: Mapping[int, int]) -> np.ndarray:
     return np.where(rows.any(axis=1), (rows.sum(axis=1) - 1) // 2, -1).astype(np.int32)
 
 
-def sphere_arguments(radii: Mapping[int, int]) -> tuple:
-    """(widths table, rx, ry, rz): the SPHERE_PARAMETERS of a kernel, before nx, ny, nz."""
+def box_widths(radii: Mapping[int, int]) -> np.ndarray:
+    """Row half-widths of a box window (every row ``rx`` wide), the table format of
+    :func:`ellipsoid_widths`: kernels that loop over a window table take boxes too."""
     rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
-    return (_device_table(ellipsoid_widths(radii)), rx, ry, rz)
+    return np.full((2 * rz + 1) * (2 * ry + 1), rx, np.int32)
+
+
+#: The window shapes of :func:`window_arguments`.
+WINDOWS = ("box", "sphere")
+
+
+def window_widths(radii: Mapping[int, int], window: str) -> np.ndarray:
+    """Row half-widths of a ``"box"`` or ``"sphere"`` window (see :data:`WINDOWS`)."""
+    if window not in WINDOWS:
+        raise ValueError(f"window: one of {WINDOWS}, got {window!r}")
+    return box_widths(radii) if window == "box" else ellipsoid_widths(radii)
+
+
+def window_size(radii: Mapping[int, int], window: str = "sphere") -> int:
+    """Number of pixels of a ``"box"`` or ``"sphere"`` window."""
+    widths = window_widths(radii, window)
+    return int(np.sum(2 * widths[widths >= 0] + 1))
+
+
+def sphere_arguments(radii: Mapping[int, int], window: str = "sphere") -> tuple:
+    """(widths table, rx, ry, rz): the SPHERE_PARAMETERS of a kernel, before nx, ny, nz.
+
+    ``window="box"`` gives the table of a box, for kernels that loop over
+    the window with ``ELLIPSOID_LOOP`` but cannot be separated.
+    """
+    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
+    return (_device_table(window_widths(radii, window)), rx, ry, rz)
 
 
 def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[int, int],
-                  out_dtype: np.dtype, *extra: object) -> backend.DeviceArray:
-    """Run the ellipsoid-window kernel ``kernel_name`` of filters.cl once.
+                  out_dtype: np.dtype, *extra: object, window: str = "sphere",
+                  defines: Mapping[str, object] | None = None,
+                  program: str = FILTERS) -> backend.DeviceArray:
+    """Run the window-table kernel ``kernel_name`` of filters.cl (or ``program``) once.
 
-    The kernel takes (src, dst, *extra, SPHERE_PARAMETERS).
+    The kernel takes (src, dst, *extra, SPHERE_PARAMETERS); ``window`` is
+    ``"sphere"`` (the ellipsoid) or ``"box"``; ``defines`` are added to T_IN
+    and T_OUT.
     """
     nx, ny, nz = backend.grid(image.shape)
     out = backend.create(image.shape, out_dtype)
-    defines = {"T_IN": backend.cl_type_name(image.dtype),
-               "T_OUT": backend.cl_type_name(out_dtype)}
-    backend.launch(FILTERS, kernel_name, (nx, ny, nz), image, out, *extra,
-                   *sphere_arguments(radii), nx, ny, nz, defines=defines)
+    all_defines = {"T_IN": backend.cl_type_name(image.dtype),
+                   "T_OUT": backend.cl_type_name(out_dtype), **(defines or {})}
+    backend.launch(program, kernel_name, (nx, ny, nz), image, out, *extra,
+                   *sphere_arguments(radii, window), nx, ny, nz, defines=all_defines)
     return out
 
 
-def extremum_separable(image: backend.DeviceArray, which: str,
-                       radii: Mapping[int, int]) -> backend.DeviceArray:
+def extremum_separable(image: backend.DeviceArray, which: str, radii: Mapping[int, int],
+                       *, binary: bool = False) -> backend.DeviceArray:
     """Minimum or maximum over a box of ``2 * radius + 1`` per axis; keeps the dtype.
 
     Parameters
@@ -149,6 +219,142 @@ def extremum_separable(image: backend.DeviceArray, which: str,
     image : device array
     which : {"minimum", "maximum"}
     radii : mapping of axis to radius
+    binary : bool
+        Count every non-zero value as 1 (binary images; the result is 0/1).
     """
     passes = [(axis, (int(r),)) for axis, r in sorted(radii.items()) if r > 0]
-    return _run_passes(image, which, passes, image.dtype)
+    if binary and not passes:
+        return as_binary(image)
+    return _run_passes(image, which, passes, image.dtype,
+                       {"BINARY_INPUT": 1} if binary else None)
+
+
+def as_binary(image: backend.DeviceArray) -> backend.DeviceArray:
+    """0/1 uint8 copy of an image: 1 where it is non-zero."""
+    return _run_passes(image, "maximum", [(0, (0,))], np.uint8, {"BINARY_INPUT": 1})
+
+
+#: Below this many pixels per window row on average, the extremum over an
+#: ellipsoid reads the pixels directly; above, it goes through row segments
+#: (``*_rows`` kernels): one read per row instead of one per pixel, for an
+#: extra pass that writes rx + 1 images.
+_ROWS_FROM_WIDTH = 2.0
+
+
+def extremum_sphere(image: backend.DeviceArray, which: str, radii: Mapping[int, int],
+                    *, binary: bool = False) -> backend.DeviceArray:
+    """Minimum or maximum over the ellipsoid of ``radii``; keeps the dtype.
+
+    Parameters
+    ----------
+    image : device array
+    which : {"minimum", "maximum"}
+    radii : mapping of axis to radius
+    binary : bool
+        Count every non-zero value as 1 (binary images; the result is 0/1).
+    """
+    defines = {"BINARY_INPUT": 1} if binary else None
+    widths = ellipsoid_widths(radii)
+    rows = int(np.count_nonzero(widths >= 0))
+    rx = int(radii.get(0, 0))
+    stack_bytes = (rx + 1) * image.size * image.dtype.itemsize
+    if (window_size(radii) < _ROWS_FROM_WIDTH * rows
+            or stack_bytes > backend.current_device().max_allocation):
+        return sphere_filter(image, f"{which}_sphere", radii, image.dtype, defines=defines)
+    stack = backend.create((rx + 1, *image.shape), image.dtype)
+    _launch_pass(f"{which}_rows", image.shape, image, stack, rx, defines=defines)
+    out = backend.create(image.shape, image.dtype)
+    _launch_pass(f"{which}_sphere_rows", image.shape, stack, out, *sphere_arguments(radii),
+                 defines=defines)
+    return out
+
+
+#: The statistics of :func:`moments_separable` and the window kernels.
+STATISTICS = ("mean", "variance", "standard_deviation")
+
+
+def moments_separable(image: backend.DeviceArray, statistic: str,
+                      radii: Mapping[int, int]) -> backend.DeviceArray:
+    """Population variance or standard deviation over a box, one axis at a time;
+    float32.  Each pass carries the (mean, variance) of its windows, combined
+    exactly (see ``moments_*`` in filters.cl), so that the result is as accurate
+    as two passes over the whole window."""
+    if statistic not in STATISTICS[1:]:
+        raise ValueError(f"statistic: 'variance' or 'standard_deviation', got {statistic!r}")
+    axes = [(axis, int(r)) for axis, r in sorted(radii.items()) if r > 0]
+    if not axes:
+        out = backend.create(image.shape, np.float32)
+        out.fill(0.0)
+        return out
+    source = image
+    for number, (axis, radius) in enumerate(axes):
+        last = number == len(axes) - 1
+        defines: dict[str, object] = {}
+        if number == 0:
+            defines["FIRST_PASS"] = 1
+        if last:
+            defines["LAST_PASS"] = 1
+            if statistic == "standard_deviation":
+                defines["STANDARD_DEVIATION"] = 1
+        target = backend.create(image.shape if last else (*image.shape, 2), np.float32)
+        _launch_pass(f"moments_{'xyz'[axis]}", image.shape, source, target,
+                     1.0 / (2 * radius + 1), radius, defines=defines)
+        source = target
+    return source
+
+
+#: The largest window (in pixels) of the rank filters (median, mode): their
+#: kernels hold the window in a private array sized at compile time.
+MAX_RANK_WINDOW = 1024
+
+# Unsigned key types of the rank kernels: (KEY_T, KEY_BITS, KEY_SIGN) per dtype.
+_KEYS = {
+    np.dtype(np.uint8): ("uchar", 8, 0),
+    np.dtype(np.int8): ("uchar", 8, 0x80),
+    np.dtype(np.uint16): ("ushort", 16, 0),
+    np.dtype(np.int16): ("ushort", 16, 0x8000),
+    np.dtype(np.uint32): ("uint", 32, 0),
+    np.dtype(np.int32): ("uint", 32, 0x80000000),
+    np.dtype(np.float32): ("uint", 32, 0),
+}
+
+
+def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int],
+                window: str, operation: str) -> backend.DeviceArray:
+    """Median or mode over a box or sphere window; keeps the dtype.
+
+    Parameters
+    ----------
+    image : device array
+    which : {"median", "mode"}
+    radii : mapping of axis to radius
+    window : {"box", "sphere"}
+    operation : str
+        The calling operation's name, for the error message.
+
+    Raises
+    ------
+    ValueError
+        If the window has more than :data:`MAX_RANK_WINDOW` pixels.
+    """
+    size = window_size(radii, window)
+    if size > MAX_RANK_WINDOW:
+        given = ", ".join(f"radius_{'xyz'[a]}={int(r)}" for a, r in sorted(radii.items()))
+        raise ValueError(
+            f"{operation}: the window of {given} holds {size} pixels, more than the "
+            f"{MAX_RANK_WINDOW} this operation supports; choose smaller radius_x, "
+            f"radius_y or radius_z")
+    key_type, bits, sign = _KEYS[np.dtype(image.dtype)]
+    defines: dict[str, object] = {"WINDOW_SIZE": size, "SORT_SIZE": 1 << (size - 1).bit_length(),
+                                  "KEY_T": key_type, "KEY_BITS": bits, "KEY_SIGN": f"{sign:#x}"}
+    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
+    defines.update(STATIC_RX=rx, STATIC_RY=ry, STATIC_RZ=rz,
+                   STATIC_WIDTHS=",".join(map(str, window_widths(radii, window))))
+    if image.dtype == np.float32:
+        defines["KEY_FLOAT"] = 1
+    sort_size = defines["SORT_SIZE"]
+    exchanges = sort_size * (sort_size.bit_length() - 1) * sort_size.bit_length() // 4
+    if which == "median" and bits * size < 0.8 * exchanges:
+        defines["SELECT_BITS"] = 1
+    return sphere_filter(image, f"{which}_window", radii, image.dtype, window=window,
+                         defines=defines)

@@ -1,25 +1,46 @@
-"""Smoothing and rank filters over box windows (category "Remove noise")."""
+"""Smoothing, rank filters and local statistics over box and ellipsoid windows.
+
+Categories "Remove noise" (smoothing, minimum, maximum, median, mode) and
+"Filter" (local variance and standard deviation).  "box" windows are
+rectangular, of ``2 * radius + 1`` pixels per axis; "sphere" windows are the
+ellipsoid of the radii (``_neighbourhood.ellipsoid_footprint``).
+"""
 
 from __future__ import annotations
+
+import numpy as np
 
 from ._neighbourhood import (
     box_weights,
     convolve_separable,
     extremum_separable,
+    extremum_sphere,
     gaussian_weights,
+    moments_separable,
     per_axis,
+    rank_filter,
     sphere_filter,
+    window_size,
 )
 from ._registry import operation
-from ._types import Image, Radius, Sigma
+from ._types import Image, Labels, Radius, Sigma
 
 __all__ = [
     "gaussian_blur",
     "maximum_box",
     "maximum_sphere",
     "mean_box",
+    "mean_sphere",
+    "median_box",
+    "median_sphere",
     "minimum_box",
     "minimum_sphere",
+    "mode_box",
+    "mode_sphere",
+    "standard_deviation_box",
+    "standard_deviation_sphere",
+    "variance_box",
+    "variance_sphere",
 ]
 
 
@@ -175,8 +196,7 @@ def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
         ellipsoid (``skimage.morphology.disk`` / ``ball`` for equal radii) and
         ``mode="nearest"``.
     """
-    radii = per_axis(image, radius_x, radius_y, radius_z)
-    return sphere_filter(image, "minimum_sphere", radii, image.dtype)
+    return extremum_sphere(image, "minimum", per_axis(image, radius_x, radius_y, radius_z))
 
 
 @operation(category="Remove noise")
@@ -207,5 +227,330 @@ def maximum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     scipy.ndimage.maximum_filter : the reference, with ``footprint`` the
         ellipsoid and ``mode="nearest"``.
     """
+    return extremum_sphere(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
+
+
+@operation(category="Remove noise")
+def mean_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                radius_z: Radius = 0) -> Image:
+    """Average each pixel's ellipsoidal neighbourhood.
+
+    The neighbourhood is the ellipsoid of ``minimum_sphere``; borders
+    replicate the edge pixel.
+
+    Parameters
+    ----------
+    image : Image
+        The image to smooth, 2D or 3D.
+    radius_x : int
+        Radius of the ellipsoid along x.
+    radius_y : int
+        Radius of the ellipsoid along y.
+    radius_z : int
+        Radius of the ellipsoid along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        float32 image of the same shape.
+
+    See Also
+    --------
+    scipy.ndimage.correlate : the reference, with the ellipsoid footprint
+        divided by its number of pixels as weights and ``mode="nearest"``.
+    """
     radii = per_axis(image, radius_x, radius_y, radius_z)
-    return sphere_filter(image, "maximum_sphere", radii, image.dtype)
+    return sphere_filter(image, "mean_window", radii, np.float32, 1.0 / window_size(radii))
+
+
+@operation(category="Remove noise")
+def median_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+               radius_z: Radius = 0) -> Image:
+    """Replace each pixel by the median of its box neighbourhood.
+
+    Exact for every dtype; the window may hold at most 1024 pixels (e.g.
+    radius 4 in 3D, 15 in 2D).
+
+    Parameters
+    ----------
+    image : Image
+        The image to filter, 2D or 3D.
+    radius_x : int
+        Half-width of the box along x: the box is ``2 * radius_x + 1`` wide.
+    radius_y : int
+        Half-width of the box along y.
+    radius_z : int
+        Half-width of the box along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        Image of the same shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        If the box holds more than 1024 pixels.
+
+    See Also
+    --------
+    scipy.ndimage.median_filter : the reference, with ``size = 2 * radius + 1``
+        and ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return rank_filter(image, "median", radii, "box", "median_box")
+
+
+@operation(category="Remove noise")
+def median_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                  radius_z: Radius = 0) -> Image:
+    """Replace each pixel by the median of its ellipsoidal neighbourhood.
+
+    The neighbourhood is the ellipsoid of ``minimum_sphere``; it may hold at
+    most 1024 pixels (e.g. radius 6 in 3D, 17 in 2D).
+
+    Parameters
+    ----------
+    image : Image
+        The image to filter, 2D or 3D.
+    radius_x : int
+        Radius of the ellipsoid along x.
+    radius_y : int
+        Radius of the ellipsoid along y.
+    radius_z : int
+        Radius of the ellipsoid along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        Image of the same shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        If the ellipsoid holds more than 1024 pixels.
+
+    See Also
+    --------
+    scipy.ndimage.median_filter : the reference, with ``footprint`` the
+        ellipsoid and ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return rank_filter(image, "median", radii, "sphere", "median_sphere")
+
+
+@operation(category="Remove noise")
+def mode_box(labels: Labels, radius_x: Radius = 1, radius_y: Radius = 1,
+             radius_z: Radius = 0) -> Labels:
+    """Replace each label by the most frequent label of its box neighbourhood.
+
+    Smooths the outlines of labelled objects; background (0) counts like any
+    label.  Where several labels are equally frequent, the smallest wins.
+    Labels keep their numbers: an object that vanishes leaves a gap in the
+    numbering.  The window may hold at most 1024 pixels.
+
+    Parameters
+    ----------
+    labels : Labels
+        The label image to filter, 2D or 3D.
+    radius_x : int
+        Half-width of the box along x: the box is ``2 * radius_x + 1`` wide.
+    radius_y : int
+        Half-width of the box along y.
+    radius_z : int
+        Half-width of the box along z; ignored for 2D images.
+
+    Returns
+    -------
+    Labels
+        uint32 label image of the same shape.
+
+    Raises
+    ------
+    ValueError
+        If the box holds more than 1024 pixels.
+
+    See Also
+    --------
+    scipy.ndimage.generic_filter : the reference, with a function that returns
+        the smallest of the most frequent values, ``size = 2 * radius + 1``
+        and ``mode="nearest"``.
+    skimage.filters.rank.majority : the same rule, with borders that count
+        only the pixels inside the image.
+    """
+    radii = per_axis(labels, radius_x, radius_y, radius_z)
+    return rank_filter(labels, "mode", radii, "box", "mode_box")
+
+
+@operation(category="Remove noise")
+def mode_sphere(labels: Labels, radius_x: Radius = 1, radius_y: Radius = 1,
+                radius_z: Radius = 0) -> Labels:
+    """Replace each label by the most frequent label of its ellipsoidal neighbourhood.
+
+    As ``mode_box`` (the smallest of equally frequent labels wins; labels keep
+    their numbers) over the ellipsoid of ``minimum_sphere``, which may hold at
+    most 1024 pixels.
+
+    Parameters
+    ----------
+    labels : Labels
+        The label image to filter, 2D or 3D.
+    radius_x : int
+        Radius of the ellipsoid along x.
+    radius_y : int
+        Radius of the ellipsoid along y.
+    radius_z : int
+        Radius of the ellipsoid along z; ignored for 2D images.
+
+    Returns
+    -------
+    Labels
+        uint32 label image of the same shape.
+
+    Raises
+    ------
+    ValueError
+        If the ellipsoid holds more than 1024 pixels.
+
+    See Also
+    --------
+    scipy.ndimage.generic_filter : the reference, with a function that returns
+        the smallest of the most frequent values, ``footprint`` the ellipsoid
+        and ``mode="nearest"``.
+    """
+    radii = per_axis(labels, radius_x, radius_y, radius_z)
+    return rank_filter(labels, "mode", radii, "sphere", "mode_sphere")
+
+
+@operation(category="Filter")
+def variance_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                 radius_z: Radius = 0) -> Image:
+    """Compute the variance of each pixel's box neighbourhood.
+
+    The population variance ``mean((v - mean(v))**2)`` of the window's values
+    ``v``, computed from deviations (not as ``mean(v**2) - mean(v)**2``, which
+    loses the variance of a bright, flat region to rounding).
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    radius_x : int
+        Half-width of the box along x: the box is ``2 * radius_x + 1`` wide.
+    radius_y : int
+        Half-width of the box along y.
+    radius_z : int
+        Half-width of the box along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        float32 image of the same shape.
+
+    See Also
+    --------
+    scipy.ndimage.generic_filter : the reference, with ``numpy.var``,
+        ``size = 2 * radius + 1`` and ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return moments_separable(image, "variance", radii)
+
+
+@operation(category="Filter")
+def variance_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                    radius_z: Radius = 0) -> Image:
+    """Compute the variance of each pixel's ellipsoidal neighbourhood.
+
+    The population variance (as ``variance_box``) over the ellipsoid of
+    ``minimum_sphere``.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    radius_x : int
+        Radius of the ellipsoid along x.
+    radius_y : int
+        Radius of the ellipsoid along y.
+    radius_z : int
+        Radius of the ellipsoid along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        float32 image of the same shape.
+
+    See Also
+    --------
+    scipy.ndimage.generic_filter : the reference, with ``numpy.var``,
+        ``footprint`` the ellipsoid and ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return sphere_filter(image, "variance_window", radii, np.float32,
+                         1.0 / window_size(radii))
+
+
+@operation(category="Filter")
+def standard_deviation_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                           radius_z: Radius = 0) -> Image:
+    """Compute the standard deviation of each pixel's box neighbourhood.
+
+    The square root of ``variance_box``: the population standard deviation.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    radius_x : int
+        Half-width of the box along x: the box is ``2 * radius_x + 1`` wide.
+    radius_y : int
+        Half-width of the box along y.
+    radius_z : int
+        Half-width of the box along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        float32 image of the same shape.
+
+    See Also
+    --------
+    scipy.ndimage.generic_filter : the reference, with ``numpy.std``,
+        ``size = 2 * radius + 1`` and ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return moments_separable(image, "standard_deviation", radii)
+
+
+@operation(category="Filter")
+def standard_deviation_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
+                              radius_z: Radius = 0) -> Image:
+    """Compute the standard deviation of each pixel's ellipsoidal neighbourhood.
+
+    The square root of ``variance_sphere``: the population standard deviation
+    over the ellipsoid of ``minimum_sphere``.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    radius_x : int
+        Radius of the ellipsoid along x.
+    radius_y : int
+        Radius of the ellipsoid along y.
+    radius_z : int
+        Radius of the ellipsoid along z; ignored for 2D images.
+
+    Returns
+    -------
+    Image
+        float32 image of the same shape.
+
+    See Also
+    --------
+    scipy.ndimage.generic_filter : the reference, with ``numpy.std``,
+        ``footprint`` the ellipsoid and ``mode="nearest"``.
+    """
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    return sphere_filter(image, "standard_deviation_window", radii, np.float32,
+                         1.0 / window_size(radii))
