@@ -1,4 +1,4 @@
-"""Smoothing and rank filters against scipy.ndimage (mode="nearest")."""
+"""Smoothing, rank filters and local statistics against scipy.ndimage (mode="nearest")."""
 
 from __future__ import annotations
 
@@ -10,23 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import oclip
+from oclip.ops import _neighbourhood
 
 from .._helpers import DTYPES, SHAPES, random_image
-
-# float32 accumulation against scipy's float64: relative error of a few ulp
-# per tap, stated against the image's magnitude.
-SMOOTHING_RTOL = 1e-5
-
-
-def assert_smoothing_close(result, expected, image):
-    assert result.dtype == np.float32 and result.shape == image.shape
-    np.testing.assert_allclose(result, expected, rtol=SMOOTHING_RTOL,
-                               atol=SMOOTHING_RTOL * float(np.abs(image).max() or 1))
-
-
-def scipy_axes(image, x, y, z):
-    """Per-axis values in numpy axis order."""
-    return (z, y, x) if image.ndim == 3 else (y, x)
+from ._windows import assert_smoothing_close, ellipsoid, footprint, window_values
+from ._windows import numpy_order as scipy_axes
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -111,18 +99,6 @@ def test_sigmas_below_an_eighth_pixel_leave_the_image_alone(sigma, make_image):
     np.testing.assert_array_equal(oclip.gaussian_blur(image, sigma_x=sigma, sigma_y=sigma), image)
 
 
-def ellipsoid(rz: int, ry: int, rx: int) -> np.ndarray:
-    """The ellipsoid footprint written out: offsets with sum((d/r)^2) <= 1."""
-    footprint = np.zeros((2 * rz + 1, 2 * ry + 1, 2 * rx + 1), bool)
-    for dz, dy, dx in np.ndindex(footprint.shape):
-        offsets = (dz - rz, dy - ry, dx - rx)
-        radii = (rz, ry, rx)
-        if all(d == 0 for d, r in zip(offsets, radii, strict=True) if r == 0):
-            footprint[dz, dy, dx] = sum((d / r) ** 2 for d, r in
-                                        zip(offsets, radii, strict=True) if r > 0) <= 1
-    return footprint
-
-
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("radius", [1, 2, 4])
 @pytest.mark.parametrize(("which", "reference"), [("minimum", ndi.minimum_filter),
@@ -160,3 +136,256 @@ def test_ellipsoid_footprint_helper_matches_the_written_out_definition():
     for rz, ry, rx in [(1, 2, 3), (0, 3, 1), (2, 2, 2), (0, 0, 0), (4, 1, 0)]:
         np.testing.assert_array_equal(ellipsoid_footprint({0: rx, 1: ry, 2: rz}),
                                       ellipsoid(rz, ry, rx))
+
+
+@pytest.mark.parametrize("rows_from_width", [0.0, np.inf], ids=["rows", "direct"])
+@pytest.mark.parametrize("radii", [(1, 1, 1), (2, 3, 2), (0, 2, 4)])
+def test_sphere_extrema_give_the_same_through_rows_and_directly(rows_from_width, radii,
+                                                                 make_image, monkeypatch):
+    # larger ellipsoids go through row segments (one read per row); both ways
+    # must equal scipy
+    monkeypatch.setattr(_neighbourhood, "_ROWS_FROM_WIDTH", rows_from_width)
+    rz, ry, rx = radii
+    for dtype in (np.uint8, np.float32):
+        volume = make_image((9, 21, 33), dtype)
+        fp = ellipsoid(rz, ry, rx)
+        np.testing.assert_array_equal(
+            oclip.minimum_sphere(volume, radius_x=rx, radius_y=ry, radius_z=rz),
+            ndi.minimum_filter(volume, footprint=fp, mode="nearest"))
+        np.testing.assert_array_equal(
+            oclip.maximum_sphere(volume[3], radius_x=rx, radius_y=ry, radius_z=rz),
+            ndi.maximum_filter(volume[3], footprint=fp[rz], mode="nearest"))
+
+
+# --- mean over an ellipsoid ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("radii", [(1, 1, 1), (3, 2, 1), (0, 4, 2)])
+def test_mean_sphere_matches_scipy(shape, dtype, radii, make_image):
+    image = make_image(shape, dtype)
+    rx, ry, rz = radii
+    fp = footprint(image, "sphere", rx, ry, rz)
+    expected = ndi.correlate(image.astype(np.float64), fp / fp.sum(), mode="nearest")
+    assert_smoothing_close(oclip.mean_sphere(image, radius_x=rx, radius_y=ry, radius_z=rz),
+                           expected, image)
+
+
+# --- median ---------------------------------------------------------------------------
+
+# Windows of 9, 27 (box) and 13, 33 (sphere) pixels: by size and dtype the
+# kernel sorts (bitonic network) or selects bit by bit; both are covered.
+MEDIAN_CASES = [("box", (1, 1, 1)), ("sphere", (2, 2, 2)), ("box", (2, 0, 1))]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize(("window", "radii"), MEDIAN_CASES)
+def test_median_equals_scipy(shape, dtype, window, radii, make_image):
+    image = make_image(shape, dtype)
+    rx, ry, rz = radii
+    result = getattr(oclip, f"median_{window}")(image, radius_x=rx, radius_y=ry, radius_z=rz)
+    assert result.dtype == image.dtype
+    fp = footprint(image, window, rx, ry, rz)
+    np.testing.assert_array_equal(result, ndi.median_filter(image, footprint=fp, mode="nearest"))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.uint32, np.float32],
+                         ids=str)
+def test_median_of_signed_and_negative_values(dtype, rng):
+    # the kernels compare keys that must sort like the values, sign included
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else None
+    if info is None:
+        image = rng.normal(0.0, 1e3, (9, 21, 33)).astype(dtype)
+        image[0, 0, :4] = [-0.0, 0.0, np.inf, -np.inf]
+    else:
+        image = rng.integers(info.min, info.max, (9, 21, 33), endpoint=True).astype(dtype)
+    for window, (rx, ry, rz) in [("box", (1, 1, 1)), ("sphere", (2, 2, 2))]:
+        fp = footprint(image, window, rx, ry, rz)
+        result = getattr(oclip, f"median_{window}")(image, radius_x=rx, radius_y=ry,
+                                                   radius_z=rz)
+        np.testing.assert_array_equal(result,
+                                      ndi.median_filter(image, footprint=fp, mode="nearest"))
+
+
+def test_median_removes_salt_and_pepper_noise():
+    image = np.full((20, 30), 100, np.uint16)
+    noisy = image.copy()
+    noisy[1:-1:3, 1:-1:3] = 0  # isolated spots, at most one per 3 x 3 window
+    noisy[2:-1:3, 2:-1:3] = 4095
+    np.testing.assert_array_equal(oclip.median_box(noisy), image)
+    np.testing.assert_array_equal(oclip.median_sphere(noisy), image)
+
+
+@pytest.mark.parametrize(("function", "image", "radii", "pixels"), [
+    ("median_box", np.zeros((4, 5, 6)), (5, 5, 5), 1331),
+    ("median_box", np.zeros((4, 5)), (16, 16, 0), 1089),
+    ("median_sphere", np.zeros((4, 5, 6)), (7, 7, 7), 1419),
+    ("mode_box", np.zeros((4, 5, 6), np.uint32), (20, 1, 10), 41 * 3 * 21),
+    ("mode_sphere", np.zeros((4, 5), np.uint16), (19, 19, 0), 1129),
+])
+def test_rank_filters_refuse_windows_beyond_their_limit(function, image, radii, pixels):
+    rx, ry, rz = radii
+    message = (f"{function}: the window of radius_x={rx}, radius_y={ry}.* holds {pixels} "
+               "pixels, more than the 1024 .* choose smaller radius_x, radius_y or radius_z")
+    with pytest.raises(ValueError, match=message):
+        getattr(oclip, function)(image, radius_x=rx, radius_y=ry, radius_z=rz)
+
+
+def test_largest_median_window_is_accepted(make_image):
+    # the largest window of the limit: 31 x 33 = 1023 pixels
+    image = make_image((40, 45), np.uint8)
+    np.testing.assert_array_equal(
+        oclip.median_box(image, radius_x=16, radius_y=15),
+        ndi.median_filter(image, size=(31, 33), mode="nearest"))
+
+
+# --- mode of labels -------------------------------------------------------------------
+
+
+def smallest_most_frequent(values):
+    """The reference rule: the most frequent value, the smallest among ties."""
+    found, counts = np.unique(values, return_counts=True)
+    return found[np.argmax(counts)]  # np.unique sorts; argmax takes the first
+
+
+def mode_reference(labels, fp):
+    return ndi.generic_filter(labels, smallest_most_frequent, footprint=fp, mode="nearest")
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("window", ["box", "sphere"])
+@pytest.mark.parametrize("radii", [(1, 1, 1), (2, 1, 0)])
+def test_mode_equals_generic_filter_reference(shape, window, radii, rng):
+    # few labels in large patches and many ties along their borders
+    labels = ndi.zoom(rng.integers(0, 5, tuple(max(1, n // 4) for n in shape)), 4, order=0)
+    labels = np.pad(labels, [(0, n - m) for n, m in zip(shape, labels.shape, strict=True)],
+                    mode="edge")[tuple(slice(0, n) for n in shape)].astype(np.uint32)
+    labels[rng.random(shape) < 0.2] = rng.integers(0, 5)
+    rx, ry, rz = radii
+    result = getattr(oclip, f"mode_{window}")(labels, radius_x=rx, radius_y=ry, radius_z=rz)
+    assert result.dtype == np.uint32
+    np.testing.assert_array_equal(result,
+                                  mode_reference(labels, footprint(labels, window, rx, ry, rz)))
+
+
+def test_mode_takes_the_smallest_of_equally_frequent_labels():
+    row = np.array([[7, 2, 9, 2, 7]], np.uint32)
+    # windows of 3 (edges replicated): [7 7 2] [7 2 9] [2 9 2] [9 2 7] [2 7 7]
+    np.testing.assert_array_equal(oclip.mode_box(row, radius_x=1, radius_y=0), [[7, 2, 2, 2, 7]])
+    # [4 4 1 1 9]: 4 and 1 twice each
+    tie = np.array([[4, 4, 1, 1, 9]], np.uint32)
+    assert oclip.mode_box(tie, radius_x=2, radius_y=0)[0, 2] == 1
+    # the largest labels sort like any other
+    top = 2**32 - 1
+    big = np.array([[top, 5, top, 5, 5]], np.uint64)
+    np.testing.assert_array_equal(oclip.mode_box(big, radius_x=1, radius_y=0),
+                                  [[top, top, 5, 5, 5]])
+
+
+def test_mode_smooths_a_ragged_outline():
+    labels = np.zeros((15, 15), np.uint32)
+    labels[4:11, 4:11] = 3
+    ragged = labels.copy()
+    ragged[4, 6] = ragged[10, 8] = 0  # notches
+    ragged[3, 7] = 3  # a bump
+    np.testing.assert_array_equal(oclip.mode_sphere(ragged, radius_x=1, radius_y=1), labels)
+
+
+# --- variance and standard deviation ---------------------------------------------------
+
+EPSILON32 = float(np.finfo(np.float32).eps)
+
+
+def variance_tolerance(image, expected):
+    """|error| allowed in a variance: float32 window means err by a few ulp of
+    the image's magnitude (delta), so each deviation d by about delta, its
+    square by 2 |d| delta + delta^2; plus rounding relative to the variance."""
+    delta = 16 * EPSILON32 * float(np.abs(image).max() or 1)
+    return 1e-5 * expected + 2 * delta * np.sqrt(expected) + delta**2
+
+
+def assert_variance_close(result, expected, image, root=False):
+    assert result.dtype == np.float32 and result.shape == image.shape
+    if root:  # an error e in the variance is about e / (2 std) in the deviation
+        delta = 16 * EPSILON32 * float(np.abs(image).max() or 1)
+        tolerance = 1e-5 * np.sqrt(expected) + 2 * delta
+        error = np.abs(result - np.sqrt(expected))
+    else:
+        tolerance = variance_tolerance(image, expected)
+        error = np.abs(result - expected)
+    assert (error <= tolerance).all(), f"largest excess {np.max(error - tolerance)}"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("window", ["box", "sphere"])
+@pytest.mark.parametrize("radii", [(1, 1, 1), (2, 0, 3)])
+def test_variance_and_standard_deviation_match_float64(shape, dtype, window, radii,
+                                                       make_image):
+    image = make_image(shape, dtype)
+    rx, ry, rz = radii
+    expected = window_values(image, footprint(image, window, rx, ry, rz)).var(axis=-1)
+    arguments = {"radius_x": rx, "radius_y": ry, "radius_z": rz}
+    assert_variance_close(getattr(oclip, f"variance_{window}")(image, **arguments),
+                          expected, image)
+    assert_variance_close(getattr(oclip, f"standard_deviation_{window}")(image, **arguments),
+                          expected, image, root=True)
+
+
+@pytest.mark.parametrize("window", ["box", "sphere"])
+def test_variance_of_a_bright_flat_image_is_accurate(window, rng):
+    # 10000 +- 1: sum(x^2)/n - mean^2 in float32 loses the variance entirely
+    image = (10000 + rng.normal(0, 1, (9, 21, 33))).astype(np.float32)
+    image[4] = 10000  # a flat plane: variance 0 around it
+    fp = footprint(image, window, 2, 2, 1)
+    expected = window_values(image, fp).var(axis=-1)
+    result = getattr(oclip, f"variance_{window}")(image, radius_x=2, radius_y=2, radius_z=1)
+    assert_variance_close(result, expected, image)
+    # the test can tell: the textbook float32 formula misses its tolerance
+    weights = (fp / fp.sum()).astype(np.float32)
+    naive = (ndi.correlate(image * image, weights, mode="nearest")
+             - ndi.correlate(image, weights, mode="nearest") ** 2)
+    assert (np.abs(naive - expected) > variance_tolerance(image, expected)).any()
+
+
+def test_variance_hand_made():
+    row = np.array([[1, 1, 1, 5, 5]], np.uint8)
+    # windows of 3 with the edge replicated: [1 1 1] [1 1 1] [1 1 5] [1 5 5] [5 5 5]
+    np.testing.assert_allclose(oclip.variance_box(row, radius_x=1, radius_y=0),
+                               [[0, 0, 32 / 9, 32 / 9, 0]], rtol=1e-6)
+    np.testing.assert_allclose(oclip.standard_deviation_box(row, radius_x=1, radius_y=0),
+                               [[0, 0, np.sqrt(32) / 3, np.sqrt(32) / 3, 0]], rtol=1e-6)
+    flat = np.full((4, 5, 6), 3.25, np.float32)
+    assert oclip.variance_sphere(flat, radius_x=2, radius_y=2, radius_z=2).max() == 0
+    assert oclip.variance_box(flat, radius_x=0, radius_y=0, radius_z=0).max() == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=small_shapes, radius=st.integers(0, 2), seed=st.integers(0, 2**16))
+def test_statistics_on_small_and_one_pixel_axes(shape, radius, seed):
+    image = random_image(np.random.default_rng(seed), shape, np.float32)
+    arguments = {"radius_x": radius, "radius_y": radius, "radius_z": radius}
+    for window in ("box", "sphere"):
+        fp = footprint(image, window, radius, radius, radius)
+        values = window_values(image, fp)
+        assert_variance_close(getattr(oclip, f"variance_{window}")(image, **arguments),
+                              values.var(axis=-1), image)
+    assert_smoothing_close(oclip.mean_sphere(image, **arguments), values.mean(axis=-1), image)
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=small_shapes, radius=st.integers(0, 1), seed=st.integers(0, 2**16))
+def test_rank_filters_on_small_and_one_pixel_axes(shape, radius, seed):
+    rng = np.random.default_rng(seed)
+    image = random_image(rng, shape, np.uint16)
+    labels = rng.integers(0, 3, shape).astype(np.uint32)
+    arguments = {"radius_x": radius, "radius_y": radius, "radius_z": radius}
+    for window in ("box", "sphere"):
+        fp = footprint(image, window, radius, radius, radius)
+        np.testing.assert_array_equal(
+            getattr(oclip, f"median_{window}")(image, **arguments),
+            ndi.median_filter(image, footprint=fp, mode="nearest"))
+        np.testing.assert_array_equal(getattr(oclip, f"mode_{window}")(labels, **arguments),
+                                      mode_reference(labels, fp))

@@ -307,7 +307,7 @@ def median_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     """Replace each pixel by the median of its ellipsoidal neighbourhood.
 
     The neighbourhood is the ellipsoid of ``minimum_sphere``; it may hold at
-    most 1024 pixels (e.g. radius 6 in 3D, 17 in 2D).
+    most 1024 pixels (e.g. radius 6 in 3D, 18 in 2D).
 
     Parameters
     ----------

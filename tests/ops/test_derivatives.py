@@ -1,0 +1,187 @@
+"""Gradients, Sobel, box Laplacian and Hessian eigenvalues against scipy / scikit-image."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+import skimage.feature
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import oclip
+
+from .._helpers import DTYPES, SHAPES, random_image
+from ._windows import assert_smoothing_close, numpy_order
+
+small_shapes = st.one_of(
+    st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    st.tuples(st.integers(1, 6), st.integers(1, 7), st.integers(1, 8)),
+)
+
+# --- gradients ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize(("name", "axis"), [("x", -1), ("y", -2), ("z", -3)])
+def test_gradients_equal_scipy_correlate1d(shape, dtype, name, axis, make_image):
+    image = make_image(shape, dtype)
+    result = getattr(oclip, f"gradient_{name}")(image)
+    assert result.dtype == np.float32 and result.shape == image.shape
+    if -axis > image.ndim:  # z of a 2D image: one plane, replicated
+        expected = np.zeros(image.shape)
+    else:
+        expected = ndi.correlate1d(image.astype(np.float64), [-0.5, 0.0, 0.5], axis=axis,
+                                   mode="nearest")
+    # (b - a) / 2 of float32 values, rounded once: exact to float32
+    np.testing.assert_array_equal(result, expected.astype(np.float32))
+
+
+def test_gradient_of_a_ramp():
+    ramp = np.tile(np.arange(6, dtype=np.float32) * 3, (4, 1))
+    # 3 inside; at the ends half the one-sided difference, the edge replicated
+    np.testing.assert_array_equal(oclip.gradient_x(ramp)[0], [1.5, 3, 3, 3, 3, 1.5])
+    assert not oclip.gradient_y(ramp).any()
+
+
+# --- Sobel and Laplacian -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_sobel_matches_scipy(shape, dtype, make_image):
+    image = make_image(shape, dtype)
+    reference = image.astype(np.float64)
+    expected = np.sqrt(sum(ndi.sobel(reference, axis, mode="nearest") ** 2
+                           for axis in range(image.ndim)))
+    assert_smoothing_close(oclip.sobel(image), expected, image)
+
+
+def laplace_kernel(ndim):
+    kernel = -np.ones((3,) * ndim)
+    kernel[(1,) * ndim] = 3**ndim - 1
+    return kernel
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_laplace_box_matches_scipy_correlate(shape, dtype, make_image):
+    image = make_image(shape, dtype)
+    expected = ndi.correlate(image.astype(np.float64), laplace_kernel(image.ndim),
+                             mode="nearest")
+    result = oclip.laplace_box(image)
+    if dtype != np.float32:  # integer sums below 2**24: exact
+        np.testing.assert_array_equal(result, expected)
+    assert_smoothing_close(result, expected, image)
+
+
+def test_sobel_and_laplace_hand_made():
+    ramp = np.tile(np.arange(6, dtype=np.float32) * 3, (4, 1))
+    # Sobel along x: 1 + 2 + 1 rows of the difference 6 inside, 3 at the ends
+    np.testing.assert_array_equal(oclip.sobel(ramp)[1], [12, 24, 24, 24, 24, 12])
+    assert not oclip.laplace_box(ramp)[:, 1:-1].any()
+    spot = np.zeros((5, 5, 5), np.uint8)
+    spot[2, 2, 2] = 10
+    laplace = oclip.laplace_box(spot)
+    assert laplace[2, 2, 2] == 260  # bright spots are positive
+    assert laplace[1, 1, 1] == laplace[2, 1, 2] == -10
+    assert not oclip.sobel(np.full((3, 4, 5), 7, np.uint16)).any()
+
+
+# --- Hessian eigenvalues -----------------------------------------------------------------
+
+
+def hessian_reference(image, sigmas):
+    """Eigenvalues (decreasing, leading axis) of the Hessian as scikit-image takes
+    it: gaussian_filter, then numpy.gradient twice; 0 along axes of length 1,
+    where numpy.gradient refuses."""
+    blurred = ndi.gaussian_filter(image.astype(np.float64), sigmas, mode="nearest")
+
+    def gradient(values, axis):
+        if values.shape[axis] == 1:
+            return np.zeros_like(values)
+        return np.gradient(values, axis=axis)
+
+    ndim = image.ndim
+    matrices = np.empty((*image.shape, ndim, ndim))
+    for a in range(ndim):
+        for b in range(ndim):
+            matrices[..., a, b] = gradient(gradient(blurred, a), b)
+    return np.moveaxis(np.linalg.eigvalsh(matrices)[..., ::-1], -1, 0)
+
+
+def assert_eigenvalues_close(result, expected, image):
+    """The blurred image is float32, a few ulp of its magnitude off; two
+    differences of it keep that absolute error (weights 1/2, 1/4)."""
+    assert result.dtype == np.float32 and result.shape == (image.ndim, *image.shape)
+    np.testing.assert_allclose(result, expected, rtol=1e-5,
+                               atol=2e-6 * float(np.abs(image).max() or 1))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("sigmas", [(1.0, 1.0, 1.0), (2.0, 0.5, 0.0)])
+def test_hessian_eigenvalues_match_skimage(shape, dtype, sigmas, make_image):
+    image = make_image(shape, dtype)
+    sx, sy, sz = sigmas
+    sigma = numpy_order(image, sx, sy, sz)
+    # scikit-image rescales integer images to [0, 1]: give it floats
+    elements = skimage.feature.hessian_matrix(image.astype(np.float64), sigma, mode="nearest",
+                                              use_gaussian_derivatives=False, order="rc")
+    expected = skimage.feature.hessian_matrix_eigvals(elements)
+    result = oclip.hessian_eigenvalues(image, sigma_x=sx, sigma_y=sy, sigma_z=sz)
+    assert_eigenvalues_close(result, expected, image)
+    assert (np.diff(result, axis=0) <= 0).all()  # decreasing
+
+
+def test_hessian_eigenvalues_where_they_coincide():
+    # an isotropic bright blob: equal eigenvalues at its centre, two equal ones
+    # along the axes through it, where closed-form float32 formulas lose half
+    # their digits
+    grid = np.indices((15, 17, 19)) - np.array([7, 8, 9])[:, None, None, None]
+    blob = (1000 * np.exp(-(grid**2).sum(axis=0) / 8.0)).astype(np.float32)
+    result = oclip.hessian_eigenvalues(blob, sigma_x=1, sigma_y=1, sigma_z=1)
+    expected = hessian_reference(blob, 1.0)
+    assert_eigenvalues_close(result, expected, blob)
+    centre = result[:, 7, 8, 9]
+    assert (centre < 0).all()
+    np.testing.assert_allclose(centre, centre.mean(), rtol=1e-5)
+
+
+def test_hessian_eigenvalues_of_a_bright_line_and_a_plane():
+    line = np.zeros((11, 13), np.float32)
+    line[6, :] = 100
+    values = oclip.hessian_eigenvalues(line, sigma_x=1, sigma_y=1)
+    # across the line strongly negative, along it 0 (away from the ends' borders)
+    assert values[1, 6, 3:-3].max() < -10
+    np.testing.assert_allclose(values[0, 6, 3:-3], 0, atol=1e-4)
+    # a 3D image of one plane: no z derivatives, so its eigenvalues and a 0
+    plane = line[None]
+    values3d = oclip.hessian_eigenvalues(plane, sigma_x=1, sigma_y=1, sigma_z=1)
+    expected = np.sort(np.concatenate([np.zeros((1, *plane.shape)), values[:, None]]),
+                       axis=0)[::-1]
+    np.testing.assert_allclose(values3d, expected, atol=1e-5)
+
+
+def test_hessian_reference_is_skimage_where_skimage_works(make_image):
+    image = make_image((9, 21, 33), np.float32)
+    elements = skimage.feature.hessian_matrix(image.astype(np.float64), 1.5, mode="nearest",
+                                              use_gaussian_derivatives=False, order="rc")
+    np.testing.assert_allclose(hessian_reference(image, 1.5),
+                               skimage.feature.hessian_matrix_eigvals(elements), atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=small_shapes, sigma=st.floats(0.0, 2.0), seed=st.integers(0, 2**16))
+def test_derivatives_on_small_and_one_pixel_axes(shape, sigma, seed):
+    image = random_image(np.random.default_rng(seed), shape, np.float32)
+    result = oclip.hessian_eigenvalues(image, sigma_x=sigma, sigma_y=sigma, sigma_z=sigma)
+    assert_eigenvalues_close(result, hessian_reference(image, sigma), image)
+    reference = image.astype(np.float64)
+    assert_smoothing_close(oclip.sobel(image), np.sqrt(sum(
+        ndi.sobel(reference, axis, mode="nearest") ** 2 for axis in range(image.ndim))), image)
+    assert_smoothing_close(oclip.laplace_box(image), ndi.correlate(
+        reference, laplace_kernel(image.ndim), mode="nearest"), image)
+    np.testing.assert_array_equal(oclip.gradient_y(image), ndi.correlate1d(
+        reference, [-0.5, 0, 0.5], axis=-2, mode="nearest").astype(np.float32))
