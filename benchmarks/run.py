@@ -32,7 +32,10 @@ from typing import Any
 
 import numpy as np
 import scipy.ndimage as ndi
+import skimage.feature
 import skimage.filters
+import skimage.filters.rank
+import skimage.morphology
 
 import oclip
 from oclip import _backend as backend
@@ -52,6 +55,73 @@ class Case:
 
 def _box(radius: int) -> dict[str, int]:
     return {"radius_x": radius, "radius_y": radius, "radius_z": radius}
+
+
+def _sigmas(sigma: float, prefix: str = "sigma") -> dict[str, float]:
+    return {f"{prefix}_{axis}": sigma for axis in "xyz"}
+
+
+def _ball(image: np.ndarray, radius: int) -> np.ndarray:
+    """The sphere window of oclip (a disk or ball of equal radii)."""
+    shape = skimage.morphology.ball if image.ndim == 3 else skimage.morphology.disk
+    return shape(radius).astype(bool)
+
+
+def _cube(image: np.ndarray, radius: int) -> np.ndarray:
+    return np.ones((2 * radius + 1,) * image.ndim, bool)
+
+
+def _window_moments(image: np.ndarray, footprint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E[x] and E[x^2] over a window in float64 (the usual scipy idiom for a
+    local variance; generic_filter with numpy.var takes minutes here)."""
+    x = image.astype(np.float64)
+    weights = footprint / footprint.sum()
+    if footprint.all():
+        mean = ndi.uniform_filter(x, footprint.shape, mode="nearest")
+        return mean, ndi.uniform_filter(x * x, footprint.shape, mode="nearest")
+    return (ndi.correlate(x, weights, mode="nearest"),
+            ndi.correlate(x * x, weights, mode="nearest"))
+
+
+def _variance(image: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    mean, square = _window_moments(image, footprint)
+    return square - mean * mean
+
+
+def _binary(which: str, binary: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    """Binary morphology with the edge replicated: erosion with border_value=1."""
+    erode = lambda b: ndi.binary_erosion(b, footprint, border_value=1)  # noqa: E731
+    dilate = lambda b: ndi.binary_dilation(b, footprint)  # noqa: E731
+    steps = {"erosion": [erode], "dilation": [dilate], "opening": [erode, dilate],
+             "closing": [dilate, erode]}[which]
+    for step in steps:
+        binary = step(binary)
+    return binary
+
+
+def _hessian_eigenvalues(image: np.ndarray, sigma: float) -> np.ndarray:
+    elements = skimage.feature.hessian_matrix(image, sigma, mode="nearest",
+                                              use_gaussian_derivatives=False, order="rc")
+    return skimage.feature.hessian_matrix_eigvals(elements)
+
+
+def _divide(image: np.ndarray, background: np.ndarray) -> np.ndarray:
+    return np.divide(image, background, out=np.zeros_like(background), where=background != 0)
+
+
+def _laplace_kernel(ndim: int) -> np.ndarray:
+    """oclip's box Laplacian: 3**ndim - 1 at the centre, -1 around."""
+    kernel = -np.ones((3,) * ndim)
+    kernel[(1,) * ndim] = 3**ndim - 1
+    return kernel
+
+_BINARY_REFERENCES = {"erosion": "binary_erosion", "dilation": "binary_dilation",
+                      "opening": "binary_erosion + binary_dilation",
+                      "closing": "binary_dilation + binary_erosion"}
+
+#: Radii of the cases below: small for rank filters and statistics, larger for
+#: the morphological background (as the README's examples).
+RANK, MORPHOLOGY_BOX, MORPHOLOGY_SPHERE, BINARY = 1, 5, 3, 2
 
 
 CASES = [
@@ -75,6 +145,81 @@ CASES = [
     Case("connected_components_labeling", "scipy.ndimage.label",
          lambda b: ndi.label(b, structure=np.ones((3,) * b.ndim))[0],
          {"connectivity": "box"}, inputs=("binary",)),
+    # --- neighbourhood filters ---
+    Case("mean_sphere", "scipy.ndimage.correlate (ball / size)",
+         lambda im: ndi.correlate(im, _ball(im, 2) / _ball(im, 2).sum(), mode="nearest"),
+         _box(2)),
+    Case("minimum_sphere", "scipy.ndimage.minimum_filter (ball)",
+         lambda im: ndi.minimum_filter(im, footprint=_ball(im, 3), mode="nearest"), _box(3)),
+    Case("maximum_sphere", "scipy.ndimage.maximum_filter (ball)",
+         lambda im: ndi.maximum_filter(im, footprint=_ball(im, 3), mode="nearest"), _box(3)),
+    Case("median_box", "scipy.ndimage.median_filter",
+         lambda im: ndi.median_filter(im, 2 * RANK + 1, mode="nearest"), _box(RANK)),
+    Case("median_sphere", "scipy.ndimage.median_filter (ball)",
+         lambda im: ndi.median_filter(im, footprint=_ball(im, 2), mode="nearest"), _box(2)),
+    Case("mode_box", "skimage.filters.rank.majority",
+         lambda lab: skimage.filters.rank.majority(lab.astype(np.uint16), _cube(lab, RANK)),
+         _box(RANK), inputs=("labels",)),
+    Case("mode_sphere", "skimage.filters.rank.majority (ball)",
+         lambda lab: skimage.filters.rank.majority(lab.astype(np.uint16), _ball(lab, RANK)),
+         _box(RANK), inputs=("labels",)),
+    Case("top_hat_sphere", "scipy.ndimage.white_tophat (ball)",
+         lambda im: ndi.white_tophat(im, footprint=_ball(im, MORPHOLOGY_SPHERE),
+                                     mode="nearest"), _box(MORPHOLOGY_SPHERE)),
+    Case("bottom_hat_box", "scipy.ndimage.black_tophat",
+         lambda im: ndi.black_tophat(im, 2 * MORPHOLOGY_BOX + 1, mode="nearest"),
+         _box(MORPHOLOGY_BOX)),
+    Case("bottom_hat_sphere", "scipy.ndimage.black_tophat (ball)",
+         lambda im: ndi.black_tophat(im, footprint=_ball(im, MORPHOLOGY_SPHERE),
+                                     mode="nearest"), _box(MORPHOLOGY_SPHERE)),
+    Case("subtract_gaussian_background", "image - scipy.ndimage.gaussian_filter",
+         lambda im: im - ndi.gaussian_filter(im, 2.0, mode="nearest"), _sigmas(2.0)),
+    Case("divide_by_gaussian_background", "image / scipy.ndimage.gaussian_filter",
+         lambda im: _divide(im, ndi.gaussian_filter(im, 2.0, mode="nearest")), _sigmas(2.0)),
+    Case("difference_of_gaussian", "skimage.filters.difference_of_gaussians",
+         lambda im: skimage.filters.difference_of_gaussians(im, 2.0, 4.0, mode="nearest"),
+         {**_sigmas(2.0, "sigma1"), **_sigmas(4.0, "sigma2")}),
+    Case("gradient_x", "scipy.ndimage.correlate1d",
+         lambda im: ndi.correlate1d(im, [-0.5, 0, 0.5], axis=-1, mode="nearest")),
+    Case("gradient_y", "scipy.ndimage.correlate1d",
+         lambda im: ndi.correlate1d(im, [-0.5, 0, 0.5], axis=-2, mode="nearest")),
+    Case("gradient_z", "scipy.ndimage.correlate1d",
+         lambda im: ndi.correlate1d(im, [-0.5, 0, 0.5], axis=0, mode="nearest"),
+         dimensions=(3,)),
+    Case("sobel", "scipy.ndimage.sobel (root of the sum of squares)",
+         lambda im: np.sqrt(sum(ndi.sobel(im, axis, mode="nearest") ** 2
+                                for axis in range(im.ndim)))),
+    Case("laplace_box", "scipy.ndimage.correlate",
+         lambda im: ndi.correlate(im, _laplace_kernel(im.ndim), mode="nearest")),
+    Case("variance_box", "scipy.ndimage.uniform_filter (E[x^2] - E[x]^2)",
+         lambda im: _variance(im, _cube(im, RANK)), _box(RANK)),
+    Case("variance_sphere", "scipy.ndimage.correlate (E[x^2] - E[x]^2, ball)",
+         lambda im: _variance(im, _ball(im, RANK)), _box(RANK)),
+    Case("standard_deviation_box", "scipy.ndimage.uniform_filter (root of the variance)",
+         lambda im: np.sqrt(_variance(im, _cube(im, RANK))), _box(RANK)),
+    Case("standard_deviation_sphere", "scipy.ndimage.correlate (root of the variance, ball)",
+         lambda im: np.sqrt(_variance(im, _ball(im, RANK))), _box(RANK)),
+    Case("opening_box", "scipy.ndimage.grey_opening",
+         lambda im: ndi.grey_opening(im, 2 * MORPHOLOGY_BOX + 1, mode="nearest"),
+         _box(MORPHOLOGY_BOX)),
+    Case("opening_sphere", "scipy.ndimage.grey_opening (ball)",
+         lambda im: ndi.grey_opening(im, footprint=_ball(im, MORPHOLOGY_SPHERE),
+                                     mode="nearest"), _box(MORPHOLOGY_SPHERE)),
+    Case("closing_box", "scipy.ndimage.grey_closing",
+         lambda im: ndi.grey_closing(im, 2 * MORPHOLOGY_BOX + 1, mode="nearest"),
+         _box(MORPHOLOGY_BOX)),
+    Case("closing_sphere", "scipy.ndimage.grey_closing (ball)",
+         lambda im: ndi.grey_closing(im, footprint=_ball(im, MORPHOLOGY_SPHERE),
+                                     mode="nearest"), _box(MORPHOLOGY_SPHERE)),
+    Case("hessian_eigenvalues", "skimage.feature.hessian_matrix_eigvals",
+         lambda im: _hessian_eigenvalues(im, 2.0), _sigmas(2.0)),
+    *(Case(f"binary_{which}_{window}",
+           f"scipy.ndimage.{_BINARY_REFERENCES[which]}{' (ball)' if window == 'sphere' else ''}",
+           lambda b, which=which, window=window: _binary(
+               which, b, (_ball if window == "sphere" else _cube)(b, BINARY)),
+           _box(BINARY), inputs=("binary",))
+      for which in ("erosion", "dilation", "opening", "closing")
+      for window in ("box", "sphere")),
 ]
 
 
@@ -93,12 +238,13 @@ def median_seconds(function: Callable[[], Any], repeat: int) -> float:
 
 
 def prepare_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    """A blob image, a second one, and the Otsu foreground of the first."""
+    """A blob image, a second one, the Otsu foreground of the first and its labels."""
     count = max(1, int(np.prod(shape)) // (9000 if len(shape) == 3 else 1100))
     image = oclip.data.blobs(shape, count=count, seed=1)
     image2 = oclip.data.blobs(shape, count=count, seed=2)
     binary = (image > skimage.filters.threshold_otsu(image)).astype(np.uint8)
-    return {"image": image, "image2": image2, "binary": binary}
+    labels = ndi.label(binary)[0].astype(np.uint32)
+    return {"image": image, "image2": image2, "binary": binary, "labels": labels}
 
 
 def run_case(case: Case, inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:

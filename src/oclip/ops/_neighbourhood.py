@@ -191,20 +191,31 @@ def sphere_arguments(radii: Mapping[int, int], window: str = "sphere") -> tuple:
     return (_device_table(window_widths(radii, window)), rx, ry, rz)
 
 
+def static_window_defines(radii: Mapping[int, int], window: str = "sphere") -> dict:
+    """The defines that fix a window at compile time (STATIC_* in neighbourhood.clh)."""
+    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
+    return {"STATIC_RX": rx, "STATIC_RY": ry, "STATIC_RZ": rz,
+            "STATIC_WIDTHS": ",".join(map(str, window_widths(radii, window)))}
+
+
 def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[int, int],
                   out_dtype: np.dtype, *extra: object, window: str = "sphere",
                   defines: Mapping[str, object] | None = None,
-                  program: str = FILTERS) -> backend.DeviceArray:
+                  program: str = FILTERS, static: bool = False) -> backend.DeviceArray:
     """Run the window-table kernel ``kernel_name`` of filters.cl (or ``program``) once.
 
     The kernel takes (src, dst, *extra, SPHERE_PARAMETERS); ``window`` is
     ``"sphere"`` (the ellipsoid) or ``"box"``; ``defines`` are added to T_IN
-    and T_OUT.
+    and T_OUT.  ``static`` also fixes the window at compile time (for kernels
+    that loop with WINDOW_TABLE_LOOP / WINDOW_ROWS_LOOP): faster, for one
+    compilation per window.
     """
     nx, ny, nz = backend.grid(image.shape)
     out = backend.create(image.shape, out_dtype)
     all_defines = {"T_IN": backend.cl_type_name(image.dtype),
                    "T_OUT": backend.cl_type_name(out_dtype), **(defines or {})}
+    if static:
+        all_defines.update(static_window_defines(radii, window))
     backend.launch(program, kernel_name, (nx, ny, nz), image, out, *extra,
                    *sphere_arguments(radii, window), nx, ny, nz, defines=all_defines)
     return out
@@ -234,11 +245,34 @@ def as_binary(image: backend.DeviceArray) -> backend.DeviceArray:
     return _run_passes(image, "maximum", [(0, (0,))], np.uint8, {"BINARY_INPUT": 1})
 
 
-#: Below this many pixels per window row on average, the extremum over an
-#: ellipsoid reads the pixels directly; above, it goes through row segments
-#: (``*_rows`` kernels): one read per row instead of one per pixel, for an
-#: extra pass that writes rx + 1 images.
+#: From this many pixels per window row on average, the extremum or mean over
+#: an ellipsoid goes through row segments (``*_rows`` kernels): one read per
+#: row instead of one per pixel, for an extra pass that writes rx + 1 images.
 _ROWS_FROM_WIDTH = 2.0
+
+
+def _through_rows(image: backend.DeviceArray, radii: Mapping[int, int],
+                  stack_dtype: np.dtype) -> bool:
+    """Whether a window filter over the ellipsoid should go through row segments."""
+    rows = int(np.count_nonzero(ellipsoid_widths(radii) >= 0))
+    stack_bytes = (int(radii.get(0, 0)) + 1) * image.size * np.dtype(stack_dtype).itemsize
+    return (window_size(radii) >= _ROWS_FROM_WIDTH * rows
+            and stack_bytes <= backend.current_device().max_allocation)
+
+
+def _rows_filter(image: backend.DeviceArray, rows_kernel: str, kernel: str,
+                 radii: Mapping[int, int], stack_dtype: np.dtype, out_dtype: np.dtype,
+                 *extra: object, defines: Mapping[str, object] | None = None
+                 ) -> backend.DeviceArray:
+    """``rows_kernel`` (row segments of every width into a stack), then ``kernel``
+    (one value per window row from the stack)."""
+    rx = int(radii.get(0, 0))
+    stack = backend.create((rx + 1, *image.shape), stack_dtype)
+    _launch_pass(rows_kernel, image.shape, image, stack, rx, defines=defines)
+    out = backend.create(image.shape, out_dtype)
+    _launch_pass(kernel, image.shape, stack, out, *extra, *sphere_arguments(radii),
+                 defines={**(defines or {}), **static_window_defines(radii)})
+    return out
 
 
 def extremum_sphere(image: backend.DeviceArray, which: str, radii: Mapping[int, int],
@@ -254,19 +288,21 @@ def extremum_sphere(image: backend.DeviceArray, which: str, radii: Mapping[int, 
         Count every non-zero value as 1 (binary images; the result is 0/1).
     """
     defines = {"BINARY_INPUT": 1} if binary else None
-    widths = ellipsoid_widths(radii)
-    rows = int(np.count_nonzero(widths >= 0))
-    rx = int(radii.get(0, 0))
-    stack_bytes = (rx + 1) * image.size * image.dtype.itemsize
-    if (window_size(radii) < _ROWS_FROM_WIDTH * rows
-            or stack_bytes > backend.current_device().max_allocation):
-        return sphere_filter(image, f"{which}_sphere", radii, image.dtype, defines=defines)
-    stack = backend.create((rx + 1, *image.shape), image.dtype)
-    _launch_pass(f"{which}_rows", image.shape, image, stack, rx, defines=defines)
-    out = backend.create(image.shape, image.dtype)
-    _launch_pass(f"{which}_sphere_rows", image.shape, stack, out, *sphere_arguments(radii),
-                 defines=defines)
-    return out
+    if not _through_rows(image, radii, image.dtype):
+        return sphere_filter(image, f"{which}_sphere", radii, image.dtype, defines=defines,
+                             static=True)
+    return _rows_filter(image, f"{which}_rows", f"{which}_sphere_rows", radii, image.dtype,
+                        image.dtype, defines=defines)
+
+
+def mean_sphere(image: backend.DeviceArray, radii: Mapping[int, int]) -> backend.DeviceArray:
+    """Mean over the ellipsoid of ``radii``; float32."""
+    inverse_count = 1.0 / window_size(radii)
+    if not _through_rows(image, radii, np.float32):
+        return sphere_filter(image, "mean_window", radii, np.float32, inverse_count,
+                             static=True)
+    return _rows_filter(image, "sum_rows", "mean_sphere_rows", radii, np.float32, np.float32,
+                        inverse_count)
 
 
 #: The statistics of :func:`moments_separable` and the window kernels.
@@ -347,9 +383,6 @@ def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int]
     key_type, bits, sign = _KEYS[np.dtype(image.dtype)]
     defines: dict[str, object] = {"WINDOW_SIZE": size, "SORT_SIZE": 1 << (size - 1).bit_length(),
                                   "KEY_T": key_type, "KEY_BITS": bits, "KEY_SIGN": f"{sign:#x}"}
-    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
-    defines.update(STATIC_RX=rx, STATIC_RY=ry, STATIC_RZ=rz,
-                   STATIC_WIDTHS=",".join(map(str, window_widths(radii, window))))
     if image.dtype == np.float32:
         defines["KEY_FLOAT"] = 1
     sort_size = defines["SORT_SIZE"]
@@ -357,4 +390,4 @@ def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int]
     if which == "median" and bits * size < 0.8 * exchanges:
         defines["SELECT_BITS"] = 1
     return sphere_filter(image, f"{which}_window", radii, image.dtype, window=window,
-                         defines=defines)
+                         defines=defines, static=True)

@@ -22,6 +22,7 @@ from ._neighbourhood import (
     sphere_filter,
     window_size,
 )
+from ._neighbourhood import mean_sphere as mean_sphere_filter
 from ._registry import operation
 from ._types import Image, Labels, Radius, Sigma
 
@@ -259,8 +260,7 @@ def mean_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     scipy.ndimage.correlate : the reference, with the ellipsoid footprint
         divided by its number of pixels as weights and ``mode="nearest"``.
     """
-    radii = per_axis(image, radius_x, radius_y, radius_z)
-    return sphere_filter(image, "mean_window", radii, np.float32, 1.0 / window_size(radii))
+    return mean_sphere_filter(image, per_axis(image, radius_x, radius_y, radius_z))
 
 
 @operation(category="Remove noise")
@@ -487,7 +487,7 @@ def variance_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     """
     radii = per_axis(image, radius_x, radius_y, radius_z)
     return sphere_filter(image, "variance_window", radii, np.float32,
-                         1.0 / window_size(radii))
+                         1.0 / window_size(radii), static=True)
 
 
 @operation(category="Filter")
@@ -553,4 +553,4 @@ def standard_deviation_sphere(image: Image, radius_x: Radius = 1, radius_y: Radi
     """
     radii = per_axis(image, radius_x, radius_y, radius_z)
     return sphere_filter(image, "standard_deviation_window", radii, np.float32,
-                         1.0 / window_size(radii))
+                         1.0 / window_size(radii), static=True)

@@ -80,45 +80,47 @@ __kernel void NAME##_sphere(__global const T_IN *src, __global T_OUT *dst,      
 {                                                                               \
     PIXEL_SETUP                                                                 \
     T_IN best = VALUE(src[here]);                                               \
-    ELLIPSOID_LOOP(best = PICK(best, VALUE(src[j])))                            \
+    WINDOW_TABLE_LOOP(best = PICK(best, VALUE(src[j])))                            \
     dst[here] = (T_OUT)best;                                                    \
 }
 
 // The same in two steps, for larger ellipsoids: `NAME_rows` writes the
-// extremum of the x-segment [x - w, x + w] for every w = 0..rx as plane w of
-// `stack`; `NAME_sphere_rows` then takes the extremum over the window's rows,
-// one value per row (from the plane of that row's width) instead of one per
-// pixel.
-#define EXTREMUM_ROWS(NAME, PICK)                                               \
-__kernel void NAME##_rows(__global const T_IN *src, __global T_IN *stack,       \
+// extremum (or sum) of the x-segment [x - w, x + w] for every w = 0..rx as
+// plane w of `stack`; `NAME_sphere_rows` then combines the window's rows, one
+// value per row (from the plane of that row's width) instead of one per
+// pixel.  ACC_T is the type of the stack, LOAD converts a pixel to it.
+#define ROW_SEGMENTS(NAME, ACC_T, LOAD, COMBINE)                                \
+__kernel void NAME##_rows(__global const T_IN *src, __global ACC_T *stack,      \
                           const int rx, const int nx, const int ny, const int nz) \
 {                                                                               \
     PIXEL_SETUP                                                                 \
     const long size = (long)nx * ny * nz;                                       \
-    T_IN best = VALUE(src[here]);                                               \
-    stack[here] = best;                                                         \
+    ACC_T acc = LOAD(src[here]);                                                \
+    stack[here] = acc;                                                          \
     if (x >= rx && x + rx < nx) {                                               \
         for (int w = 1; w <= rx; ++w) {                                         \
-            best = PICK(best, PICK(VALUE(src[here - w]), VALUE(src[here + w]))); \
-            stack[w * size + here] = best;                                      \
+            acc = COMBINE(acc, COMBINE(LOAD(src[here - w]), LOAD(src[here + w]))); \
+            stack[w * size + here] = acc;                                       \
         }                                                                       \
     } else {                                                                    \
         const long start = here - x;                                            \
         for (int w = 1; w <= rx; ++w) {                                         \
-            best = PICK(best, PICK(VALUE(src[start + max(x - w, 0)]),           \
-                                   VALUE(src[start + min(x + w, nx - 1)])));    \
-            stack[w * size + here] = best;                                      \
+            acc = COMBINE(acc, COMBINE(LOAD(src[start + max(x - w, 0)]),        \
+                                       LOAD(src[start + min(x + w, nx - 1)]))); \
+            stack[w * size + here] = acc;                                       \
         }                                                                       \
     }                                                                           \
-}                                                                               \
-                                                                                \
+}
+
+#define EXTREMUM_SPHERE_ROWS(NAME, PICK)                                        \
+ROW_SEGMENTS(NAME, T_IN, VALUE, PICK)                                           \
 __kernel void NAME##_sphere_rows(__global const T_IN *stack, __global T_OUT *dst, \
                                  SPHERE_PARAMETERS)                             \
 {                                                                               \
     PIXEL_SETUP                                                                 \
     const long size = (long)nx * ny * nz;                                       \
     T_IN best = stack[here];                                                    \
-    ROWS_LOOP(best = PICK(best, stack[w * size + row]))                         \
+    WINDOW_ROWS_LOOP(best = PICK(best, stack[w * size + row]))                  \
     dst[here] = (T_OUT)best;                                                    \
 }
 
@@ -130,8 +132,8 @@ EXTREMUM(maximum, max, y)
 EXTREMUM(maximum, max, z)
 EXTREMUM_SPHERE(minimum, min)
 EXTREMUM_SPHERE(maximum, max)
-EXTREMUM_ROWS(minimum, min)
-EXTREMUM_ROWS(maximum, max)
+EXTREMUM_SPHERE_ROWS(minimum, min)
+EXTREMUM_SPHERE_ROWS(maximum, max)
 
 // --- mean, variance, standard deviation -----------------------------------------
 // Population statistics (divided by the number of pixels n of the window).
@@ -140,13 +142,13 @@ EXTREMUM_ROWS(maximum, max)
 // deviations from it), accurate in float32 where sum(x^2) - n mean^2 is not.
 #define WINDOW_MEAN                                                             \
     float sum = 0.0f;                                                           \
-    ELLIPSOID_LOOP(sum += (float)src[j])                                        \
+    WINDOW_TABLE_LOOP(sum += (float)src[j])                                        \
     const float mean = sum * inverse_count;
 
 #define WINDOW_VARIANCE                                                         \
     WINDOW_MEAN                                                                 \
     float squares = 0.0f;                                                       \
-    ELLIPSOID_LOOP(const float d = (float)src[j] - mean; squares += d * d)      \
+    WINDOW_TABLE_LOOP(const float d = (float)src[j] - mean; squares += d * d)      \
     const float variance = squares * inverse_count;
 
 __kernel void mean_window(__global const T_IN *src, __global float *dst,
@@ -155,6 +157,21 @@ __kernel void mean_window(__global const T_IN *src, __global float *dst,
     PIXEL_SETUP
     WINDOW_MEAN
     dst[here] = mean;
+}
+
+// The mean through row sums (see ROW_SEGMENTS), for larger ellipsoids.
+#define LOAD_FLOAT(v) ((float)(v))
+#define ADD(a, b) ((a) + (b))
+ROW_SEGMENTS(sum, float, LOAD_FLOAT, ADD)
+
+__kernel void mean_sphere_rows(__global const float *stack, __global float *dst,
+                               const float inverse_count, SPHERE_PARAMETERS)
+{
+    PIXEL_SETUP
+    const long size = (long)nx * ny * nz;
+    float sum = 0.0f;
+    WINDOW_ROWS_LOOP(sum += stack[w * size + row])
+    dst[here] = sum * inverse_count;
 }
 
 __kernel void variance_window(__global const T_IN *src, __global float *dst,
@@ -226,11 +243,9 @@ MOMENTS(z)
 // The WINDOW_SIZE values of the window are gathered into a private array as
 // unsigned keys that sort like the values: KEY_T is the unsigned type of
 // T_IN's width (KEY_BITS bits), KEY_SIGN its sign bit for signed types (0
-// otherwise), KEY_FLOAT set for float.  The window's shape is fixed at
-// compile time (STATIC_RX, STATIC_RY, STATIC_RZ and STATIC_WIDTHS, its width
-// table): with every loop unrolled the keys live in registers and the sorting
-// network below is straight-line code (the kernels still take
-// SPHERE_PARAMETERS, for the launch code they share).
+// otherwise), KEY_FLOAT set for float.  The window is fixed at compile time
+// (STATIC_* of neighbourhood.clh): with every loop unrolled the keys live in
+// registers and the sorting network below is straight-line code.
 
 #ifdef WINDOW_SIZE
 
@@ -246,46 +261,9 @@ MOMENTS(z)
 #define FROM_KEY(k) AS(T_IN)((KEY_T)((k) ^ (KEY_T)KEY_SIGN))
 #endif
 
-__constant int static_widths[] = {STATIC_WIDTHS};
-
-#define STATIC_WIDTH(dy, dz) static_widths[((dz) + STATIC_RZ) * (2 * STATIC_RY + 1) + (dy) + STATIC_RY]
-
-// ELLIPSOID_LOOP with the window known to the compiler.
-#define STATIC_WINDOW_LOOP(UPDATE)                                              \
-    if (x >= STATIC_RX && x + STATIC_RX < nx && y >= STATIC_RY && y + STATIC_RY < ny \
-        && z >= STATIC_RZ && z + STATIC_RZ < nz) {                              \
-        _Pragma("unroll")                                                       \
-        for (int dz = -STATIC_RZ; dz <= STATIC_RZ; ++dz)                        \
-            _Pragma("unroll")                                                   \
-            for (int dy = -STATIC_RY; dy <= STATIC_RY; ++dy) {                  \
-                const int w = STATIC_WIDTH(dy, dz);                             \
-                const long row = here + ((long)dz * ny + dy) * nx;              \
-                _Pragma("unroll")                                               \
-                for (int dx = -w; dx <= w; ++dx) {                              \
-                    const long j = row + dx;                                    \
-                    UPDATE;                                                     \
-                }                                                               \
-            }                                                                   \
-    } else {                                                                    \
-        _Pragma("unroll")                                                       \
-        for (int dz = -STATIC_RZ; dz <= STATIC_RZ; ++dz) {                      \
-            const long plane = (long)clamp(z + dz, 0, nz - 1) * ny;             \
-            _Pragma("unroll")                                                   \
-            for (int dy = -STATIC_RY; dy <= STATIC_RY; ++dy) {                  \
-                const int w = STATIC_WIDTH(dy, dz);                             \
-                const long row = (plane + clamp(y + dy, 0, ny - 1)) * nx;       \
-                _Pragma("unroll")                                               \
-                for (int dx = -w; dx <= w; ++dx) {                              \
-                    const long j = row + clamp(x + dx, 0, nx - 1);              \
-                    UPDATE;                                                     \
-                }                                                               \
-            }                                                                   \
-        }                                                                       \
-    }
-
 #define GATHER_KEYS(keys)                                                       \
     int n = 0;                                                                  \
-    STATIC_WINDOW_LOOP(keys[n++] = TO_KEY(src[j]))
+    STATIC_ELLIPSOID_LOOP(keys[n++] = TO_KEY(src[j]))
 
 // Sort keys[0..SORT_SIZE) ascending (SORT_SIZE a power of two >= WINDOW_SIZE,
 // the tail filled with the largest key): a bitonic network.  Unrolled, the
