@@ -1,23 +1,38 @@
 // Neighbourhood filters: separable passes along one axis (box windows) and
 // windows given by a table of row widths (ellipsoids, "sphere", and boxes for
 // filters that cannot be separated), with the machinery of neighbourhood.clh.
-// Build options: T_IN, T_OUT (element types); the families below name theirs.
+// Build options: T_IN, T_OUT (element types); VEC (pixels along x per
+// work-item, see VECTOR_FRAME); the families below name theirs.  Kernel
+// bodies are macros BODY(M, ...) run by VECTOR_FRAME on vectors (M = V) and
+// single pixels (M = S).
 
 #include "neighbourhood.clh"
 
 #define PASS_PARAMETERS const int radius, const int nx, const int ny, const int nz
 
+// How far a pass along an axis reaches along x.
+#define REACH_x radius
+#define REACH_y 0
+#define REACH_z 0
+
 // --- linear filters ------------------------------------------------------------
 
-// Correlation with 2 * radius + 1 weights (a Gaussian, a box of 1 / width...).
+// Correlation with 2 * radius + 1 weights along AXIS, then STORE(M, sum).
+#define CONVOLVE_BODY(M, AXIS, STORE)                                           \
+    TYPE_##M(float) sum = 0.0f;                                                 \
+    for (int k = -radius; k <= radius; ++k)                                     \
+        sum += weights[k + radius]                                              \
+               * CONVERT_##M(float, LOAD_##M(src, here + SHIFT_##AXIS##_##M(k))); \
+    STORE(M, sum)
+
+#define STORE_SUM(M, sum) STORE_##M(CONVERT_##M(T_OUT, sum), dst, here);
+
+// A correlation (a Gaussian, a box of 1 / width...).
 #define CONVOLVE(AXIS)                                                          \
 __kernel void convolve_##AXIS(__global const T_IN *src, __global T_OUT *dst,    \
                               __constant float *weights, PASS_PARAMETERS)       \
 {                                                                               \
-    AXIS_SETUP(AXIS)                                                            \
-    float sum = 0.0f;                                                           \
-    WINDOW_LOOP(float, sum += weights[k + radius] * v)                          \
-    dst[here] = (T_OUT)sum;                                                     \
+    VECTOR_FRAME(REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_SUM)                  \
 }
 
 CONVOLVE(x)
@@ -29,23 +44,23 @@ CONVOLVE(z)
 // FINISH_DIVIDE other / sum (0 where sum is 0), FINISH_CENTRE_MINUS_SUM
 // CENTRE * other - sum (a box Laplacian from a box sum).
 #if defined(FINISH_SUBTRACT)
-#define FINISH(a, s) ((float)(a) - (s))
+#define FINISH(a, s) ((a) - (s))
 #elif defined(FINISH_DIVIDE)
-#define FINISH(a, s) ((s) != 0.0f ? (float)(a) / (s) : 0.0f)
+#define FINISH(a, s) ((s) != 0.0f ? (a) / (s) : 0.0f)
 #elif defined(FINISH_CENTRE_MINUS_SUM)
-#define FINISH(a, s) (CENTRE * (float)(a) - (s))
+#define FINISH(a, s) (CENTRE * (a) - (s))
 #endif
 
 #ifdef FINISH
+#define STORE_FINISHED(M, sum)                                                  \
+    STORE_##M(FINISH(CONVERT_##M(float, LOAD_##M(other, here)), sum), dst, here);
+
 #define CONVOLVE_FINISH(AXIS)                                                   \
 __kernel void convolve_finish_##AXIS(__global const T_IN *src, __global float *dst, \
                                      __constant float *weights,                 \
                                      __global const T_OTHER *other, PASS_PARAMETERS) \
 {                                                                               \
-    AXIS_SETUP(AXIS)                                                            \
-    float sum = 0.0f;                                                           \
-    WINDOW_LOOP(float, sum += weights[k + radius] * v)                          \
-    dst[here] = FINISH(other[here], sum);                                       \
+    VECTOR_FRAME(REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_FINISHED)             \
 }
 
 CONVOLVE_FINISH(x)
@@ -54,74 +69,82 @@ CONVOLVE_FINISH(z)
 #endif
 
 // --- minimum and maximum (grey and binary erosion and dilation) ----------------
-// With BINARY_INPUT defined every non-zero value counts as 1 (binary images).
+// With BINARY_INPUT defined every non-zero value counts as 1 (binary images of
+// an unsigned type): the result is 1 where the extremum is non-zero.
 
 #ifdef BINARY_INPUT
-#define VALUE(v) ((T_IN)((v) != 0))
+#define RESULT(v) min(v, (T_IN)1)
 #else
-#define VALUE(v) (v)
+#define RESULT(v) (v)
 #endif
 
+#define STORE_RESULT(M, best) STORE_##M(CONVERT_##M(T_OUT, RESULT(best)), dst, here);
+
 // Minimum or maximum over a box, one axis at a time (PICK is min or max).
+#define EXTREMUM_BODY(M, PICK, AXIS)                                            \
+    TYPE_##M(T_IN) best = LOAD_##M(src, here);                                  \
+    for (int k = -radius; k <= radius; ++k)                                     \
+        best = PICK(best, LOAD_##M(src, here + SHIFT_##AXIS##_##M(k)));         \
+    STORE_RESULT(M, best)
+
 #define EXTREMUM(NAME, PICK, AXIS)                                              \
 __kernel void NAME##_##AXIS(__global const T_IN *src, __global T_OUT *dst,     \
                             PASS_PARAMETERS)                                    \
 {                                                                               \
-    AXIS_SETUP(AXIS)                                                            \
-    T_IN best = VALUE(src[here]);                                               \
-    WINDOW_LOOP(T_IN, best = PICK(best, VALUE(v)))                              \
-    dst[here] = (T_OUT)best;                                                    \
+    VECTOR_FRAME(REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS)                       \
 }
 
-// Minimum or maximum over an ellipsoid of radii (rx, ry, rz), pixel by pixel.
+// Minimum or maximum over an ellipsoid (the window table), pixel by pixel.
+#define SPHERE_EXTREMUM_BODY(M, PICK)                                           \
+    TYPE_##M(T_IN) best = LOAD_##M(src, here);                                  \
+    FOR_WINDOW_ROWS(                                                            \
+        _Pragma("unroll")                                                       \
+        for (int dx = -w; dx <= w; ++dx)                                        \
+            best = PICK(best, LOAD_##M(src, row + SHIFT_x_##M(dx))))            \
+    STORE_RESULT(M, best)
+
 #define EXTREMUM_SPHERE(NAME, PICK)                                             \
 __kernel void NAME##_sphere(__global const T_IN *src, __global T_OUT *dst,      \
                             SPHERE_PARAMETERS)                                  \
 {                                                                               \
-    PIXEL_SETUP                                                                 \
-    T_IN best = VALUE(src[here]);                                               \
-    WINDOW_TABLE_LOOP(best = PICK(best, VALUE(src[j])))                            \
-    dst[here] = (T_OUT)best;                                                    \
+    VECTOR_FRAME(WINDOW_RX, SPHERE_EXTREMUM_BODY, PICK)                         \
 }
 
 // The same in two steps, for larger ellipsoids: `NAME_rows` writes the
 // extremum (or sum) of the x-segment [x - w, x + w] for every w = 0..rx as
-// plane w of `stack`; `NAME_sphere_rows` then combines the window's rows, one
-// value per row (from the plane of that row's width) instead of one per
-// pixel.  ACC_T is the type of the stack, LOAD converts a pixel to it.
-#define ROW_SEGMENTS(NAME, ACC_T, LOAD, COMBINE)                                \
+// plane w of `stack` (of type ACC_T); `NAME_sphere_rows` then combines the
+// window's rows, one value per row (from the plane of that row's width)
+// instead of one per pixel.
+#define ROW_SEGMENTS_BODY(M, ACC_T, COMBINE)                                    \
+    const long size = (long)nx * ny * nz;                                       \
+    TYPE_##M(ACC_T) acc = CONVERT_##M(ACC_T, LOAD_##M(src, here));              \
+    STORE_##M(acc, stack, here);                                                \
+    for (int w = 1; w <= rx; ++w) {                                             \
+        acc = COMBINE(acc, COMBINE(                                             \
+            CONVERT_##M(ACC_T, LOAD_##M(src, here + SHIFT_x_##M(-w))),          \
+            CONVERT_##M(ACC_T, LOAD_##M(src, here + SHIFT_x_##M(w)))));         \
+        STORE_##M(acc, stack, w * size + here);                                 \
+    }
+
+#define ROW_SEGMENTS(NAME, ACC_T, COMBINE)                                      \
 __kernel void NAME##_rows(__global const T_IN *src, __global ACC_T *stack,      \
                           const int rx, const int nx, const int ny, const int nz) \
 {                                                                               \
-    PIXEL_SETUP                                                                 \
-    const long size = (long)nx * ny * nz;                                       \
-    ACC_T acc = LOAD(src[here]);                                                \
-    stack[here] = acc;                                                          \
-    if (x >= rx && x + rx < nx) {                                               \
-        for (int w = 1; w <= rx; ++w) {                                         \
-            acc = COMBINE(acc, COMBINE(LOAD(src[here - w]), LOAD(src[here + w]))); \
-            stack[w * size + here] = acc;                                       \
-        }                                                                       \
-    } else {                                                                    \
-        const long start = here - x;                                            \
-        for (int w = 1; w <= rx; ++w) {                                         \
-            acc = COMBINE(acc, COMBINE(LOAD(src[start + max(x - w, 0)]),        \
-                                       LOAD(src[start + min(x + w, nx - 1)]))); \
-            stack[w * size + here] = acc;                                       \
-        }                                                                       \
-    }                                                                           \
+    VECTOR_FRAME(rx, ROW_SEGMENTS_BODY, ACC_T, COMBINE)                         \
 }
 
+#define SPHERE_ROWS_EXTREMUM_BODY(M, PICK)                                      \
+    const long size = (long)nx * ny * nz;                                       \
+    TYPE_##M(T_IN) best = LOAD_##M(stack, here);                                \
+    FOR_WINDOW_ROWS(best = PICK(best, LOAD_##M(stack, w * size + row)))         \
+    STORE_RESULT(M, best)
+
 #define EXTREMUM_SPHERE_ROWS(NAME, PICK)                                        \
-ROW_SEGMENTS(NAME, T_IN, VALUE, PICK)                                           \
+ROW_SEGMENTS(NAME, T_IN, PICK)                                                  \
 __kernel void NAME##_sphere_rows(__global const T_IN *stack, __global T_OUT *dst, \
                                  SPHERE_PARAMETERS)                             \
 {                                                                               \
-    PIXEL_SETUP                                                                 \
-    const long size = (long)nx * ny * nz;                                       \
-    T_IN best = stack[here];                                                    \
-    WINDOW_ROWS_LOOP(best = PICK(best, stack[w * size + row]))                  \
-    dst[here] = (T_OUT)best;                                                    \
+    VECTOR_FRAME(0, SPHERE_ROWS_EXTREMUM_BODY, PICK)                            \
 }
 
 EXTREMUM(minimum, min, x)
@@ -138,101 +161,122 @@ EXTREMUM_SPHERE_ROWS(maximum, max)
 // --- mean, variance, standard deviation -----------------------------------------
 // Population statistics (divided by the number of pixels n of the window).
 
-// Over a window table: two passes over the window (the mean, then the squared
-// deviations from it), accurate in float32 where sum(x^2) - n mean^2 is not.
-#define WINDOW_MEAN                                                             \
-    float sum = 0.0f;                                                           \
-    WINDOW_TABLE_LOOP(sum += (float)src[j])                                        \
-    const float mean = sum * inverse_count;
-
-#define WINDOW_VARIANCE                                                         \
-    WINDOW_MEAN                                                                 \
-    float squares = 0.0f;                                                       \
-    WINDOW_TABLE_LOOP(const float d = (float)src[j] - mean; squares += d * d)      \
-    const float variance = squares * inverse_count;
-
-__kernel void mean_window(__global const T_IN *src, __global float *dst,
-                          const float inverse_count, SPHERE_PARAMETERS)
-{
-    PIXEL_SETUP
-    WINDOW_MEAN
-    dst[here] = mean;
-}
-
-// The mean through row sums (see ROW_SEGMENTS), for larger ellipsoids.
-#define LOAD_FLOAT(v) ((float)(v))
 #define ADD(a, b) ((a) + (b))
-ROW_SEGMENTS(sum, float, LOAD_FLOAT, ADD)
+
+// The mean through row sums, for larger ellipsoids.
+ROW_SEGMENTS(sum, float, ADD)
+
+#define MEAN_SPHERE_ROWS_BODY(M, UNUSED)                                        \
+    const long size = (long)nx * ny * nz;                                       \
+    TYPE_##M(float) sum = 0.0f;                                                 \
+    FOR_WINDOW_ROWS(sum += LOAD_##M(stack, w * size + row))                     \
+    STORE_##M(sum * inverse_count, dst, here);
 
 __kernel void mean_sphere_rows(__global const float *stack, __global float *dst,
                                const float inverse_count, SPHERE_PARAMETERS)
 {
-    PIXEL_SETUP
-    const long size = (long)nx * ny * nz;
-    float sum = 0.0f;
-    WINDOW_ROWS_LOOP(sum += stack[w * size + row])
-    dst[here] = sum * inverse_count;
+    VECTOR_FRAME(0, MEAN_SPHERE_ROWS_BODY, 0)
+}
+
+// Over a window table: two passes over the window (the mean, then the squared
+// deviations from it), accurate in float32 where sum(x^2) - n mean^2 is not;
+// FINISH_STATISTIC(M, mean, variance) stores the result.
+#define WINDOW_STATISTIC_BODY(M, FINISH_STATISTIC)                              \
+    TYPE_##M(float) sum = 0.0f;                                                 \
+    FOR_WINDOW_ROWS(                                                            \
+        _Pragma("unroll")                                                       \
+        for (int dx = -w; dx <= w; ++dx)                                        \
+            sum += CONVERT_##M(float, LOAD_##M(src, row + SHIFT_x_##M(dx))))    \
+    const TYPE_##M(float) mean = sum * inverse_count;                           \
+    FINISH_STATISTIC(M, mean)
+
+#define STORE_MEAN(M, mean) STORE_##M(mean, dst, here);
+
+#define SQUARED_DEVIATIONS(M, mean)                                             \
+    TYPE_##M(float) squares = 0.0f;                                             \
+    FOR_WINDOW_ROWS(                                                            \
+        _Pragma("unroll")                                                       \
+        for (int dx = -w; dx <= w; ++dx) {                                      \
+            const TYPE_##M(float) d =                                           \
+                CONVERT_##M(float, LOAD_##M(src, row + SHIFT_x_##M(dx))) - mean; \
+            squares += d * d;                                                   \
+        })
+
+#define STORE_VARIANCE(M, mean)                                                 \
+    SQUARED_DEVIATIONS(M, mean)                                                 \
+    STORE_##M(squares * inverse_count, dst, here);
+
+#define STORE_STANDARD_DEVIATION(M, mean)                                       \
+    SQUARED_DEVIATIONS(M, mean)                                                 \
+    STORE_##M(sqrt(squares * inverse_count), dst, here);
+
+__kernel void mean_window(__global const T_IN *src, __global float *dst,
+                          const float inverse_count, SPHERE_PARAMETERS)
+{
+    VECTOR_FRAME(WINDOW_RX, WINDOW_STATISTIC_BODY, STORE_MEAN)
 }
 
 __kernel void variance_window(__global const T_IN *src, __global float *dst,
                               const float inverse_count, SPHERE_PARAMETERS)
 {
-    PIXEL_SETUP
-    WINDOW_VARIANCE
-    dst[here] = variance;
+    VECTOR_FRAME(WINDOW_RX, WINDOW_STATISTIC_BODY, STORE_VARIANCE)
 }
 
 __kernel void standard_deviation_window(__global const T_IN *src, __global float *dst,
                                         const float inverse_count, SPHERE_PARAMETERS)
 {
-    PIXEL_SETUP
-    WINDOW_VARIANCE
-    dst[here] = sqrt(variance);
+    VECTOR_FRAME(WINDOW_RX, WINDOW_STATISTIC_BODY, STORE_STANDARD_DEVIATION)
 }
 
-// Over a box, one axis at a time, carrying (mean, variance) of the window so
-// far as a float2: the values of a pass are m_i, v_i (i = 1..width) of equal
-// counts, and the window's mean is mean(m_i), its variance
-// mean(v_i) + mean((m_i - mean)^2) (Chan, Golub and LeVeque's pairwise
-// update, two passes over the window as above).  FIRST_PASS: the input is the
-// image (T_IN, variance 0); LAST_PASS: the output is the variance (float), or
-// with STANDARD_DEVIATION its square root.
+// Over a box, one axis at a time, carrying the mean and the variance of the
+// window so far in two planes (means at src[i], variances at src[size + i]):
+// the values of a pass are m_i, v_i (i = 1..width) of equal counts, and the
+// window's mean is mean(m_i), its variance mean(v_i) + mean((m_i - mean)^2)
+// (Chan, Golub and LeVeque's pairwise update, two passes over the window as
+// above).  FIRST_PASS: the input is the image (T_IN, variance 0); LAST_PASS:
+// the output is the variance (one plane), or with STANDARD_DEVIATION its
+// square root.
 #ifdef FIRST_PASS
 #define MOMENTS_IN T_IN
-#define MOMENTS_ACC float
-#define MEAN_OF(v) (v)
-#define VARIANCE_OF(v) 0.0f
+#define MEAN_AT(M, i) CONVERT_##M(float, LOAD_##M(src, i))
+#define VARIANCE_AT(M, i) 0.0f
 #else
-#define MOMENTS_IN float2
-#define MOMENTS_ACC float2
-#define MEAN_OF(v) (v).x
-#define VARIANCE_OF(v) (v).y
+#define MOMENTS_IN float
+#define MEAN_AT(M, i) LOAD_##M(src, i)
+#define VARIANCE_AT(M, i) LOAD_##M(src, size + (i))
 #endif
 
 #ifdef LAST_PASS
-#define MOMENTS_OUT float
 #ifdef STANDARD_DEVIATION
-#define STORE_MOMENTS(mean, variance) sqrt(variance)
+#define STORE_MOMENTS(M, mean, variance) STORE_##M(sqrt(variance), dst, here);
 #else
-#define STORE_MOMENTS(mean, variance) (variance)
+#define STORE_MOMENTS(M, mean, variance) STORE_##M(variance, dst, here);
 #endif
 #else
-#define MOMENTS_OUT float2
-#define STORE_MOMENTS(mean, variance) ((float2)((mean), (variance)))
+#define STORE_MOMENTS(M, mean, variance)                                        \
+    STORE_##M(mean, dst, here);                                                 \
+    STORE_##M(variance, dst, size + here);
 #endif
 
+#define MOMENTS_BODY(M, AXIS)                                                   \
+    const long size = (long)nx * ny * nz;                                       \
+    TYPE_##M(float) sum = 0.0f;                                                 \
+    for (int k = -radius; k <= radius; ++k)                                     \
+        sum += MEAN_AT(M, here + SHIFT_##AXIS##_##M(k));                        \
+    const TYPE_##M(float) mean = sum * inverse_width;                           \
+    TYPE_##M(float) spread = 0.0f;                                              \
+    for (int k = -radius; k <= radius; ++k) {                                   \
+        const long i = here + SHIFT_##AXIS##_##M(k);                            \
+        const TYPE_##M(float) d = MEAN_AT(M, i) - mean;                         \
+        spread += d * d + VARIANCE_AT(M, i);                                    \
+    }                                                                           \
+    STORE_MOMENTS(M, mean, spread * inverse_width)
+
 #define MOMENTS(AXIS)                                                           \
-__kernel void moments_##AXIS(__global const MOMENTS_IN *src, __global MOMENTS_OUT *dst, \
+__kernel void moments_##AXIS(__global const MOMENTS_IN *src, __global float *dst, \
                              const float inverse_width, PASS_PARAMETERS)       \
 {                                                                               \
-    AXIS_SETUP(AXIS)                                                            \
-    float sum = 0.0f;                                                           \
-    WINDOW_LOOP(MOMENTS_ACC, sum += MEAN_OF(v))                                 \
-    const float mean = sum * inverse_width;                                     \
-    float spread = 0.0f;                                                        \
-    WINDOW_LOOP(MOMENTS_ACC, const float d = MEAN_OF(v) - mean;                 \
-                             spread += d * d + VARIANCE_OF(v))                  \
-    dst[here] = STORE_MOMENTS(mean, spread * inverse_width);                    \
+    VECTOR_FRAME(REACH_##AXIS, MOMENTS_BODY, AXIS)                              \
 }
 
 MOMENTS(x)
