@@ -1,0 +1,202 @@
+"""Shared label machinery, on the device: connected components, sequential and
+raster-order numbering, lookup tables.
+
+Label images are uint32 device arrays.  Per-label tables (flags, lookup
+tables) have ``n + 1`` entries for labels ``0..n``; entry 0 is background.
+
+Kernels walking an image row by row (``labels.cl``, ``runs.clh``) give one
+work-item a whole row (a line along x) and treat it as *runs*: stretches of
+equal non-zero value.  Per-run work replaces per-pixel work, and the rows
+(``ny * nz`` of them) keep every core busy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyopencl as cl
+import pyopencl.array as cl_array
+
+from .. import _backend as backend
+
+LABELS = "labels.cl"
+
+#: Reach of a neighbourhood in labels.cl: "box" joins pixels touching by a
+#: face, an edge or a corner (8 in 2D, 26 in 3D); "diamond" by a face only.
+CONNECTIVITY_REACH = {"box": 3, "diamond": 1}
+
+#: Lookup tables longer than this (labels up to this value) are not built on
+#: the device; label images with larger values are first made sequential.
+MAX_TABLE = 1 << 26
+
+_BLOCK = 4096
+
+
+def defines(dtype: np.dtype | type = np.uint32, equal_values: bool = True,
+            connectivity: str = "diamond") -> dict[str, object]:
+    """Build options of labels.cl for images of ``dtype``."""
+    return {"T_KEY": backend.cl_type_name(dtype), "KEY_EQUAL": int(equal_values),
+            "CONNECTIVITY": CONNECTIVITY_REACH[connectivity]}
+
+
+_LABEL_DEFINES = defines()
+
+
+def zeros(shape: int | tuple[int, ...], dtype: type = np.uint32) -> backend.DeviceArray:
+    """A zero-filled device array from the memory pool."""
+    session = backend.current_session()
+    return cl_array.zeros(session.queue, shape, dtype, allocator=session.allocator)
+
+
+def full(shape: int | tuple[int, ...], value: int, dtype: type = np.uint32
+         ) -> backend.DeviceArray:
+    """A device array filled with ``value``."""
+    array = backend.create(shape, dtype)
+    array.fill(value)
+    return array
+
+
+def rows(image: backend.DeviceArray) -> tuple[int, int, int, int]:
+    """(number of rows, nx, ny, nz) of an image."""
+    nx, ny, nz = backend.grid(image.shape)
+    return ny * nz, nx, ny, nz
+
+
+def exclusive_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
+    """Exclusive prefix sums of a short uint32 vector by one work-group: ``n + 1``
+    values, the last the total.  For vectors of up to a few hundred thousand."""
+    n = counts.size
+    offsets = backend.create(n + 1, np.uint32)
+    group = min(256, backend.current_device().cl_device.max_work_group_size)
+    backend.launch(LABELS, "exclusive_scan", (group,), counts, offsets, n,
+                   cl.LocalMemory(4 * group), local_size=(group,), defines=_LABEL_DEFINES)
+    return offsets
+
+
+def number_flags(flags: backend.DeviceArray) -> tuple[backend.DeviceArray, backend.DeviceArray]:
+    """Sequential numbers of the set flags: ``number[i]`` is 0 where ``flags[i]`` is 0,
+    else 1 + the number of flags set before ``i``.  Returns (number, offsets);
+    ``offsets[-1]`` is the number of flags set (on the device)."""
+    n = flags.size
+    blocks = -(-n // _BLOCK)
+    sums = backend.create(blocks, np.uint32)
+    backend.launch(LABELS, "block_sums", (blocks,), flags, sums, n, _BLOCK,
+                   defines=_LABEL_DEFINES)
+    offsets = exclusive_scan(sums)
+    number = backend.create(n, np.uint32)
+    backend.launch(LABELS, "block_number", (blocks,), flags, offsets, number, n, _BLOCK,
+                   defines=_LABEL_DEFINES)
+    return number, offsets
+
+
+def count_of(offsets: backend.DeviceArray) -> int:
+    """The total held in the last entry of an offsets vector (one transfer)."""
+    return int(offsets[offsets.size - 1:].get()[0])
+
+
+def maximum_label(labels: backend.DeviceArray) -> int:
+    """The largest label (0 for an empty label image); one transfer."""
+    backend.stats["launches"] += 1
+    return int(cl_array.max(labels, queue=backend.current_session().queue).get())
+
+
+def apply_lut(labels: backend.DeviceArray, lut: backend.DeviceArray) -> backend.DeviceArray:
+    """``lut[labels]`` as a new uint32 image."""
+    out = backend.create(labels.shape, np.uint32)
+    backend.launch(LABELS, "apply_lut", (labels.size,), labels, lut, out,
+                   defines=_LABEL_DEFINES)
+    return out
+
+
+def present(labels: backend.DeviceArray, n: int) -> backend.DeviceArray:
+    """uint32 flags of length n + 1: 1 for each label value present (0 excluded)."""
+    flags = zeros(n + 1)
+    count, nx, _, _ = rows(labels)
+    backend.launch(LABELS, "mark_present", (count,), labels, flags, nx, defines=_LABEL_DEFINES)
+    return flags
+
+
+def compact_values(labels: backend.DeviceArray) -> tuple[backend.DeviceArray, int]:
+    """Labels made sequential (in value order) when their largest value is too large
+    for per-label tables; returns (labels, largest label)."""
+    n = maximum_label(labels)
+    if n < MAX_TABLE:
+        return labels, n
+    # Rare: label values beyond 2**26.  Renumber through numpy's unique.
+    values, inverse = np.unique(labels.get(), return_inverse=True)
+    if values[0] != 0:
+        inverse = inverse + 1
+    compact = backend.push(inverse.reshape(labels.shape).astype(np.uint32))
+    return compact, int(compact.get().max()) if compact.size else 0
+
+
+def relabel_sequential(labels: backend.DeviceArray, n: int | None = None,
+                       keep: backend.DeviceArray | None = None
+                       ) -> tuple[backend.DeviceArray, backend.DeviceArray]:
+    """Renumber labels 1..m in the order of their values, keeping only those whose
+    ``keep`` flag (uint32, n + 1 entries) is set, if given.
+
+    Returns (labels, offsets): ``offsets[-1]`` is m, on the device.
+    """
+    if n is None:
+        labels, n = compact_values(labels)
+    flags = present(labels, n)
+    if keep is not None:
+        flags = flags * keep
+    lut, offsets = number_flags(flags)
+    return apply_lut(labels, lut), offsets
+
+
+def relabel_raster(labels: backend.DeviceArray, n: int | None = None) -> backend.DeviceArray:
+    """Renumber labels 1..m in raster order of each label's first pixel."""
+    if n is None:
+        labels, n = compact_values(labels)
+    count, nx, _, _ = rows(labels)
+    first = full(n + 1, 0xFFFFFFFF)
+    backend.launch(LABELS, "first_pixel", (count,), labels, first, nx, defines=_LABEL_DEFINES)
+    counts = backend.create(count, np.uint32)
+    backend.launch(LABELS, "count_first", (count,), labels, first, counts, nx,
+                   defines=_LABEL_DEFINES)
+    offsets = exclusive_scan(counts) if count <= (1 << 20) else _long_scan(counts)
+    lut = zeros(n + 1)
+    backend.launch(LABELS, "number_first", (count,), labels, first, offsets, lut, nx,
+                   defines=_LABEL_DEFINES)
+    return apply_lut(labels, lut)
+
+
+def _long_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
+    """Exclusive prefix sums of a long vector (n + 1 values, the last the total)."""
+    n = counts.size
+    blocks = -(-n // _BLOCK)
+    sums = backend.create(blocks, np.uint32)
+    backend.launch(LABELS, "block_sums", (blocks,), counts, sums, n, _BLOCK,
+                   defines=_LABEL_DEFINES)
+    block_offsets = exclusive_scan(sums)
+    offsets = backend.create(n + 1, np.uint32)
+    backend.launch(LABELS, "block_exclusive", (blocks,), counts, block_offsets, offsets, n,
+                   _BLOCK, defines=_LABEL_DEFINES)
+    return offsets
+
+
+def components(image: backend.DeviceArray, connectivity: str, *, equal_values: bool = False
+               ) -> tuple[backend.DeviceArray, backend.DeviceArray]:
+    """Label connected components in raster order; returns (labels, offsets) where
+    ``offsets[-1]`` (on the device) is the number of components.
+
+    ``equal_values`` joins only neighbouring pixels of equal non-zero value
+    (the connected pieces of a label image); otherwise any non-zero pixels join.
+    """
+    if image.size >= 2**31:
+        raise ValueError(f"connected components labeling supports images of fewer than 2**31 "
+                         f"pixels, got {image.size}")
+    count, nx, ny, nz = rows(image)
+    options = defines(image.dtype, equal_values, connectivity)
+    up = zeros(image.shape, np.int32)
+    backend.launch(LABELS, "cc_merge", (count,), image, up, nx, ny, nz, defines=options)
+    counts = backend.create(count, np.uint32)
+    backend.launch(LABELS, "cc_count", (count,), image, up, counts, nx, defines=options)
+    offsets = exclusive_scan(counts) if count <= (1 << 20) else _long_scan(counts)
+    labels = backend.create(image.shape, np.uint32)
+    backend.launch(LABELS, "cc_number", (count,), image, up, offsets, labels, nx,
+                   defines=options)
+    backend.launch(LABELS, "cc_assign", (count,), image, up, labels, nx, defines=options)
+    return labels, offsets
