@@ -73,18 +73,18 @@ def exclusive_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
 
 
 def number_flags(flags: backend.DeviceArray) -> tuple[backend.DeviceArray, backend.DeviceArray]:
-    """Sequential numbers of the set flags: ``number[i]`` is 0 where ``flags[i]`` is 0,
+    """Sequential numbers of the set (non-zero) flags, any shape and dtype: ``number[i]`` is 0 where ``flags[i]`` is 0,
     else 1 + the number of flags set before ``i``.  Returns (number, offsets);
     ``offsets[-1]`` is the number of flags set (on the device)."""
     n = flags.size
     blocks = -(-n // _BLOCK)
+    options = defines(flags.dtype)
     sums = backend.create(blocks, np.uint32)
-    backend.launch(LABELS, "block_sums", (blocks,), flags, sums, n, _BLOCK,
-                   defines=_LABEL_DEFINES)
-    offsets = exclusive_scan(sums)
-    number = backend.create(n, np.uint32)
+    backend.launch(LABELS, "block_count", (blocks,), flags, sums, n, _BLOCK, defines=options)
+    offsets = exclusive_scan(sums) if blocks <= (1 << 20) else _long_scan(sums)
+    number = backend.create(flags.shape, np.uint32)
     backend.launch(LABELS, "block_number", (blocks,), flags, offsets, number, n, _BLOCK,
-                   defines=_LABEL_DEFINES)
+                   defines=options)
     return number, offsets
 
 
@@ -200,3 +200,118 @@ def components(image: backend.DeviceArray, connectivity: str, *, equal_values: b
                    defines=options)
     backend.launch(LABELS, "cc_assign", (count,), image, up, labels, nx, defines=options)
     return labels, offsets
+
+
+# --- Euclidean feature transform ------------------------------------------------
+
+DISTANCE = "distance.cl"
+
+
+def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False
+                      ) -> backend.DeviceArray:
+    """For every pixel, the linear index (int32) of the nearest site pixel, -1 if
+    there is none; sites are the non-zero pixels (the zero pixels if
+    ``sites_are_zero``).  Exact Euclidean distances; among equally near sites
+    the first in raster order (see distance.cl)."""
+    if image.size >= 2**31:
+        raise ValueError(f"distance transforms support images of fewer than 2**31 pixels, "
+                         f"got {image.size}")
+    count, nx, ny, nz = rows(image)
+    options = {"T_KEY": backend.cl_type_name(image.dtype), "SITE_ZERO": int(sites_are_zero)}
+    feature = backend.create(image.shape, np.int32)
+    backend.launch(DISTANCE, "feature_x", (count,), image, feature, nx, defines=options)
+    if ny > 1 or nz > 1:
+        session = backend.current_session()
+        stack = (backend.create(image.size, np.int32),
+                 cl_array.empty(session.queue, image.size, np.int64, allocator=session.allocator),
+                 backend.create(image.size, np.int32))
+        if ny > 1:
+            backend.launch(DISTANCE, "feature_y", (nx * nz,), feature, *stack, nx, ny, nz,
+                           defines=options)
+        if nz > 1:
+            backend.launch(DISTANCE, "feature_z", (nx * ny,), feature, *stack, nx, ny, nz,
+                           defines=options)
+    return feature
+
+
+def nearest_labels(labels: backend.DeviceArray, radius: float | None = None
+                   ) -> backend.DeviceArray:
+    """Every pixel takes the label of the nearest labelled pixel (Euclidean), within
+    ``radius`` if given; labelled pixels keep theirs."""
+    feature = feature_transform(labels)
+    nx, ny, _ = backend.grid(labels.shape)
+    limit = -1 if radius is None else int(np.floor(radius * radius + 1e-9))
+    out = backend.create(labels.shape, np.uint32)
+    backend.launch(DISTANCE, "nearest_label", (labels.size,), labels, feature, out,
+                   np.int64(limit), nx, ny, defines={"T_KEY": "uint", "SITE_ZERO": 0})
+    return out
+
+
+def farther_than(image: backend.DeviceArray, radius: float, from_zero: bool = True
+                 ) -> backend.DeviceArray:
+    """uint8: 1 where the nearest zero pixel (non-zero if not ``from_zero``) is
+    farther than ``radius``, or where there is none."""
+    feature = feature_transform(image, sites_are_zero=from_zero)
+    nx, ny, _ = backend.grid(image.shape)
+    out = backend.create(image.shape, np.uint8)
+    backend.launch(DISTANCE, "farther_than", (image.size,), feature, out,
+                   np.int64(int(np.floor(radius * radius + 1e-9))), nx, ny,
+                   defines={"T_KEY": "uint", "SITE_ZERO": 0})
+    return out
+
+
+# --- growth within a mask -----------------------------------------------------------
+
+SEGMENTATION = "segmentation.cl"
+
+
+def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> backend.DeviceArray:
+    """Grow labels within a mask until nothing changes: each step an unlabelled mask
+    pixel takes the smallest label among its labelled neighbours; the steps
+    alternate face neighbours ("diamond") and all neighbours ("box"), an
+    octagonal growth front.  ``labels`` (all inside the mask) is not modified.
+
+    Only the pixels labelled in the last two steps can label new ones, so each
+    step visits the front only (see segmentation.cl); one transfer per step
+    reads the size of the next front.
+    """
+    nx, ny, nz = backend.grid(labels.shape)
+    options = {"T_IN": "uint"}
+    grown = labels.copy()
+    claim = full(labels.shape, 0xFFFFFFFF)
+    fronts = [backend.create(labels.size, np.int32) for _ in range(3)]
+    sizes = zeros(3, np.int32)  # counters of the three fronts
+    backend.launch(SEGMENTATION, "front_seeds", (labels.size,), labels, fronts[0], sizes,
+                   defines=options)
+    newest, older = (fronts[0], int(sizes[0:1].get()[0])), (fronts[1], 0)
+    spare = fronts[2]
+    step = 0
+    while True:
+        box = step % 2  # steps 0, 2, ... face neighbours; 1, 3, ... all neighbours
+        if not newest[1] and not (box and older[1]):
+            return grown
+        counter = zeros(1, np.int32)
+        visiting = [newest] + ([older] if box else [])
+        for front, size in visiting:
+            if size:
+                backend.launch(SEGMENTATION, "front_step", (_rounded(size),), grown, mask,
+                               claim, front, size, spare, counter, box, nx, ny, nz,
+                               defines=options)
+        size = int(counter.get()[0])
+        if size:
+            backend.launch(SEGMENTATION, "front_settle", (_rounded(size),), grown, claim,
+                           spare, size, defines=options)
+        newest, older, spare = (spare, size), newest, older[0]
+        step += 1
+
+
+def _rounded(size: int, multiple: int = 64) -> int:
+    return -(-size // multiple) * multiple
+
+
+def mask_labels(labels: backend.DeviceArray, mask: backend.DeviceArray) -> backend.DeviceArray:
+    """Labels where ``mask`` (uint8) is non-zero, 0 elsewhere."""
+    out = backend.create(labels.shape, np.uint32)
+    backend.launch(SEGMENTATION, "mask_labels", (labels.size,), labels, mask, out,
+                   defines={"T_IN": "uint"})
+    return out

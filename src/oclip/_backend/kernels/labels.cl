@@ -62,8 +62,13 @@ inline void cursor_step(__global const T_KEY *image, Cursor *c)
     const T_KEY v = image[c->row + t];
     if (!FOREGROUND(v))
         c->start = -1;
-    else if (c->start < 0 || !SAME(image[c->row + t - 1], v))
+#if KEY_EQUAL
+    else if (c->start < 0 || image[c->row + t - 1] != v)
         c->start = t;
+#else
+    else if (c->start < 0)
+        c->start = t;
+#endif
     c->next = t + 1;
 }
 
@@ -244,9 +249,21 @@ __kernel void block_sums(__global const uint *values, __global uint *sums, const
     sums[b] = sum;
 }
 
+// The number of non-zero entries of `flags` per block of `block` entries.
+__kernel void block_count(__global const T_KEY *flags, __global uint *sums, const int n,
+                          const int block)
+{
+    const int b = get_global_id(0);
+    const int begin = b * block, end = min(begin + block, n);
+    uint sum = 0;
+    for (int i = begin; i < end; ++i)
+        sum += flags[i] != 0;
+    sums[b] = sum;
+}
+
 // number[i] = 0 where flags[i] is 0, else 1 + the number of flags set before
 // i (offsets: exclusive sums of the blocks' flags).
-__kernel void block_number(__global const uint *flags, __global const uint *offsets,
+__kernel void block_number(__global const T_KEY *flags, __global const uint *offsets,
                            __global uint *number, const int n, const int block)
 {
     const int b = get_global_id(0);

@@ -1,0 +1,128 @@
+// Pixel-parallel kernels of segmentation and label processing: local extrema,
+// edges, seeded growth within a mask, label erosion.  Images are (z, y, x),
+// x fastest; a 2D image has nz = 1.
+// Build options: T_IN (element type of the input), and for the sphere kernels
+// what neighbourhood.clh needs.
+
+#include "neighbourhood.clh"
+
+// out = (a == b): with b the maximum (minimum) filter of a, the local maxima (minima).
+__kernel void equal_images(__global const T_IN *a, __global const T_IN *b,
+                           __global uchar *out)
+{
+    const size_t i = get_global_id(0);
+    out[i] = a[i] == b[i];
+}
+
+// Visit the neighbours of (x, y, z) inside the image: the 6 (4 in 2D) face
+// neighbours, or with `box` all 26 (8).  `j` is the neighbour's index.
+#define NEIGHBOURS(BOX, UPDATE)                                                 \
+    for (int dz = -1; dz <= 1; ++dz) {                                          \
+        if (z + dz < 0 || z + dz >= nz)                                         \
+            continue;                                                           \
+        for (int dy = -1; dy <= 1; ++dy) {                                      \
+            if (y + dy < 0 || y + dy >= ny)                                     \
+                continue;                                                       \
+            for (int dx = -1; dx <= 1; ++dx) {                                  \
+                if (x + dx < 0 || x + dx >= nx)                                 \
+                    continue;                                                   \
+                const int order = abs(dx) + abs(dy) + abs(dz);                  \
+                if (order == 0 || (!(BOX) && order > 1))                        \
+                    continue;                                                   \
+                const long j = here + ((long)dz * ny + dy) * nx + dx;           \
+                UPDATE;                                                         \
+            }                                                                   \
+        }                                                                       \
+    }
+
+// Seeded growth within a mask, front by front.  A step visits the pixels
+// labelled in the step before (and, for a "box" step, in the one before that:
+// their corner neighbours were out of reach of the face step between); each
+// claims its unlabelled mask neighbours with atomic_min on `claim` (UINT_MAX
+// where unclaimed), so a pixel reached by several labels gets the smallest.
+// The first claimant appends the pixel to the next front.
+
+// The labelled pixels (inside the mask) form the first front.
+__kernel void front_seeds(__global const uint *labels, __global int *front,
+                          volatile __global int *count)
+{
+    const int i = get_global_id(0);
+    if (labels[i])
+        front[atomic_inc(count)] = i;
+}
+
+__kernel void front_step(__global const uint *labels, __global const uchar *mask,
+                         volatile __global uint *claim, __global const int *front,
+                         const int front_size, __global int *next,
+                         volatile __global int *next_size, const int box,
+                         const int nx, const int ny, const int nz)
+{
+    if (get_global_id(0) >= (size_t)front_size)
+        return;
+    const int i = front[get_global_id(0)];
+    const int x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+    const long here = i;
+    const uint label = labels[i];
+    NEIGHBOURS(box, {
+        if (labels[j] == 0 && mask[j] && claim[j] > label) {
+            if (atomic_min(&claim[j], label) == UINT_MAX)
+                next[atomic_inc(next_size)] = (int)j;
+        }
+    })
+}
+
+// The claimed pixels take their labels.
+__kernel void front_settle(__global uint *labels, __global const uint *claim,
+                           __global const int *front, const int front_size)
+{
+    if (get_global_id(0) >= (size_t)front_size)
+        return;
+    const int i = front[get_global_id(0)];
+    labels[i] = claim[i];
+}
+
+// Pixels of value v (non-zero) with a neighbour of another value: label edges
+// (BINARY 0: any other value; BINARY 1: zero against non-zero).  Neighbours
+// outside the image do not count (the border replicates the edge pixel).
+#if BINARY
+#define DIFFERENT(a, b) (((a) != 0) != ((b) != 0))
+#else
+#define DIFFERENT(a, b) ((a) != (b))
+#endif
+__kernel void inner_edges(__global const T_IN *src, __global T_IN *dst, const int box,
+                          const int nx, const int ny, const int nz)
+{
+    PIXEL_SETUP
+    const T_IN v = src[here];
+    int edge = 0;
+    if (v != 0) {
+        NEIGHBOURS(box, edge |= DIFFERENT(v, src[j]))
+    }
+#if BINARY
+    dst[here] = (T_IN)(edge != 0);
+#else
+    dst[here] = edge ? v : (T_IN)0;
+#endif
+}
+
+// Keep a label pixel only if every pixel of the ellipsoid around it carries
+// the same label (borders replicate the edge pixel).
+__kernel void erode_labels_sphere(__global const uint *src, __global uint *dst,
+                                  SPHERE_PARAMETERS)
+{
+    PIXEL_SETUP
+    const uint v = src[here];
+    uint keep = v != 0;
+    if (keep) {
+        ELLIPSOID_LOOP(keep &= src[j] == v)
+    }
+    dst[here] = keep ? v : 0u;
+}
+
+// out = a where mask is non-zero, else 0.
+__kernel void mask_labels(__global const uint *a, __global const uchar *mask,
+                          __global uint *out)
+{
+    const size_t i = get_global_id(0);
+    out[i] = mask[i] ? a[i] : 0u;
+}
