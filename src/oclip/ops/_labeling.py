@@ -73,8 +73,9 @@ def exclusive_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
 
 
 def number_flags(flags: backend.DeviceArray) -> tuple[backend.DeviceArray, backend.DeviceArray]:
-    """Sequential numbers of the set (non-zero) flags, any shape and dtype: ``number[i]`` is 0 where ``flags[i]`` is 0,
-    else 1 + the number of flags set before ``i``.  Returns (number, offsets);
+    """Sequential numbers of the set (non-zero) flags, any shape and dtype:
+    ``number[i]`` is 0 where ``flags[i]`` is 0, else 1 + the number of flags
+    set before ``i``.  Returns (number, offsets);
     ``offsets[-1]`` is the number of flags set (on the device)."""
     n = flags.size
     blocks = -(-n // _BLOCK)
