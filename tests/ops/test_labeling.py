@@ -221,3 +221,95 @@ def test_eroded_otsu_labeling_splits_a_dumbbell():
 
 def connected_count(labels: np.ndarray) -> int:
     return int(labels.max())
+
+
+# --- watershed_labeling ---------------------------------------------------------------
+
+
+def skimage_watershed(image, seeds, connectivity):
+    from skimage.segmentation import watershed
+
+    return watershed(image, seeds, connectivity=1 if connectivity == "diamond" else image.ndim)
+
+
+def distinct_values(rng, shape, dtype):
+    """An image whose values all differ: a random permutation, smoothed by ranks."""
+    smooth = ndi.gaussian_filter(rng.random(shape), 1.5)
+    ranks = np.argsort(np.argsort(smooth.ravel(), kind="stable")).reshape(shape)
+    return ranks.astype(dtype)
+
+
+@pytest.mark.parametrize("shape", [*SHAPES, (64, 64)])
+@pytest.mark.parametrize("connectivity", ["diamond", "box"])
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_watershed_equals_skimage_without_ties(shape, connectivity, dtype, rng):
+    image = distinct_values(rng, shape, dtype)
+    seeds = np.zeros(shape, np.uint32)
+    seeds.flat[rng.choice(image.size, 8, replace=False)] = np.arange(1, 9) * 5
+    result = oclip.watershed_labeling(image, seeds, connectivity=connectivity)
+    assert result.dtype == np.uint32
+    np.testing.assert_array_equal(result, skimage_watershed(image, seeds, connectivity))
+
+
+def test_watershed_uint8_without_ties_equals_skimage(rng):
+    image = distinct_values(rng, (16, 16), np.uint8)
+    seeds = np.zeros(image.shape, np.uint32)
+    seeds[2, 3], seeds[12, 12], seeds[5, 14] = 1, 2, 3
+    np.testing.assert_array_equal(oclip.watershed_labeling(image, seeds),
+                                  skimage_watershed(image, seeds, "diamond"))
+
+
+def test_watershed_seed_regions_keep_their_labels(rng):
+    image = distinct_values(rng, (30, 40), np.float32)
+    seeds = np.zeros(image.shape, np.uint32)
+    seeds[3:6, 3:6] = 7
+    seeds[20:25, 30:33] = 2
+    result = oclip.watershed_labeling(image, seeds)
+    np.testing.assert_array_equal(result[seeds > 0], seeds[seeds > 0])
+    np.testing.assert_array_equal(result, skimage_watershed(image, seeds, "diamond"))
+
+
+@pytest.mark.parametrize("shape", [(200, 180), (24, 64, 60)])
+@pytest.mark.parametrize(("levels", "bound"), [(255, 0.1), (4000, 0.02)])
+def test_watershed_with_plateaus_agrees_almost_everywhere(shape, levels, bound):
+    # blobs quantised to 8 or 12 bits: plateaus everywhere, where flooding
+    # order decides and results may differ (see the docstring)
+    blurred = ndi.gaussian_filter(blobs(shape), 2.0)
+    peaks = (ndi.maximum_filter(blurred, 5) == blurred) & (blurred > blurred.mean())
+    seeds = ndi.label(peaks)[0].astype(np.uint32)
+    relief = (levels * (1 - blurred / blurred.max())).astype(np.uint16)
+    for connectivity in ("diamond", "box"):
+        result = oclip.watershed_labeling(relief, seeds, connectivity=connectivity)
+        expected = skimage_watershed(relief, seeds, connectivity)
+        assert result.all()
+        assert (result != expected).mean() < bound
+
+
+def test_watershed_splits_a_ridge_between_two_valleys():
+    image = np.array([[0, 1, 2, 3, 9, 3, 2, 1, 0]], np.float32)
+    seeds = np.array([[1, 0, 0, 0, 0, 0, 0, 0, 2]], np.uint32)
+    result = oclip.watershed_labeling(image, seeds)
+    np.testing.assert_array_equal(result[0, :4], 1)
+    np.testing.assert_array_equal(result[0, 5:], 2)
+
+
+def test_watershed_without_seeds_is_empty():
+    assert not oclip.watershed_labeling(np.ones((4, 5)), np.zeros((4, 5), np.uint32)).any()
+
+
+def test_watershed_refuses_different_shapes():
+    with pytest.raises(ValueError, match="watershed_labeling: image and labels"):
+        oclip.watershed_labeling(np.ones((3, 4)), np.ones((4, 3), np.uint32))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=small_shapes, seed=st.integers(0, 2**16),
+       connectivity=st.sampled_from(["diamond", "box"]))
+def test_watershed_small_shapes_without_ties(shape, seed, connectivity):
+    rng = np.random.default_rng(seed)
+    image = rng.permutation(int(np.prod(shape))).reshape(shape).astype(np.float32)
+    seeds = np.zeros(shape, np.uint32)
+    count = min(3, image.size)
+    seeds.flat[rng.choice(image.size, count, replace=False)] = np.arange(1, count + 1)
+    np.testing.assert_array_equal(oclip.watershed_labeling(image, seeds, connectivity=connectivity),
+                                  skimage_watershed(image, seeds, connectivity))

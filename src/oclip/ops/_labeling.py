@@ -295,18 +295,19 @@ def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> back
         visiting = [newest] + ([older] if box else [])
         for front, size in visiting:
             if size:
-                backend.launch(SEGMENTATION, "front_step", (_rounded(size),), grown, mask,
+                backend.launch(SEGMENTATION, "front_step", (rounded(size),), grown, mask,
                                claim, front, size, spare, counter, box, nx, ny, nz,
                                defines=options)
         size = int(counter.get()[0])
         if size:
-            backend.launch(SEGMENTATION, "front_settle", (_rounded(size),), grown, claim,
+            backend.launch(SEGMENTATION, "front_settle", (rounded(size),), grown, claim,
                            spare, size, defines=options)
         newest, older, spare = (spare, size), newest, older[0]
         step += 1
 
 
-def _rounded(size: int, multiple: int = 64) -> int:
+def rounded(size: int, multiple: int = 64) -> int:
+    """``size`` rounded up to a multiple of ``multiple`` (a launch size)."""
     return -(-size // multiple) * multiple
 
 

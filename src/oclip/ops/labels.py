@@ -27,6 +27,7 @@ __all__ = [
     "masked_voronoi_labeling",
     "voronoi_labeling",
     "voronoi_otsu_labeling",
+    "watershed_labeling",
 ]
 
 #: Neighbourhoods: "box" joins pixels touching by a face, an edge or a corner
@@ -292,3 +293,128 @@ def eroded_otsu_labeling(image: Image,
     for _ in range(number_of_erosions):
         eroded = sphere_filter(eroded, "minimum_sphere", radii, np.uint8)
     return seeded_growth(components(eroded, "box")[0], mask)
+
+
+WATERSHED = "watershed.cl"
+
+
+def _watershed_defines(dtype: np.dtype, connectivity: str) -> dict[str, object]:
+    dtype = np.dtype(dtype)
+    small = dtype.kind in "iu" and dtype.itemsize <= 2
+    return {"T_IN": backend.cl_type_name(dtype), "BOX": int(connectivity == "box"),
+            "IS_FLOAT": int(dtype.kind == "f"), "IS_SIGNED": int(dtype.kind == "i"),
+            "SMALL": int(small), "TYPE_MIN": int(np.iinfo(dtype).min) if small else 0}
+
+
+def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: str
+          ) -> backend.DeviceArray:
+    """Seeded watershed of ``image`` from the labelled pixels of ``seeds`` (see
+    watershed.cl); returns the labels of the seeds."""
+    n = labeling.maximum_label(seeds)
+    if n == 0:
+        return labeling.zeros(seeds.shape)
+    values = None
+    if n >= labeling.MAX_TABLE:
+        values = np.unique(seeds.get())
+        seeds = backend.push(np.searchsorted(values, seeds.get()).astype(np.uint32))
+        n = len(values) - 1
+    options = _watershed_defines(image.dtype, connectivity)
+    nx, ny, nz = backend.grid(image.shape)
+    size = image.size
+    h = backend.create(image.shape, np.uint32)
+    cost = backend.create(image.shape, np.uint32)
+    fronts = [backend.create(size, np.int32), backend.create(size, np.int32)]
+    counter = labeling.zeros(1, np.int32)
+    backend.launch(WATERSHED, "flood_init", (size,), image, seeds, h, cost, fronts[0], counter,
+                   defines=options)
+    stamp = labeling.zeros(image.shape, np.int32)
+    front_size = int(counter.get()[0])
+    step = 0
+    while front_size:
+        step += 1
+        counter.fill(0)
+        backend.launch(WATERSHED, "flood_step", (labeling.rounded(front_size),), h, seeds, cost,
+                       fronts[0], front_size, fronts[1], counter, stamp, step, nx, ny, nz,
+                       defines=options)
+        fronts.reverse()
+        front_size = int(counter.get()[0])
+    keys = h  # reuse: the image keys are no longer needed
+    backend.launch(WATERSHED, "class_keys", (size,), cost, seeds, keys, defines=options)
+    classes = components(keys, connectivity, equal_values=True)[0]
+    pointer = backend.create(image.shape, np.int32)
+    backend.launch(WATERSHED, "entry_pointer", (nx, ny, nz), cost, classes, pointer,
+                   nx, ny, nz, defines=options)
+    counter.fill(0)
+    backend.launch(WATERSHED, "entry_front", (size,), classes, pointer, fronts[0], counter,
+                   defines=options)
+    claim = labeling.full(image.shape, 0x7FFFFFFF, np.int32)
+    front_size = int(counter.get()[0])
+    while front_size:
+        counter.fill(0)
+        backend.launch(WATERSHED, "class_step", (labeling.rounded(front_size),), classes,
+                       pointer, claim, fronts[0], front_size, fronts[1], counter, nx, ny, nz,
+                       defines=options)
+        fronts.reverse()
+        front_size = int(counter.get()[0])
+        if front_size:
+            backend.launch(WATERSHED, "class_settle", (labeling.rounded(front_size),), pointer,
+                           claim, fronts[0], front_size, defines=options)
+    changed = labeling.zeros(1, np.int32)
+    while True:
+        changed.fill(0)
+        for _ in range(2):
+            backend.launch(WATERSHED, "jump", (size,), pointer, changed, defines=options)
+        if not changed.get()[0]:
+            break
+    out = backend.create(image.shape, np.uint32)
+    backend.launch(WATERSHED, "flood_labels", (size,), seeds, pointer, out, defines=options)
+    if values is not None:
+        out = backend.push(values.astype(np.uint32)[out.get()])
+    return out
+
+
+@operation(category="Label")
+def watershed_labeling(image: Image, labels: Labels,
+                       connectivity: Connectivity = "diamond") -> Labels:
+    """Flood an image from seeds: seeded watershed.
+
+    Every pixel takes the label of the seed whose flood reaches it first when
+    the image is flooded from all seeds at once, lowest values first (Meyer's
+    flooding).  Flooding reaches a pixel at the lowest possible "pass
+    height": the lowest, over the paths from a seed, of the highest value on
+    the path; among the seeds that reach it at that height, the pixel takes
+    the one that arrives first.  The seeds keep their labels.
+
+    Where scikit-image may differ: only where values are equal (plateaus and
+    ties).  Flooding spreads over a plateau breadth first from where it
+    enters, in the order of arrival; here the flood enters a plateau at all
+    its entry pixels at once, each taking the label of its lowest neighbour
+    (the first in raster order on ties), and spreads breadth first, ties to
+    the neighbour first in raster order.  On images whose values all differ
+    the result is exactly scikit-image's.
+
+    Parameters
+    ----------
+    image : Image
+        The relief to flood (e.g. an inverted, blurred intensity image, or a
+        distance map), 2D or 3D.
+    labels : Labels
+        The seeds (markers): non-zero pixels keep their labels and flood the rest.
+    connectivity : {"box", "diamond"}
+        "diamond" floods across faces (4 neighbours in 2D, 6 in 3D), as
+        scikit-image's default ``connectivity=1``; "box" also across edges and
+        corners (``connectivity=ndim``).
+
+    Returns
+    -------
+    Labels
+        uint32 label image with the labels of the seeds (not renumbered);
+        every pixel is labelled unless ``labels`` is empty.
+
+    See Also
+    --------
+    skimage.segmentation.watershed : the reference, ``watershed(image,
+        markers=labels, connectivity=1 or ndim)``.
+    """
+    same_shape("watershed_labeling", "image", image, "labels", labels)
+    return flood(image, labels, connectivity)

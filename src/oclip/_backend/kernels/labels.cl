@@ -50,16 +50,18 @@ inline void unite(volatile __global int *up, int a, int b)
 }
 
 // A cursor walking along a neighbour row: `start` is the start of the run
-// holding position `next - 1`, or -1 where that position is background.
+// holding position `next - 1`, or -1 where that position is background;
+// `before` the same for position `next - 2`.
 typedef struct {
     long row;
-    int next, start;
+    int next, start, before;
 } Cursor;
 
 inline void cursor_step(__global const T_KEY *image, Cursor *c)
 {
     const int t = c->next;
     const T_KEY v = image[c->row + t];
+    c->before = c->start;
     if (!FOREGROUND(v))
         c->start = -1;
 #if KEY_EQUAL
@@ -79,8 +81,13 @@ inline void unite_range(__global const T_KEY *image, volatile __global int *up, 
 {
     while (c->next < lo)
         cursor_step(image, c);
-    if (c->next > lo && c->start >= 0 && SAME(image[c->row + c->next - 1], v))
-        unite(up, (int)(base + s), (int)(c->row + c->start));
+    // Positions the run before already walked (runs of different values can
+    // be adjacent, so up to two with "box"): their run starts are kept.
+    for (int t = lo; t < c->next; ++t) {
+        const int start = t == c->next - 1 ? c->start : c->before;
+        if (start >= 0 && SAME(image[c->row + t], v))
+            unite(up, (int)(base + s), (int)(c->row + start));
+    }
     while (c->next <= hi) {
         const int t = c->next;
         cursor_step(image, c);
@@ -122,6 +129,7 @@ __kernel void cc_merge(__global const T_KEY *image, volatile __global int *up,
     for (int k = 0; k < rows; ++k) {
         c[k].next = 0;
         c[k].start = -1;
+        c[k].before = -1;
     }
     int x = 0;
     while (x < nx) {
