@@ -102,7 +102,7 @@ def _argument(value: object) -> object:
         return np.int32(value)
     if isinstance(value, int):
         return np.int32(value)
-    if isinstance(value, float):
+    if isinstance(value, float) and not isinstance(value, np.floating):  # not np.float64
         return np.float32(value)
     return value
 

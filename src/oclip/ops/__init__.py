@@ -4,13 +4,14 @@ Importing this package registers every operation; ``oclip.operations()``
 lists them.
 """
 
-from . import background, filters, labels, math, projection, threshold
+from . import background, filters, labels, math, measure, projection, threshold
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
 from .background import *
 from .filters import *
 from .labels import *
 from .math import *
+from .measure import *
 from .projection import *
 from .threshold import *
 
@@ -33,6 +34,7 @@ __all__ = [
     *filters.__all__,
     *labels.__all__,
     *math.__all__,
+    *measure.__all__,
     *projection.__all__,
     *threshold.__all__,
 ]

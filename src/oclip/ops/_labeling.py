@@ -95,9 +95,10 @@ def count_of(offsets: backend.DeviceArray) -> int:
 
 
 def maximum_label(labels: backend.DeviceArray) -> int:
-    """The largest label (0 for an empty label image); one transfer."""
-    backend.stats["launches"] += 1
-    return int(cl_array.max(labels, queue=backend.current_session().queue).get())
+    """The largest label (0 for an empty label image); one pass, one transfer."""
+    from ._statistics import label_range
+
+    return label_range(labels)[0]
 
 
 def apply_lut(labels: backend.DeviceArray, lut: backend.DeviceArray) -> backend.DeviceArray:
@@ -116,10 +117,12 @@ def present(labels: backend.DeviceArray, n: int) -> backend.DeviceArray:
     return flags
 
 
-def compact_values(labels: backend.DeviceArray) -> tuple[backend.DeviceArray, int]:
-    """Labels made sequential (in value order) when their largest value is too large
-    for per-label tables; returns (labels, largest label)."""
-    n = maximum_label(labels)
+def compact_values(labels: backend.DeviceArray, n: int | None = None
+                   ) -> tuple[backend.DeviceArray, int]:
+    """Labels made sequential (in value order) when their largest value ``n`` (found
+    if not given) is too large for per-label tables; returns (labels, largest label)."""
+    if n is None:
+        n = maximum_label(labels)
     if n < MAX_TABLE:
         return labels, n
     # Rare: label values beyond 2**26.  Renumber through numpy's unique.

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _backend as backend
 from . import _labeling as labeling
 from ._labeling import components
+from ._labels_common import same_shape
 from ._neighbourhood import convolve_separable, gaussian_weights, per_axis, sphere_filter
 from ._registry import operation
 from ._types import Binary, Image, Labels, Range, Sigma
@@ -33,14 +34,6 @@ __all__ = [
 #: Neighbourhoods: "box" joins pixels touching by a face, an edge or a corner
 #: (8 in 2D, 26 in 3D); "diamond" by a face only (4 in 2D, 6 in 3D).
 Connectivity = Literal["box", "diamond"]
-
-
-def same_shape(operation_name: str, first: str, a: backend.DeviceArray, second: str,
-               b: backend.DeviceArray) -> None:
-    """Refuse two images of different shapes, naming the operation and parameters."""
-    if a.shape != b.shape:
-        raise ValueError(f"{operation_name}: {first} and {second} must have the same shape, "
-                         f"got {a.shape} and {b.shape}")
 
 
 def blur(image: backend.DeviceArray, sigma: float) -> backend.DeviceArray:
