@@ -4,11 +4,21 @@ Importing this package registers every operation; ``oclip.operations()``
 lists them.
 """
 
-from . import background, filters, labels, math, measure, projection, threshold
+from . import (
+    background,
+    filters,
+    label_processing,
+    labels,
+    math,
+    measure,
+    projection,
+    threshold,
+)
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
 from .background import *
 from .filters import *
+from .label_processing import *
 from .labels import *
 from .math import *
 from .measure import *
@@ -32,6 +42,7 @@ __all__ = [
     "operations",
     *background.__all__,
     *filters.__all__,
+    *label_processing.__all__,
     *labels.__all__,
     *math.__all__,
     *measure.__all__,

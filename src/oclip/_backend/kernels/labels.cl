@@ -344,3 +344,40 @@ __kernel void block_exclusive(__global const uint *counts, __global const uint *
     if (end == n)
         offsets[n] = running;
 }
+
+// --- merging touching labels: union-find over label values ---------------------
+// `up` has n + 1 entries (zero-filled); each pixel unites its label with the
+// different non-zero labels of its forward face neighbours (+x, +y, +z).
+
+__kernel void touch_unite(__global const uint *labels, volatile __global int *up,
+                          const int nx, const int ny, const int nz)
+{
+    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    const long i = ((long)z * ny + y) * nx + x;
+    const uint a = labels[i];
+    if (a == 0)
+        return;
+    uint b;
+    if (x + 1 < nx && (b = labels[i + 1]) != 0 && b != a)
+        unite(up, (int)a, (int)b);
+    if (y + 1 < ny && (b = labels[i + nx]) != 0 && b != a)
+        unite(up, (int)a, (int)b);
+    if (z + 1 < nz && (b = labels[i + (long)nx * ny]) != 0 && b != a)
+        unite(up, (int)a, (int)b);
+}
+
+// flags[l] = 1 for labels present (present[l]) that are roots of their group.
+__kernel void root_flags(__global const int *up, __global const uint *present,
+                         __global uint *flags)
+{
+    const int l = get_global_id(0);
+    flags[l] = present[l] && up[l] == 0;
+}
+
+// lut[l] = the number of l's root (number: sequential numbers of the roots).
+__kernel void root_lut(volatile __global const int *up, __global const uint *number,
+                       __global uint *lut)
+{
+    const int l = get_global_id(0);
+    lut[l] = l == 0 ? 0u : number[find_root(up, l)];
+}

@@ -316,3 +316,21 @@ __kernel void label_range(__global const T_KEY *image, __global const T_IN *inte
     atomic_max(result + 2, high);
 #endif
 }
+
+// Each label writes itself at its centroid rounded half up (the larger label
+// where two centroids fall on one pixel); `out` is zero-filled.
+__kernel void centroid_points(__global const uint *records, volatile __global uint *out,
+                              const int nx, const int ny, const int nz)
+{
+    const int l = get_global_id(0);
+    __global const uint *rec = records + (size_t)l * RECORD;
+    const uint n = rec[COUNT];
+    if (l == 0 || n == 0)
+        return;
+    long c[3];
+    for (int a = 0; a < 3; ++a) {
+        // floor(sum / n + 1/2) = floor((2 sum + n) / (2 n)), exactly, sums >= 0
+        c[a] = (2 * read64(rec + 2 * a) + n) / (2 * (long)n);
+    }
+    atomic_max(out + (c[2] * ny + c[1]) * nx + c[0], (uint)l);
+}
