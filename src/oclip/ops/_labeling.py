@@ -320,3 +320,29 @@ def mask_labels(labels: backend.DeviceArray, mask: backend.DeviceArray) -> backe
     backend.launch(SEGMENTATION, "mask_labels", (labels.size,), labels, mask, out,
                    defines={"T_IN": "uint"})
     return out
+
+
+# --- touching labels ------------------------------------------------------------------
+
+
+def touching_pairs(labels: backend.DeviceArray) -> np.ndarray:
+    """The distinct pairs (a, b), a < b, of different labels sharing a face, as a
+    (k, 2) uint32 numpy array sorted by a, then b.
+
+    The pairs are found on the device (each row skips repeats of its last
+    pairs) and made unique with numpy: a list of contacts, small next to the
+    image.
+    """
+    count, nx, ny, nz = rows(labels)
+    counts = backend.create(count, np.uint32)
+    options = _LABEL_DEFINES
+    backend.launch(LABELS, "touching_pairs", (count,), labels, counts, counts, counts, 0,
+                   nx, ny, nz, defines=options)
+    offsets = exclusive_scan(counts) if count <= (1 << 20) else _long_scan(counts)
+    total = count_of(offsets)
+    if total == 0:
+        return np.zeros((0, 2), np.uint32)
+    pairs = backend.create(2 * total, np.uint32)
+    backend.launch(LABELS, "touching_pairs", (count,), labels, counts, offsets, pairs, 1,
+                   nx, ny, nz, defines=options)
+    return np.unique(pairs.get().reshape(-1, 2), axis=0)

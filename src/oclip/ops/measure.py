@@ -33,10 +33,12 @@ __all__ = [
     "label_statistics",
     "maximum_intensity_map",
     "mean_intensity_map",
+    "mean_of_touching_neighbors_map",
     "minimum_intensity_map",
     "pixel_count_map",
     "sorensen_dice",
     "standard_deviation_intensity_map",
+    "touching_neighbor_count_map",
 ]
 
 #: The columns of label_statistics for a 2D image, in order (3D adds a third
@@ -132,8 +134,15 @@ def label_statistics(image: Image, labels: Labels) -> Table:
     """
     same_shape("label_statistics", "image", image, "labels", labels)
     n, _, _ = label_range(labels)
-    labels, n = labeling.compact_values(labels, n)
-    return statistics_table(label_records(labels, image))
+    values = None
+    if n >= labeling.MAX_TABLE:  # rare: huge label values, measured as 1..m
+        values = np.unique(labels.get())
+        values = values[values > 0]
+        labels, n = labeling.compact_values(labels, n)
+    table = statistics_table(label_records(labels, image))
+    if values is not None:
+        table["label"] = values[table["label"] - 1].astype(np.int64)
+    return table
 
 
 def _record_map(labels: backend.DeviceArray, image: backend.DeviceArray | None,
@@ -439,3 +448,85 @@ def sorensen_dice(binary1: Binary, binary2: Binary) -> float:
     """
     a, b, both = _overlap("sorensen_dice", binary1, binary2)
     return 1.0 if a + b == 0 else 2 * both / (a + b)
+
+
+def _host_map(labels: backend.DeviceArray, values: np.ndarray) -> backend.DeviceArray:
+    """Map per-label values (numpy, index = label) onto the label image."""
+    return map_values(labels, backend.push(values.astype(np.float32)))
+
+
+@operation(category="Measure")
+def touching_neighbor_count_map(labels: Labels) -> Image:
+    """Replace every label by the number of other labels it touches.
+
+    Two labels touch when a pixel of one shares a face with a pixel of the
+    other (4 neighbours in 2D, 6 in 3D); the background does not count.
+
+    Parameters
+    ----------
+    labels : Labels
+        The objects.
+
+    Returns
+    -------
+    Image
+        float32 image: each label's pixels carry its number of touching
+        labels, background 0.
+
+    See Also
+    --------
+    numpy.unique : the count is the number of distinct labels other than
+        the label and 0 among the face neighbours of its pixels.
+    """
+    labels, n = labeling.compact_values(labels)
+    pairs = labeling.touching_pairs(labels)
+    counts = (np.bincount(pairs[:, 0], minlength=n + 1)
+              + np.bincount(pairs[:, 1], minlength=n + 1))
+    return _host_map(labels, counts)
+
+
+@operation(category="Measure")
+def mean_of_touching_neighbors_map(image: Image, labels: Labels) -> Image:
+    """Replace every label by the mean value of itself and the labels it touches.
+
+    Each label's value is the mean of ``image`` over its pixels (for a
+    parametric map, such as ``pixel_count_map``, the map's value); the
+    result for a label is the mean of the values of the label itself and of
+    every label that touches it (shares a face; the background does not
+    count), each counted once: a smoothing over the neighbourhood graph.
+
+    Parameters
+    ----------
+    image : Image
+        The values: intensities or a parametric map of the labels.
+    labels : Labels
+        The objects, of the same shape.
+
+    Returns
+    -------
+    Image
+        float32 image: each label's pixels carry the mean over the label and
+        its touching neighbours; background 0.
+
+    See Also
+    --------
+    scipy.ndimage.mean : the per-label means ``mean(image, labels, index)``
+        that are averaged over each label's touching neighbours and itself.
+    """
+    same_shape("mean_of_touching_neighbors_map", "image", image, "labels", labels)
+    labels, n = labeling.compact_values(labels)
+    columns = label_records(labels, image, n).host()
+    count = columns["count"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(count > 0, columns["sum"] / np.maximum(count, 1), 0.0)
+    present = (count > 0).astype(np.float64)
+    present[0] = 0
+    means[0] = 0
+    pairs = labeling.touching_pairs(labels)
+    sums = means.copy() + np.bincount(pairs[:, 0], weights=means[pairs[:, 1]], minlength=n + 1) \
+        + np.bincount(pairs[:, 1], weights=means[pairs[:, 0]], minlength=n + 1)
+    members = present + np.bincount(pairs[:, 0], minlength=n + 1) \
+        + np.bincount(pairs[:, 1], minlength=n + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(members > 0, sums / np.maximum(members, 1), 0.0)
+    return _host_map(labels, values)

@@ -381,3 +381,57 @@ __kernel void root_lut(volatile __global const int *up, __global const uint *num
     const int l = get_global_id(0);
     lut[l] = l == 0 ? 0u : number[find_root(up, l)];
 }
+
+// --- touching pairs ------------------------------------------------------------
+// Pairs (a, b), a < b, of different non-zero labels that share a face: each
+// row emits the pairs of its pixels with their +x, +y and +z neighbours,
+// skipping a pair equal to one of the last four it emitted.  Called twice:
+// with pairs == 0 to count (counts[r]), then to write at offsets[r].
+
+#define RECENT 4
+
+__kernel void touching_pairs(__global const uint *labels, __global uint *counts,
+                             __global const uint *offsets, __global uint *pairs,
+                             const int write, const int nx, const int ny, const int nz)
+{
+    const int r = get_global_id(0);
+    const int y = r % ny, z = r / ny;
+    const long base = (long)r * nx;
+    uint recent_lo[RECENT], recent_hi[RECENT];
+    for (int k = 0; k < RECENT; ++k)
+        recent_lo[k] = recent_hi[k] = 0;
+    int slot = 0;
+    uint count = 0, at = write ? offsets[r] : 0;
+    for (int x = 0; x < nx; ++x) {
+        const uint a = labels[base + x];
+        if (a == 0)
+            continue;
+        uint others[3];
+        others[0] = x + 1 < nx ? labels[base + x + 1] : 0u;
+        others[1] = y + 1 < ny ? labels[base + x + nx] : 0u;
+        others[2] = z + 1 < nz ? labels[base + x + (long)nx * ny] : 0u;
+        for (int d = 0; d < 3; ++d) {
+            const uint b = others[d];
+            if (b == 0 || b == a)
+                continue;
+            const uint lo = min(a, b), hi = max(a, b);
+            int seen = 0;
+            for (int k = 0; k < RECENT; ++k)
+                seen |= recent_lo[k] == lo && recent_hi[k] == hi;
+            if (seen)
+                continue;
+            recent_lo[slot] = lo;
+            recent_hi[slot] = hi;
+            slot = (slot + 1) % RECENT;
+            if (write) {
+                pairs[2 * at] = lo;
+                pairs[2 * at + 1] = hi;
+                ++at;
+            } else {
+                ++count;
+            }
+        }
+    }
+    if (!write)
+        counts[r] = count;
+}
