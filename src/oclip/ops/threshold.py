@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from pyopencl.reduction import ReductionKernel
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, per_axis
-from ._reductions import THRESHOLD, histogram, minimum_maximum
+from ._reductions import THRESHOLD, HistogramBins, histogram, minimum_maximum
 from ._registry import operation
 from ._types import Binary, Image, Radius
 
@@ -16,7 +17,12 @@ __all__ = [
     "binary_edge_detection",
     "detect_maxima_box",
     "detect_minima_box",
+    "threshold_isodata",
+    "threshold_li",
+    "threshold_mean",
     "threshold_otsu",
+    "threshold_triangle",
+    "threshold_yen",
 ]
 
 
@@ -59,13 +65,219 @@ def threshold_otsu(image: Image) -> Binary:
     return otsu_binary(image)
 
 
-def otsu_binary(image: backend.DeviceArray) -> backend.DeviceArray:
-    """``image > Otsu's threshold`` as uint8, on the device (see threshold_otsu)."""
+def histogram_binary(image: backend.DeviceArray, method: str) -> backend.DeviceArray:
+    """``image > threshold`` as uint8, the threshold computed on the device from the
+    histogram by the kernel ``{method}_threshold`` of threshold.cl."""
     value_range = minimum_maximum(image)
     counts, bins = histogram(image, value_range)
     defines = bins.defines(image.dtype)
     threshold = backend.create((1,), image.dtype)
-    backend.launch(THRESHOLD, "otsu_threshold", (1,), counts, value_range, threshold,
+    backend.launch(THRESHOLD, f"{method}_threshold", (1,), counts, value_range, threshold,
+                   defines=defines)
+    return _binarize_above(image, threshold, defines)
+
+
+def otsu_binary(image: backend.DeviceArray) -> backend.DeviceArray:
+    """``image > Otsu's threshold`` as uint8, on the device (see threshold_otsu)."""
+    return histogram_binary(image, "otsu")
+
+
+_HISTOGRAM_NOTE = """
+    The threshold is computed on the device from the image's histogram: one
+    bin per value for 8- and 16-bit images (as scikit-image), 256 bins
+    between the minimum and the maximum otherwise; pixels above it become 1.
+    NaN pixels are ignored and stay 0."""
+
+
+@operation(category="Binarize")
+def threshold_isodata(image: Image) -> Binary:
+    """Binarize an image with the isodata (Ridler-Calvard) threshold.
+
+    The threshold t is the first bin centre for which the mean of the pixels
+    at or below t and the mean of those above t average to t (within one
+    bin width).
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image > threshold``.
+
+    See Also
+    --------
+    skimage.filters.threshold_isodata : the reference threshold (default 256
+        bins); the result equals ``image > threshold`` within one bin.
+
+    Notes
+    -----{note}
+
+    References
+    ----------
+    T. W. Ridler and S. Calvard, "Picture thresholding using an iterative
+    selection method", IEEE Trans. Syst. Man Cybern. 8 (1978), 630-632.
+    """
+    return histogram_binary(image, "isodata")
+
+
+@operation(category="Binarize")
+def threshold_li(image: Image) -> Binary:
+    """Binarize an image with Li's minimum cross-entropy threshold.
+
+    Li's iteration ``t <- (m_b - m_f) / (log m_b - log m_f)`` (m_b, m_f the
+    means of the pixels at or below t and above t, on values shifted to
+    start at 0) starts at the mean and runs on the histogram until t moves by
+    at most half a bin.
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image > threshold``.
+
+    See Also
+    --------
+    skimage.filters.threshold_li : the reference, which iterates on the
+        pixels of float images (on the histogram of integer images, as here):
+        for float images the thresholds agree within one bin.
+
+    Notes
+    -----{note}
+
+    References
+    ----------
+    C. H. Li and P. K. S. Tam, "An iterative algorithm for minimum cross
+    entropy thresholding", Pattern Recognit. Lett. 19 (1998), 771-776.
+    """
+    return histogram_binary(image, "li")
+
+
+@operation(category="Binarize")
+def threshold_triangle(image: Image) -> Binary:
+    """Binarize an image with the triangle threshold.
+
+    The threshold is the bin farthest below the straight line from the
+    histogram's peak to the end of its longer tail (suited to one bright or
+    dark population on a large background).
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image > threshold``.
+
+    See Also
+    --------
+    skimage.filters.threshold_triangle : the reference threshold (default 256
+        bins); the result equals ``image > threshold`` within one bin.
+
+    Notes
+    -----{note}
+
+    References
+    ----------
+    G. W. Zack, W. E. Rogers and S. A. Latt, "Automatic measurement of sister
+    chromatid exchange frequency", J. Histochem. Cytochem. 25 (1977), 741-753.
+    """
+    return histogram_binary(image, "triangle")
+
+
+@operation(category="Binarize")
+def threshold_yen(image: Image) -> Binary:
+    """Binarize an image with Yen's threshold.
+
+    The threshold maximises Yen's entropic correlation criterion
+    ``log((P (1 - P))**2 / (S_low S_high))``, with P the cumulative
+    probability up to the bin and S the sums of squared probabilities below
+    and above it.
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image > threshold``.
+
+    See Also
+    --------
+    skimage.filters.threshold_yen : the reference threshold (default 256
+        bins); the result equals ``image > threshold`` within one bin.
+
+    Notes
+    -----{note}
+
+    References
+    ----------
+    J.-C. Yen, F.-J. Chang and S. Chang, "A new criterion for automatic
+    multilevel thresholding", IEEE Trans. Image Process. 4 (1995), 370-378.
+    """
+    return histogram_binary(image, "yen")
+
+
+for _function in (threshold_isodata, threshold_li, threshold_triangle, threshold_yen):
+    _function.__doc__ = _function.__doc__.replace("{note}", _HISTOGRAM_NOTE)
+
+_sum_kernels: dict[tuple, ReductionKernel] = {}
+
+
+def image_sum(image: backend.DeviceArray) -> backend.DeviceArray:
+    """The sum of an image as a device scalar, accumulated in double where the
+    device has it (float otherwise)."""
+    device = backend.current_device()
+    acc = "double" if device.double_precision else "float"
+    key = (device.index, np.dtype(image.dtype), acc)
+    reduction = _sum_kernels.get(key)
+    if reduction is None:
+        preamble = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" if acc == "double" else ""
+        reduction = ReductionKernel(
+            backend.current_session().context, np.float64 if acc == "double" else np.float32,
+            neutral="0", reduce_expr="a + b", map_expr=f"({acc})image[i]",
+            arguments=f"__global const {backend.cl_type_name(image.dtype)} *image",
+            name="oclip_image_sum", preamble=preamble)
+        backend.stats["builds"] += 1
+        _sum_kernels[key] = reduction
+    backend.stats["launches"] += 1
+    return reduction(image, queue=backend.current_session().queue)
+
+
+@operation(category="Binarize")
+def threshold_mean(image: Image) -> Binary:
+    """Binarize an image at its mean intensity.
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image > mean``; all 0 if the image holds NaN.
+
+    See Also
+    --------
+    skimage.filters.threshold_mean : the reference threshold, ``numpy.mean(image)``
+        (summed on the device in double precision where available).
+    """
+    total = image_sum(image)
+    bins = HistogramBins.for_dtype(image.dtype)
+    defines = bins.defines(image.dtype)
+    threshold = backend.create((1,), image.dtype)
+    backend.launch(THRESHOLD, "mean_threshold", (1,), total, np.uint64(image.size), threshold,
                    defines=defines)
     return _binarize_above(image, threshold, defines)
 
