@@ -32,7 +32,11 @@ from typing import Any
 
 import numpy as np
 import scipy.ndimage as ndi
+import skimage.feature
 import skimage.filters
+import skimage.measure
+import skimage.morphology
+import skimage.segmentation
 
 import oclip
 from oclip import _backend as backend
@@ -75,7 +79,87 @@ CASES = [
     Case("connected_components_labeling", "scipy.ndimage.label",
          lambda b: ndi.label(b, structure=np.ones((3,) * b.ndim))[0],
          {"connectivity": "box"}, inputs=("binary",)),
+    *[Case(f"threshold_{m}", f"skimage.filters.threshold_{m}",
+           (lambda f: lambda im: im > f(im))(getattr(skimage.filters, f"threshold_{m}")))
+      for m in ("isodata", "li", "mean", "triangle", "yen")],
+    Case("detect_maxima_box", "scipy.ndimage.maximum_filter",
+         lambda im: ndi.maximum_filter(im, 3, mode="nearest") == im, _box(1)),
+    Case("binary_edge_detection", "skimage.segmentation.find_boundaries",
+         lambda b: skimage.segmentation.find_boundaries(b, connectivity=1, mode="inner"),
+         inputs=("binary",)),
+    Case("label_spots", "numpy.cumsum", lambda b: np.where(b, np.cumsum(b).reshape(b.shape), 0),
+         inputs=("binary",)),
+    Case("gauss_otsu_labeling", "scipy.ndimage.gaussian_filter + threshold_otsu + label",
+         lambda im: _gauss_otsu(im, 2.0), {"outline_sigma": 2.0}),
+    Case("voronoi_otsu_labeling", "scipy/skimage steps (see tests)",
+         lambda im: _voronoi_otsu(im, 2.0, 2.0), {"spot_sigma": 2.0, "outline_sigma": 2.0}),
+    Case("voronoi_labeling", "scipy.ndimage.label + distance_transform_edt",
+         lambda b: _nearest(ndi.label(b, structure=np.ones((3,) * b.ndim))[0]),
+         inputs=("binary",)),
+    Case("watershed_labeling", "skimage.segmentation.watershed",
+         lambda im, seeds: skimage.segmentation.watershed(im, seeds), inputs=("relief", "seeds")),
+    Case("relabel_sequential", "skimage.segmentation.relabel_sequential",
+         lambda lab: skimage.segmentation.relabel_sequential(lab)[0], inputs=("gapped",)),
+    Case("exclude_labels_on_edges", "skimage.segmentation.clear_border",
+         skimage.segmentation.clear_border, inputs=("labels",)),
+    Case("exclude_small_labels", "skimage.morphology.remove_small_objects",
+         lambda lab: skimage.morphology.remove_small_objects(lab, max_size=100),
+         {"maximum_size": 100}, inputs=("labels",)),
+    Case("dilate_labels", "skimage.segmentation.expand_labels",
+         lambda lab: skimage.segmentation.expand_labels(lab, 2), {"radius": 2},
+         inputs=("labels",)),
+    Case("extend_labeling_via_voronoi", "scipy.ndimage.distance_transform_edt",
+         lambda lab: _nearest(lab), inputs=("labels",)),
+    Case("erode_labels", "scipy.ndimage.minimum_filter + maximum_filter",
+         lambda lab: _erode(lab, 1), {"radius": 1}, inputs=("labels",)),
+    Case("reduce_labels_to_label_edges", "skimage.segmentation.find_boundaries",
+         lambda lab: lab * skimage.segmentation.find_boundaries(lab, connectivity=1,
+                                                                mode="inner"),
+         inputs=("labels",)),
+    Case("label_statistics", "skimage.measure.regionprops_table",
+         lambda im, lab: skimage.measure.regionprops_table(lab, im, properties=_PROPERTIES),
+         inputs=("image", "labels")),
+    Case("mean_intensity_map", "scipy.ndimage.mean",
+         lambda im, lab: ndi.mean(im, lab, np.arange(lab.max() + 1))[lab],
+         inputs=("image", "labels")),
+    Case("pixel_count_map", "numpy.bincount", lambda lab: np.bincount(lab.ravel())[lab],
+         inputs=("labels",)),
+    Case("jaccard_index", "numpy", lambda a, b: (a & b).sum() / (a | b).sum(),
+         inputs=("binary", "binary2")),
 ]
+
+_PROPERTIES = ["label", "area", "bbox", "centroid", "centroid_weighted",
+               "equivalent_diameter_area", "intensity_max", "intensity_mean", "intensity_min",
+               "intensity_std"]
+
+
+def _gauss_otsu(image: np.ndarray, sigma: float) -> np.ndarray:
+    blurred = ndi.gaussian_filter(image, sigma, mode="nearest")
+    binary = blurred > skimage.filters.threshold_otsu(blurred)
+    return ndi.label(binary, structure=np.ones((3,) * image.ndim))[0]
+
+
+def _voronoi_otsu(image: np.ndarray, spot_sigma: float, outline_sigma: float) -> np.ndarray:
+    """The steps of voronoi_otsu_labeling with scipy/skimage (growth: watershed on a
+    flat image within the mask, the closest library equivalent)."""
+    blurred = ndi.gaussian_filter(image, spot_sigma, mode="nearest")
+    spots = ndi.maximum_filter(blurred, 3, mode="nearest") == blurred
+    outline = ndi.gaussian_filter(image, outline_sigma, mode="nearest")
+    mask = outline > skimage.filters.threshold_otsu(outline)
+    seeds = ndi.label(spots & mask, structure=np.ones((3,) * image.ndim))[0]
+    return skimage.segmentation.watershed(np.zeros(image.shape, np.uint8), seeds, mask=mask)
+
+
+def _nearest(labels: np.ndarray) -> np.ndarray:
+    _, indices = ndi.distance_transform_edt(labels == 0, return_indices=True)
+    return labels[tuple(indices)]
+
+
+def _erode(labels: np.ndarray, radius: int) -> np.ndarray:
+    footprint = ndi.generate_binary_structure(labels.ndim, 1) if radius == 1 else None
+    same = ((ndi.minimum_filter(labels, footprint=footprint, mode="nearest") == labels)
+            & (ndi.maximum_filter(labels, footprint=footprint, mode="nearest") == labels))
+    return skimage.segmentation.relabel_sequential(labels * same)[0]
 
 
 def median_seconds(function: Callable[[], Any], repeat: int) -> float:
@@ -93,12 +177,22 @@ def median_seconds(function: Callable[[], Any], repeat: int) -> float:
 
 
 def prepare_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    """A blob image, a second one, and the Otsu foreground of the first."""
+    """Blob images, their Otsu foregrounds, the labels of the first (and with gaps),
+    and a relief with seeds for the watershed."""
     count = max(1, int(np.prod(shape)) // (9000 if len(shape) == 3 else 1100))
     image = oclip.data.blobs(shape, count=count, seed=1)
     image2 = oclip.data.blobs(shape, count=count, seed=2)
     binary = (image > skimage.filters.threshold_otsu(image)).astype(np.uint8)
-    return {"image": image, "image2": image2, "binary": binary}
+    binary2 = (image2 > skimage.filters.threshold_otsu(image2)).astype(np.uint8)
+    labels = ndi.label(binary, structure=np.ones((3,) * len(shape)))[0].astype(np.uint32)
+    gapped = labels * 3
+    # watershed: the inverted blurred image from its regional maxima
+    blurred = ndi.gaussian_filter(image, 2.0)
+    relief = (blurred.max() - blurred).astype(np.float32)
+    peaks = (ndi.maximum_filter(blurred, 5) == blurred) & (blurred > blurred.mean())
+    seeds = ndi.label(peaks)[0].astype(np.uint32)
+    return {"image": image, "image2": image2, "binary": binary, "binary2": binary2,
+            "labels": labels, "gapped": gapped, "relief": relief, "seeds": seeds}
 
 
 def run_case(case: Case, inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:

@@ -194,15 +194,29 @@ def components(image: backend.DeviceArray, connectivity: str, *, equal_values: b
                          f"pixels, got {image.size}")
     count, nx, ny, nz = rows(image)
     options = defines(image.dtype, equal_values, connectivity)
-    up = zeros(image.shape, np.int32)
-    backend.launch(LABELS, "cc_merge", (count,), image, up, nx, ny, nz, defines=options)
+    cap = nx if equal_values else (nx + 1) // 2  # the most runs a row can hold
+    slots = count * cap
+    if slots >= 2**31:
+        raise ValueError(f"connected components labeling supports images of fewer than 2**31 "
+                         f"pixels, got {image.size}")
+    starts = backend.create(slots, np.int32)
+    ends = backend.create(slots, np.int32)
+    values = backend.create(slots if equal_values else 1, image.dtype)
+    up = backend.create(slots, np.int32)
+    run_count = backend.create(count, np.uint32)
+    backend.launch(LABELS, "cc_runs", (count,), image, starts, ends, values, up, run_count,
+                   nx, cap, defines=options)
+    backend.launch(LABELS, "cc_merge", (count,), starts, ends, values, up, run_count, ny, nz,
+                   cap, defines=options)
     counts = backend.create(count, np.uint32)
-    backend.launch(LABELS, "cc_count", (count,), image, up, counts, nx, defines=options)
+    backend.launch(LABELS, "cc_count", (count,), up, run_count, counts, cap, defines=options)
     offsets = exclusive_scan(counts) if count <= (1 << 20) else _long_scan(counts)
-    labels = backend.create(image.shape, np.uint32)
-    backend.launch(LABELS, "cc_number", (count,), image, up, offsets, labels, nx,
+    run_label = backend.create(slots, np.uint32)
+    backend.launch(LABELS, "cc_number", (count,), up, run_count, offsets, run_label, cap,
                    defines=options)
-    backend.launch(LABELS, "cc_assign", (count,), image, up, labels, nx, defines=options)
+    labels = backend.create(image.shape, np.uint32)
+    backend.launch(LABELS, "cc_assign", (count,), starts, ends, up, run_count, run_label,
+                   labels, nx, cap, defines=options)
     return labels, offsets
 
 

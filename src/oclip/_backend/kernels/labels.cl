@@ -3,16 +3,18 @@
 //
 // A run is a maximal stretch of a row whose pixels belong together: foreground
 // pixels (KEY_EQUAL 0) or pixels of one non-zero value (KEY_EQUAL 1, for
-// "components of equal values").  Only the first pixel of a run, its start,
-// takes part in the union-find; the other pixels follow it.
+// "components of equal values").  A first pass lists each row's runs (start,
+// end, value) in slots r * cap .. r * cap + count[r] - 1 (cap: the most runs a
+// row can hold); the run's slot is its id.  Then the union-find works on runs,
+// and each row merges its list with the lists of the rows before it that
+// touch it: the work follows the number of runs, not of pixels.
 //
 // Union-find without locks (O. Kalentev et al. 2011; D. P. Playne and
-// K. Hawick 2018), stored as offsets: up[i] = i - parent(i), 0 at a root, so
-// that a zero-filled buffer is a forest of single roots and no
-// initialisation kernel is needed.  Unions only ever lower a root's parent
-// (atomic_max of the offset), so a component's root is its smallest index:
-// its first pixel in raster order.  Numbering the roots in index order then
-// gives labels in raster order, as scipy.ndimage.label does.
+// K. Hawick 2018), stored as offsets: up[i] = i - parent(i), 0 at a root.
+// Unions only ever lower a root's parent (atomic_max of the offset), so a
+// component's root is its smallest id: its first run in raster order.
+// Numbering the roots in id order then gives labels in raster order, as
+// scipy.ndimage.label does.
 //
 // Build options:
 //   T_KEY          element type of the image
@@ -49,51 +51,24 @@ inline void unite(volatile __global int *up, int a, int b)
     }
 }
 
-// A cursor walking along a neighbour row: `start` is the start of the run
-// holding position `next - 1`, or -1 where that position is background;
-// `before` the same for position `next - 2`.
-typedef struct {
-    long row;
-    int next, start, before;
-} Cursor;
-
-inline void cursor_step(__global const T_KEY *image, Cursor *c)
+// List the runs of each row; up[] of each run starts at 0 (a root).
+__kernel void cc_runs(__global const T_KEY *image, __global int *starts, __global int *ends,
+                      __global T_KEY *values, __global int *up, __global uint *run_count,
+                      const int nx, const int cap)
 {
-    const int t = c->next;
-    const T_KEY v = image[c->row + t];
-    c->before = c->start;
-    if (!FOREGROUND(v))
-        c->start = -1;
+    const int r = get_global_id(0);
+    const long base = (long)r * nx;
+    int id = r * cap;
+    FOR_EACH_RUN({
+        starts[id] = s;
+        ends[id] = e;
 #if KEY_EQUAL
-    else if (c->start < 0 || image[c->row + t - 1] != v)
-        c->start = t;
-#else
-    else if (c->start < 0)
-        c->start = t;
+        values[id] = v;
 #endif
-    c->next = t + 1;
-}
-
-// Unite the run starting at `s` (value `v`) with every run of the neighbour
-// row that has a pixel in [lo, hi].  Calls come with increasing lo and hi.
-inline void unite_range(__global const T_KEY *image, volatile __global int *up, Cursor *c,
-                        const int s, const T_KEY v, const int lo, const int hi, const long base)
-{
-    while (c->next < lo)
-        cursor_step(image, c);
-    // Positions the run before already walked (runs of different values can
-    // be adjacent, so up to two with "box"): their run starts are kept.
-    for (int t = lo; t < c->next; ++t) {
-        const int start = t == c->next - 1 ? c->start : c->before;
-        if (start >= 0 && SAME(image[c->row + t], v))
-            unite(up, (int)(base + s), (int)(c->row + start));
-    }
-    while (c->next <= hi) {
-        const int t = c->next;
-        cursor_step(image, c);
-        if (c->start >= 0 && (c->start == t || t == lo) && SAME(image[c->row + t], v))
-            unite(up, (int)(base + s), (int)(c->row + c->start));
-    }
+        up[id] = 0;
+        ++id;
+    })
+    run_count[r] = id - r * cap;
 }
 
 #if CONNECTIVITY >= 2
@@ -102,68 +77,68 @@ inline void unite_range(__global const T_KEY *image, volatile __global int *up, 
 #define REACH 0
 #endif
 
-// Each run unites with the runs it touches in the rows before it: (z, y - 1),
-// and for "box" also (z - 1, y - 1 .. y + 1); for "diamond" (z - 1, y).
-__kernel void cc_merge(__global const T_KEY *image, volatile __global int *up,
-                       const int nx, const int ny, const int nz)
+// Unite the runs of row r with the runs they touch in row q (q < r): runs
+// [s, e) and [s', e') touch when s' < e + REACH and e' > s - REACH.
+inline void merge_rows(__global const int *starts, __global const int *ends,
+                       __global const T_KEY *values, volatile __global int *up,
+                       const int r, const int nr, const int q, const int nq, const int cap)
 {
-    const int r = get_global_id(0);
-    const int y = r % ny, z = r / ny;
-    const long base = (long)r * nx;
-    Cursor c[4];
-    int rows = 0;
-    if (y > 0)
-        c[rows++].row = base - nx;
-    if (z > 0) {
-        const long plane = base - (long)nx * ny;
-#if CONNECTIVITY >= 2
-        if (y > 0)
-            c[rows++].row = plane - nx;
-        c[rows++].row = plane;
-        if (y + 1 < ny)
-            c[rows++].row = plane + nx;
-#else
-        c[rows++].row = plane;
+    int j = q * cap;
+    const int j_end = j + nq;
+    for (int i = r * cap; i < r * cap + nr; ++i) {
+        const int s = starts[i], e = ends[i];
+        while (j < j_end && ends[j] <= s - REACH)
+            ++j;
+        for (int k = j; k < j_end && starts[k] < e + REACH; ++k) {
+#if KEY_EQUAL
+            if (values[k] != values[i])
+                continue;
 #endif
-    }
-    for (int k = 0; k < rows; ++k) {
-        c[k].next = 0;
-        c[k].start = -1;
-        c[k].before = -1;
-    }
-    int x = 0;
-    while (x < nx) {
-        const T_KEY v = image[base + x];
-        if (!FOREGROUND(v)) {
-            ++x;
-            continue;
+            unite(up, i, k);
         }
-        const int s = x;
-        ++x;
-        while (x < nx && SAME(image[base + x], v) && FOREGROUND(image[base + x]))
-            ++x;
-        const int lo = max(s - REACH, 0), hi = min(x - 1 + REACH, nx - 1);
-        for (int k = 0; k < rows; ++k)
-            unite_range(image, up, &c[k], s, v, lo, hi, base);
     }
 }
 
-// Point every run start straight at its root and count the roots of each row.
-__kernel void cc_count(__global const T_KEY *image, volatile __global int *up,
-                       __global uint *counts, const int nx)
+// Each row merges with the rows before it that it touches: (z, y - 1), and
+// for "box" (z - 1, y - 1 .. y + 1), for "diamond" (z - 1, y).
+__kernel void cc_merge(__global const int *starts, __global const int *ends,
+                       __global const T_KEY *values, volatile __global int *up,
+                       __global const uint *run_count, const int ny, const int nz,
+                       const int cap)
 {
     const int r = get_global_id(0);
-    const long base = (long)r * nx;
+    const int nr = run_count[r];
+    if (nr == 0)
+        return;
+    const int y = r % ny, z = r / ny;
+    if (y > 0)
+        merge_rows(starts, ends, values, up, r, nr, r - 1, run_count[r - 1], cap);
+    if (z > 0) {
+        const int plane = r - ny;
+#if CONNECTIVITY >= 2
+        for (int dy = -1; dy <= 1; ++dy)
+            if (y + dy >= 0 && y + dy < ny)
+                merge_rows(starts, ends, values, up, r, nr, plane + dy,
+                           run_count[plane + dy], cap);
+#else
+        merge_rows(starts, ends, values, up, r, nr, plane, run_count[plane], cap);
+#endif
+    }
+}
+
+// Point every run straight at its root and count the roots of each row.
+__kernel void cc_count(volatile __global int *up, __global const uint *run_count,
+                       __global uint *counts, const int cap)
+{
+    const int r = get_global_id(0);
     uint count = 0;
-    FOR_EACH_RUN({
-        const int i = (int)(base + s);
+    for (int i = r * cap; i < r * cap + (int)run_count[r]; ++i) {
         const int root = find_root(up, i);
         if (root == i)
             ++count;
         else
             up[i] = i - root;
-        (void)e;
-    })
+    }
     counts[r] = count;
 }
 
@@ -197,39 +172,36 @@ __kernel void exclusive_scan(__global const uint *counts, __global uint *offsets
     }
 }
 
-// Give each root its label: 1 + the number of roots before it.
-__kernel void cc_number(__global const T_KEY *image, __global const int *up,
-                        __global const uint *offsets, __global uint *labels, const int nx)
+// Give each root run its label: 1 + the number of roots before it.
+__kernel void cc_number(__global const int *up, __global const uint *run_count,
+                        __global const uint *offsets, __global uint *run_label, const int cap)
 {
     const int r = get_global_id(0);
-    const long base = (long)r * nx;
     uint label = offsets[r];
-    FOR_EACH_RUN({
-        if (up[base + s] == 0)
-            labels[base + s] = ++label;
-        (void)e;
-    })
+    for (int i = r * cap; i < r * cap + (int)run_count[r]; ++i)
+        if (up[i] == 0)
+            run_label[i] = ++label;
 }
 
-// Every pixel takes its root's label; background 0.  A root's own pixel is
-// rewritten with the value it holds, so reading it from other rows is safe.
-__kernel void cc_assign(__global const T_KEY *image, __global const int *up,
-                        __global uint *labels, const int nx)
+// Write the label image: each run takes its root's label; background 0.
+__kernel void cc_assign(__global const int *starts, __global const int *ends,
+                        __global const int *up, __global const uint *run_count,
+                        __global const uint *run_label, __global uint *labels,
+                        const int nx, const int cap)
 {
     const int r = get_global_id(0);
     const long base = (long)r * nx;
-    int previous = 0;
-    FOR_EACH_RUN({
-        for (int t = previous; t < s; ++t)
-            labels[base + t] = 0;
-        const int i = (int)(base + s);
-        const uint label = labels[i - up[i]];
-        for (int t = s; t < e; ++t)
-            labels[base + t] = label;
-        previous = e;
-    })
-    for (int t = previous; t < nx; ++t)
-        labels[base + t] = 0;
+    int x = 0;
+    for (int i = r * cap; i < r * cap + (int)run_count[r]; ++i) {
+        const int s = starts[i], e = ends[i];
+        const uint label = run_label[i - up[i]];
+        for (; x < s; ++x)
+            labels[base + x] = 0u;
+        for (; x < e; ++x)
+            labels[base + x] = label;
+    }
+    for (; x < nx; ++x)
+        labels[base + x] = 0u;
 }
 
 // --- sequential numbering ------------------------------------------------------
