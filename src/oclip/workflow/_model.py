@@ -427,10 +427,11 @@ class Workflow:
         old = self.step(step_id)
         new_inputs, new_params = dict(old.inputs), dict(old.params)
         if op is not None and op != old.op:
-            new_op = get_operation(op) if isinstance(op, str) else None
-            if new_op is None:
-                raise WorkflowError(f"step '{step_id}': op must be an operation name, "
-                                    f"got {op!r}", step=step_id, field="op")
+            try:
+                new_op = get_operation(op)
+            except (ValueError, TypeError) as error:
+                raise WorkflowError(f"step '{step_id}': {error}", step=step_id,
+                                    field="op") from None
             image_names = [p.name for p in new_op.image_parameters]
             kept = {k: v for k, v in new_inputs.items() if k in image_names}
             if not kept and len(image_names) == 1 and len(new_inputs) == 1:
