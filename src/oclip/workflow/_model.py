@@ -629,8 +629,10 @@ def _topological(steps: Sequence[Step], known: Mapping[str, int]) -> list[Step]:
                 heapq.heappush(ready, position[user])
     if len(ordered) < len(steps):
         blocked = {s for s, deps in waiting.items() if deps}
-        cycle = _find_cycle(blocked, waiting)
+        cycle = _find_cycle(blocked, waiting)[:-1]
         first = min(cycle, key=position.__getitem__)
+        start = cycle.index(first)
+        cycle = [*cycle[start:], *cycle[:start], first]  # from the first step in the file
         raise WorkflowError(f"cycle: {' → '.join(cycle)} (a step cannot read its own result)",
                             step=first, index=position[first], field="inputs")
     return ordered
