@@ -72,9 +72,9 @@ def _demo(args: argparse.Namespace) -> int:
 class _Progress:
     """A progress bar on a terminal, one line per file otherwise (logs, pipes)."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
-        self.bar = stream.isatty()
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.bar = self.stream.isatty()
         self.start = time.perf_counter()
 
     def __call__(self, done: int, total: int, job: Any, error: str | None) -> None:

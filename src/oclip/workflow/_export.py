@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from typing import Any
 
 from .. import __version__
@@ -97,9 +98,10 @@ def to_python(workflow: Workflow) -> str:
                             for name in inputs)
     lines = [
         "#!/usr/bin/env python3",
-        f'"""oclip workflow: {_summary(workflow)}.',
+        f'"""oclip workflow: {", ".join(inputs) or "no inputs"} → '
+        f'{", ".join(outputs) or "no outputs"}, in {len(workflow.steps)} step(s).',
         "",
-        f"Inputs: {', '.join(inputs) or 'none'}.  Outputs: {', '.join(outputs) or 'none'}.",
+        *textwrap.wrap(f"Steps: {_summary(workflow)}.", 79, break_on_hyphens=False),
         f"Exported by oclip {__version__}; needs oclip and, as a command, tifffile.",
         "",
         "Run it on TIFF files; the outputs go to OUTDIR as <file stem>_<output>.tif",
@@ -150,7 +152,8 @@ def _main_lines(inputs: list[str]) -> list[str]:
         "                writer.writerow(value)",
         "                writer.writerows(zip(*(column.tolist() for column in value.values())))",
         "        else:",
-        '            tifffile.imwrite(folder / f"{stem}_{name}.tif", value)',
+        '            tifffile.imwrite(folder / f"{stem}_{name}.tif", value,',
+        '                             photometric="minisblack")  # planes, never RGB',
         "",
         "",
         "def main(argv=None):",
@@ -251,6 +254,8 @@ def to_notebook(workflow: Workflow, *, paths: dict[str, str] | None = None) -> s
         "## Outputs\n\nPulled from the device: numpy arrays (tables: dicts of columns)."))
     cells.append(v4.new_code_cell("\n".join(
         f"{name} = {_pull_expression(workflow, name)}" for name in outputs)))
+    for number, cell in enumerate(cells):
+        cell.id = f"oclip-{number}"  # the same notebook for the same workflow
     notebook = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},

@@ -35,8 +35,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any])
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                          suffix=".partial")
+    os.close(handle)  # reopened by name: writers such as tifffile want a named file
     try:
-        with os.fdopen(handle, "wb") as file:
+        with open(temporary, "wb") as file:
             write(file)
         os.replace(temporary, path)
     except BaseException:
@@ -78,8 +79,9 @@ def write_output(directory: Path, stem: str, name: str, value: Any,
     tifffile = require("tifffile", "writing TIFF files")
     if labels:
         array = array.astype(np.uint32, copy=False)
+    # minisblack: a (3, y, x) or (4, y, x) stack is three planes, not an RGB(A) image
     return write_atomically(directory / f"{stem}_{name}.tif",
-                            lambda file: tifffile.imwrite(file, array))
+                            lambda file: tifffile.imwrite(file, array, photometric="minisblack"))
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
