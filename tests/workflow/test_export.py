@@ -161,8 +161,8 @@ def test_the_script_writes_tables_as_csv(tmp_path, table_op):
     workflow = workflow.with_outputs(["areas"])
     script = tmp_path / "measure.py"
     script.write_text(to_python(workflow))
-    assert (f"        \"areas\": {{column: oclip.pull(values) for column, values in "
-            f"areas.items()}},") in script.read_text()
+    assert ("        \"areas\": {column: oclip.pull(values) for column, values in "
+            "areas.items()},") in script.read_text()
     image = blobs()
     tifffile.imwrite(tmp_path / "cells.tif", image)
     run_script(script, str(tmp_path / "cells.tif"), "-o", str(tmp_path / "out"),

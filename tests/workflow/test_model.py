@@ -158,7 +158,8 @@ def test_change_step_to_another_operation_keeps_what_fits():
 
 def test_remove_step_refuses_while_others_read_it_and_names_them():
     workflow = two_branch_workflow()
-    with pytest.raises(WorkflowError, match=r"'blurred' cannot be removed: 'binary', 'top' read it"):
+    with pytest.raises(WorkflowError,
+                       match=r"'blurred' cannot be removed: 'binary', 'top' read it"):
         workflow.remove_step("blurred")
     with pytest.raises(WorkflowError, match="no step 'ghost'"):
         workflow.remove_step("ghost")

@@ -160,7 +160,7 @@ def test_an_operation_error_names_the_step():
     with pytest.raises(ValueError, match="step 'projected': maximum_z_projection: parameter "
                                          "'image' must be a 3D image"):
         workflow.run(blobs())
-    with pytest.raises(TypeError, match="input 'x': .*complex"):
+    with pytest.raises(TypeError, match=r"input 'x': .*complex"):
         workflow.run(np.zeros((3, 4, 5), np.complex64))
 
 

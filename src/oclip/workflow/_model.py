@@ -16,6 +16,7 @@ every value used.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import keyword
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -440,11 +441,10 @@ class Workflow:
             scalars = {p.name: p for p in new_op.scalar_parameters}
             kept_params = {}
             for name, value in new_params.items():
-                if name in scalars:
-                    try:
+                # a value the new operation refuses is dropped: it takes its default
+                with contextlib.suppress(TypeError, ValueError):
+                    if name in scalars:
                         kept_params[name] = _check_scalar(new_op, scalars[name], value)
-                    except (TypeError, ValueError):
-                        pass  # a value the new operation refuses: take its default
             new_params = kept_params
         new_inputs.update(inputs or {})
         new_params.update(params or {})
