@@ -114,7 +114,8 @@ def _run(args: argparse.Namespace) -> int:
         jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input))
         if args.device:
             select_device(args.device)
-    except (ValueError, ImportError, OclipError) as error:
+        os.makedirs(args.output, exist_ok=True)
+    except (ValueError, ImportError, OclipError, OSError) as error:
         print(f"oclip run: {error}", file=sys.stderr)
         return 2
     unknown = [n for n in args.static if n not in workflow.inputs]

@@ -103,7 +103,8 @@ def refusal(name: str) -> str:
     return message
 
 
-@pytest.mark.parametrize(("name", "expected"), [
+#: Each file of files/ but valid.yaml, and what its refusal says.
+REFUSED = [
     ("python_object.yaml",
      "line 7: the tag !!python/object/apply:builtins.exec is not allowed (Python objects are "
      "never created from a workflow file)"),
@@ -135,9 +136,17 @@ def refusal(name: str) -> str:
     ("not_yaml.yaml", "line 3: not valid YAML"),
     ("unknown_key.yaml",
      "line 4: step 'blurred': unknown key(s) 'input'; a step has id, op, inputs and params"),
-])
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), REFUSED)
 def test_hostile_and_broken_files_are_refused_naming_line_and_problem(name, expected):
     assert expected in refusal(name)
+
+
+def test_every_file_of_the_files_folder_is_tested():
+    tested = {"valid.yaml"} | {name for name, _ in REFUSED}
+    assert {p.name for p in FILES.iterdir()} == tested
 
 
 def test_a_refusal_carries_the_line_and_the_step():
@@ -188,6 +197,8 @@ def test_many_values_are_refused():
     ("oclip_workflow: 1\ninputs: [a]\n? [x]\n: 1\n", "line 3: a mapping key must be a name"),
     ("oclip_workflow: 1\ninputs: [a]\noutputs: [b]\n",
      "line 3: output 'b' is not a step of the workflow"),
+    ("oclip_workflow: 1\ninputs: [a]\nsteps:\n  - id: yes\n    op: gaussian_blur\n",
+     "line 4: step id must be a name (text), got True; in a file, write it in quotes"),
 ])
 def test_other_malformed_texts_are_refused(text, expected):
     with pytest.raises(WorkflowFileError) as caught:

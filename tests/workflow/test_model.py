@@ -276,6 +276,11 @@ def test_a_table_fed_where_an_image_is_expected_is_refused(table_op):
         base.add_step("gaussian_blur", {"image": "areas"})
 
 
+def test_steps_may_be_given_as_mappings():
+    workflow = Workflow(("x",), ({"id": "s", "op": "gaussian_blur", "inputs": {"image": "x"}},))
+    assert workflow == one_step()
+
+
 def test_numpy_scalars_from_widgets_are_plain_values():
     workflow = one_step(params={"sigma_x": np.float64(2.5), "sigma_y": np.int64(1)})
     params = workflow.step("s").params

@@ -122,7 +122,9 @@ class Step:
 
 def _check_name(name: object, what: str, **where: Any) -> str:
     if not isinstance(name, str):
-        raise WorkflowError(f"{what} must be a name (text), got {name!r}", **where)
+        hint = ("; in a file, write it in quotes (YAML reads yes, no, on, off, true, false "
+                "and null as values)" if isinstance(name, bool) or name is None else "")
+        raise WorkflowError(f"{what} must be a name (text), got {name!r}{hint}", **where)
     if not name.isidentifier() or keyword.iskeyword(name):
         raise WorkflowError(
             f"{what} {name!r} is not a valid name: use letters, digits and underscores, "
@@ -234,7 +236,8 @@ class Workflow:
         Names of the images the workflow takes (valid Python names).
     steps : sequence of Step
         In any order; the workflow keeps them in topological order (each step
-        after the steps it reads, ties in the given order).
+        after the steps it reads, ties in the given order).  A mapping with
+        the keys id, op, inputs and params is taken as a Step.
     outputs : sequence of str
         Step ids the workflow returns.  Empty means "every leaf" (see
         :attr:`output_ids`).
@@ -272,6 +275,8 @@ class Workflow:
             if name in known:
                 raise WorkflowError(f"input '{name}' is declared twice", field="inputs")
             known[name] = -1
+        steps = tuple(_step_from_dict(step, index) if isinstance(step, Mapping) else step
+                      for index, step in enumerate(steps))
         for index, step in enumerate(steps):
             if not isinstance(step, Step):
                 raise WorkflowError(f"steps[{index}] is not a Step: {step!r}", index=index)
