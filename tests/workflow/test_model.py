@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -76,6 +77,13 @@ def test_workflows_and_steps_are_immutable():
     changed = workflow.change_step("blurred", params={"sigma_x": 4})
     assert workflow.step("blurred").params["sigma_x"] == 1.5
     assert changed.step("blurred").params["sigma_x"] == 4.0
+
+
+def test_workflows_pickle_for_worker_processes():
+    workflow = two_branch_workflow()
+    copy = pickle.loads(pickle.dumps(workflow))
+    assert copy == workflow and hash(copy) == hash(workflow)
+    assert copy.followers("binary") == ("labels",)
 
 
 def test_steps_are_kept_in_topological_order():

@@ -30,7 +30,8 @@ Example::
                 .with_outputs(["labels"]))
     results = workflow.run({"nuclei": image})
     labels = results["labels"]
-    tuned = workflow.change_step("binary", op="threshold_otsu")
+    tuned = workflow.change_step("blurred", params={"sigma_x": 3})
+    again = tuned.run({"nuclei": image}, reuse=results)   # blurred, binary, labels again
 """
 
 from ._batch import BatchSummary, Job, plan_jobs, run_files

@@ -19,6 +19,12 @@ only, and a step id or a declared output can change without any recomputation.
 An input array changed *in place* keeps its identity: pass a new array (or a
 copy) when the data changed, or run without ``reuse``.
 
+A viewer that shows every step as a layer (the napari assistant) runs with
+``outputs=workflow.step_ids`` and ``reuse=`` the previous Results after each
+change, and updates the layers of ``results.computed`` only;
+``workflow.followers(step_id)`` names the results a change makes stale before
+the run ends.  pyopencl is not thread-safe: run on one worker thread.
+
 Time-lapse
 ----------
 A time-lapse is declared per call: :func:`run_time_lapse` takes inputs with a
