@@ -21,6 +21,7 @@ import pyopencl.array as cl_array
 
 from .._errors import DeviceMemoryError, format_bytes
 from .device import current_session
+from .programs import compiler_output_logged
 
 DeviceArray = cl_array.Array
 
@@ -127,7 +128,9 @@ def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray
     check_fits(shape, dtype, what)
     session = current_session()
     try:
-        return cl_array.empty(session.queue, shape, dtype, allocator=session.allocator)
+        # the pool's first allocation may build a helper kernel of pyopencl's
+        with compiler_output_logged():
+            return cl_array.empty(session.queue, shape, dtype, allocator=session.allocator)
     except cl.Error as error:
         raise DeviceMemoryError(
             f"could not allocate {what} of shape {shape} and dtype {dtype} on "
