@@ -174,6 +174,8 @@ class Session:
     context: cl.Context
     queue: cl.CommandQueue
     allocator: cl_tools.MemoryPool
+    #: Pinned buffers for large transfers (arrays.Stager), made on first use.
+    stager: object | None = None
 
 
 def _open(device: DeviceInfo) -> Session:

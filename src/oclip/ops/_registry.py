@@ -355,14 +355,15 @@ def operation(*, category: str,
             bound.apply_defaults()
             arguments: dict[str, Any] = {}
             on_device = False
-            for parameter in described.parameters:
-                value = bound.arguments[parameter.name]
-                if parameter.kind is None:
-                    arguments[parameter.name] = _check_scalar(described, parameter, value)
-                else:
-                    on_device = on_device or backend.is_device_array(value)
-                    arguments[parameter.name] = _to_device(described, parameter, value)
-            result = function(**arguments)
+            with backend.compiler_output_logged():
+                for parameter in described.parameters:
+                    value = bound.arguments[parameter.name]
+                    if parameter.kind is None:
+                        arguments[parameter.name] = _check_scalar(described, parameter, value)
+                    else:
+                        on_device = on_device or backend.is_device_array(value)
+                        arguments[parameter.name] = _to_device(described, parameter, value)
+                result = function(**arguments)
             return result if on_device else _to_host(result)
 
         _registry[described.name] = replace(described, function=run)
