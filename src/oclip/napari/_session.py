@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import napari
 import numpy as np
 from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_error, show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 
+import napari
 import oclip
 from oclip.ops import ImageKind, get_operation
 from oclip.workflow import History, Results, Workflow
@@ -162,6 +162,7 @@ class Session(QObject):
         self.worker = ComputeWorker()
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
+        self.worker.dropped.connect(self._dropped)
         self._device_state = _DeviceState()
         self._input_layers: dict[str, Layer] = {}
         self._result_layers: dict[str, Layer] = {}
@@ -174,6 +175,10 @@ class Session(QObject):
         self.last_error: str | None = None
         viewer.layers.events.removed.connect(self._layer_removed)
         viewer.dims.events.current_step.connect(self._time_moved)
+        # the compute thread ends with the viewer's window: no orphan worker
+        window = getattr(getattr(viewer, "window", None), "_qt_window", None)
+        if window is not None:
+            window.destroyed.connect(lambda *_: self.worker.close())
 
     # --- the workflow --------------------------------------------------------------
 
@@ -194,9 +199,12 @@ class Session(QObject):
     def _source(self, layer: Layer, workflow: Workflow) -> tuple[str, Workflow]:
         """The workflow name of ``layer``'s data, adding it as an input if new."""
         layer = unwrap(layer)
-        for name, bound in (*self._result_layers.items(), *self._input_layers.items()):
-            if bound is layer and (name in workflow.step_ids or name in workflow.inputs):
+        for name, bound in self._result_layers.items():
+            if bound is layer and name in workflow.step_ids:
                 return name, workflow
+        for name, bound in self._input_layers.items():
+            if bound is layer:  # known (undo may have taken it out of the workflow)
+                return name, workflow if name in workflow.inputs else workflow.add_input(name)
         taken = set(workflow.inputs) | set(workflow.step_ids) | set(self._input_layers)
         base = name = python_name(layer.name)
         suffix = 2
@@ -282,8 +290,8 @@ class Session(QObject):
         workflow = self.workflow
         for sid in [s for s in self._result_layers if s not in workflow.step_ids]:
             self._drop_result_layer(sid)
-        for name in [n for n in self._input_layers if n not in workflow.inputs]:
-            self._unbind_input(name)
+        # Input layers stay bound to their names, in the workflow or not: redo
+        # may bring back a state that reads them.
         self.changed.emit()
         self.recompute()
 
@@ -391,6 +399,10 @@ class Session(QObject):
         handler = self._handlers.pop(ticket, None)
         if handler is not None:
             handler(ticket, value)
+
+    def _dropped(self, ticket: int) -> None:
+        self._handlers.pop(ticket, None)
+        self._computations.discard(ticket)
 
     def _failed(self, ticket: int, error: Exception) -> None:
         self._handlers.pop(ticket, None)

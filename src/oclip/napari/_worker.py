@@ -32,11 +32,14 @@ class ComputeWorker(QObject):
         A job raised ``error``.
     progress(ticket, done, total)
         A job reported progress through the ``report`` callable it was given.
+    dropped(ticket)
+        A waiting job was replaced by a newer one of its lane; it never runs.
     """
 
     finished = Signal(object, object)
     failed = Signal(object, object)
     progress = Signal(object, int, int)
+    dropped = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,14 +62,18 @@ class ComputeWorker(QObject):
         """
         ticket = next(self._tickets)
         key = lane if lane is not None else ("ticket", ticket)
+        replaced = None
         with self._condition:
             if self._closed:
                 raise RuntimeError("the compute worker is closed")
             if key in self._waiting:
                 self._order.remove(key)
+                replaced = self._waiting[key][0]
             self._waiting[key] = (ticket, self._with_report(ticket, job) if reports else job)
             self._order.append(key)
             self._condition.notify()
+        if replaced is not None:
+            self.dropped.emit(replaced)
         return ticket
 
     def _with_report(self, ticket: int, job: Callable[..., Any]) -> Callable[[], Any]:
