@@ -191,6 +191,20 @@ def test_selecting_a_result_layer_shows_its_step(qtbot, assistant_in, settled, b
     assert assistant.steps.currentWidget() is assistant.step_widgets["threshold_otsu"]
 
 
+def test_step_list_shows_the_chain_and_selects(qtbot, assistant_in, settled, blobs):
+    viewer, assistant = assistant_in(blobs)
+    build_three_steps(qtbot, viewer, assistant, settled)
+    rows = [assistant.step_list.item(i).text() for i in range(assistant.step_list.count())]
+    assert rows == ["gaussian_blur ← image", "threshold_otsu ← gaussian_blur",
+                    "connected_components_labeling ← threshold_otsu"]
+    assistant.step_widgets["gaussian_blur"].operation_box.setCurrentText("mean_box")
+    settled(assistant)
+    assert assistant.step_list.item(0).text() == "gaussian_blur = mean_box ← image"
+    assistant.step_list.setCurrentRow(1)
+    assert assistant.steps.currentWidget() is assistant.step_widgets["threshold_otsu"]
+    assert viewer.layers.selection.active.name == "threshold_otsu"
+
+
 def test_deleting_a_result_layer(qtbot, assistant_in, settled, blobs, answers):
     viewer, assistant = assistant_in(blobs)
     build_three_steps(qtbot, viewer, assistant, settled)

@@ -22,6 +22,7 @@ from qtpy.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QListWidget,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -122,6 +123,12 @@ class Assistant(QWidget):
             self.action_buttons[label] = button
         layout.addLayout(actions)
 
+        self.step_list = QListWidget()
+        self.step_list.setToolTip("The workflow's steps in order; click one to edit it")
+        self.step_list.setMaximumHeight(120)
+        self.step_list.currentRowChanged.connect(self._step_clicked)
+        layout.addWidget(self.step_list)
+
         self.steps = QStackedWidget()
         self.hint = QLabel("Select an image layer and click a category to add a step.")
         self.hint.setWordWrap(True)
@@ -164,9 +171,15 @@ class Assistant(QWidget):
         return step_id
 
     def show_step(self, step_id: str) -> None:
+        """Show the widget of step ``step_id`` (and mark it in the step list)."""
         widget = self.step_widgets.get(step_id)
         if widget is not None:
             self.steps.setCurrentWidget(widget)
+            row = list(self.workflow.step_ids).index(step_id)
+            if self.step_list.currentRow() != row:
+                self.step_list.blockSignals(True)
+                self.step_list.setCurrentRow(row)
+                self.step_list.blockSignals(False)
 
     def save_workflow(self, path: str | None = None) -> None:
         path = path or ask_save_path(self, "Save workflow", "workflow.yaml",
@@ -223,11 +236,32 @@ class Assistant(QWidget):
                 self.steps.addWidget(widget)
             else:
                 widget.refresh()
-        if self.steps.currentWidget() not in self.step_widgets.values():
-            last = workflow.step_ids[-1] if workflow.steps else None
-            self.steps.setCurrentWidget(self.step_widgets[last] if last else self.hint)
+        self.step_list.blockSignals(True)
+        self.step_list.clear()
+        for step in workflow.steps:
+            reads = ", ".join(step.inputs.values())
+            doing = "" if step.op == step.id else f" = {step.op}"
+            self.step_list.addItem(f"{step.id}{doing} ← {reads}")
+        self.step_list.blockSignals(False)
+        shown = next((s for s, w in self.step_widgets.items()
+                      if w is self.steps.currentWidget()), None)
+        if shown is None:
+            if workflow.steps:
+                self.show_step(workflow.step_ids[-1])
+            else:
+                self.steps.setCurrentWidget(self.hint)
+        else:
+            self.show_step(shown)
         self.action_buttons["Undo"].setEnabled(self.session.history.can_undo)
         self.action_buttons["Redo"].setEnabled(self.session.history.can_redo)
+
+    def _step_clicked(self, row: int) -> None:
+        if 0 <= row < len(self.workflow.steps):
+            step_id = self.workflow.step_ids[row]
+            self.show_step(step_id)
+            layer = self.session.layer_of(step_id)
+            if layer is not None and layer in self.viewer.layers:
+                self.viewer.layers.selection.active = layer
 
     def _layer_selected(self, event: Any = None) -> None:
         layer = self.viewer.layers.selection.active
