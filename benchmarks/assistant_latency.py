@@ -54,7 +54,7 @@ def measure(shape: tuple[int, ...], repeat: int) -> dict:
         before = len(updates)
         start = time.perf_counter()
         widget.value = 1.5 + (index % 2)  # alternate: every change is a real change
-        wait(lambda: len(updates) > before)
+        wait(lambda before=before: len(updates) > before)
         if index:
             latencies.append(updates[-1] - start)
     viewer.close()

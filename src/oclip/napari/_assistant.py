@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import napari
 from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_info, show_warning
 from qtpy.QtWidgets import (
@@ -29,7 +30,6 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-import napari
 import oclip
 import oclip.workflow
 from oclip.ops import CATEGORIES, operations

@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import napari
 import numpy as np
 from napari.layers import Image, Labels, Layer
 from napari.utils.notifications import show_error, show_warning
 from qtpy.QtCore import QObject, QTimer, Signal
 
-import napari
 import oclip
 from oclip.ops import ImageKind, get_operation
 from oclip.workflow import History, Results, Workflow

@@ -14,11 +14,10 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import napari
 import napari.layers
 from magicgui import magicgui
 from magicgui.widgets import FunctionGui
-
-import napari
 
 from ..ops import ImageKind, Operation, Parameter, get_operation
 from ._session import session_for
