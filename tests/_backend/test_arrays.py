@@ -123,3 +123,11 @@ def test_staged_transfers_through_pinned_buffers(shape, rng, monkeypatch):
     offset_view = on_device[1:]  # an array with an offset reads from that offset
     np.testing.assert_array_equal(oclip.pull(offset_view), image[1:])
     np.testing.assert_array_equal(oclip.pull(oclip.push(image[::-1].copy())), image[::-1])
+
+
+def test_pull_takes_a_table_of_device_columns(rng):
+    columns = {"label": np.arange(1, 4, dtype=np.uint32), "area": rng.random(3).astype(np.float32)}
+    table = oclip.pull({name: oclip.push(values) for name, values in columns.items()})
+    assert list(table) == ["label", "area"]
+    for name, values in columns.items():
+        np.testing.assert_array_equal(table[name], values)

@@ -14,8 +14,9 @@ The dtype rule for uploads (documented in the README):
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pyopencl as cl
@@ -282,17 +283,21 @@ def push(image: object) -> DeviceArray:
     return device_array
 
 
-def pull(image: object) -> np.ndarray:
+def pull(image: object) -> Any:
     """Copy a device array back into a numpy array (numpy arrays pass through).
 
     Parameters
     ----------
-    image : pyopencl.array.Array or array_like
+    image : pyopencl.array.Array or array_like, or a dict of them
+        A table (dict of columns, as measurements return) is pulled column by
+        column.
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray, or a dict of numpy arrays for a dict
     """
+    if isinstance(image, Mapping):
+        return {key: pull(value) for key, value in image.items()}
     if is_device_array(image):
         try:
             stager = _stager(image.nbytes) if image.flags.c_contiguous else None

@@ -151,6 +151,8 @@ def get_operation(name: str) -> Operation:
     ValueError
         If there is none; the message lists close names.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"operation names are strings, got {type(name).__name__} {name!r}")
     try:
         return _registry[name]
     except KeyError:
