@@ -64,6 +64,70 @@ __kernel void histogram(__global const T *image, const ulong n, const ulong chun
 #endif
 }
 
+// --- CPU variants: one work-item per work-group and per chunk ----------------
+// On a CPU device a work-item that walks a contiguous chunk alone needs no
+// atomics per pixel (its histogram is its own) and streams through memory.
+
+// Partial [min, max] per chunk (NaN skipped); range_of_chunks reduces them.
+__kernel void range_chunks(__global const T *image, const ulong n, const ulong chunk,
+                           __global T2 *partial)
+{
+    const ulong begin = get_global_id(0) * chunk;
+    const ulong end = min(begin + chunk, n);
+#if T_IS_FLOAT
+    T low = INFINITY, high = -INFINITY;
+#else
+    T low = image[begin], high = image[begin];
+#endif
+    for (ulong i = begin; i < end; ++i) {
+        const T v = image[i];
+        low = v < low ? v : low;  // false for NaN: skipped
+        high = v > high ? v : high;
+    }
+    partial[get_global_id(0)] = (T2)(low, high);
+}
+
+__kernel void range_of_chunks(__global const T2 *partial, const int chunks, __global T2 *range)
+{
+    if (get_global_id(0) != 0)
+        return;
+    T2 r = partial[0];
+    for (int k = 1; k < chunks; ++k) {
+        const T2 p = partial[k];
+        r.x = p.x < r.x ? p.x : r.x;
+        r.y = p.y > r.y ? p.y : r.y;
+    }
+#if T_IS_FLOAT
+    if (r.x > r.y)  // all NaN
+        r = (T2)(NAN, NAN);
+#endif
+    range[0] = r;
+}
+
+// Histogram of a chunk in the work-group's local memory (one work-item per
+// group: plain increments), added to the global counts at the end.
+__kernel void histogram_chunks(__global const T *image, const ulong n, const ulong chunk,
+                               __global const T2 *range, __global uint *hist)
+{
+    __local uint counts[NBINS];
+    for (int b = 0; b < NBINS; ++b)
+        counts[b] = 0;
+    const T2 r = range[0];
+    const ulong begin = get_group_id(0) * chunk;
+    const ulong end = min(begin + chunk, n);
+    for (ulong i = begin; i < end; ++i) {
+        const T value = image[i];
+#if !INTEGER_BINS
+        if (isnan((float)value))
+            continue;
+#endif
+        ++counts[bin_of(value, r)];
+    }
+    for (int b = 0; b < NBINS; ++b)
+        if (counts[b])
+            atomic_add(&hist[b], counts[b]);
+}
+
 #if INTEGER_BINS
 #define FIRST_BIN(r) ((int)(r).x - (TYPE_OFFSET))
 #define LAST_BIN(r) ((int)(r).y - (TYPE_OFFSET))
