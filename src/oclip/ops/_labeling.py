@@ -223,6 +223,7 @@ def components(image: backend.DeviceArray, connectivity: str, *, equal_values: b
 # --- Euclidean feature transform ------------------------------------------------
 
 DISTANCE = "distance.cl"
+_DISTANCE_DEFINES = {"T_KEY": "uint", "SITE_ZERO": 0, "STACK_CONTIGUOUS": 0}
 
 
 def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False
@@ -235,7 +236,8 @@ def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False
         raise ValueError(f"distance transforms support images of fewer than 2**31 pixels, "
                          f"got {image.size}")
     count, nx, ny, nz = rows(image)
-    options = {"T_KEY": backend.cl_type_name(image.dtype), "SITE_ZERO": int(sites_are_zero)}
+    options = {"T_KEY": backend.cl_type_name(image.dtype), "SITE_ZERO": int(sites_are_zero),
+               "STACK_CONTIGUOUS": int(backend.current_device().type == "CPU")}
     feature = backend.create(image.shape, np.int32)
     backend.launch(DISTANCE, "feature_x", (count,), image, feature, nx, defines=options)
     if ny > 1 or nz > 1:
@@ -261,7 +263,7 @@ def nearest_labels(labels: backend.DeviceArray, radius: float | None = None
     limit = -1 if radius is None else int(np.floor(radius * radius + 1e-9))
     out = backend.create(labels.shape, np.uint32)
     backend.launch(DISTANCE, "nearest_label", (labels.size,), labels, feature, out,
-                   np.int64(limit), nx, ny, defines={"T_KEY": "uint", "SITE_ZERO": 0})
+                   np.int64(limit), nx, ny, defines=_DISTANCE_DEFINES)
     return out
 
 
@@ -274,7 +276,7 @@ def farther_than(image: backend.DeviceArray, radius: float, from_zero: bool = Tr
     out = backend.create(image.shape, np.uint8)
     backend.launch(DISTANCE, "farther_than", (image.size,), feature, out,
                    np.int64(int(np.floor(radius * radius + 1e-9))), nx, ny,
-                   defines={"T_KEY": "uint", "SITE_ZERO": 0})
+                   defines=_DISTANCE_DEFINES)
     return out
 
 

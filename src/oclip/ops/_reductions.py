@@ -35,7 +35,7 @@ def _on_cpu() -> bool:
     return backend.current_device().type == "CPU"
 
 
-def _chunks(size: int) -> tuple[int, int]:
+def cpu_chunks(size: int) -> tuple[int, int]:
     """(number of chunks, chunk length) for the CPU kernels: a few per core."""
     chunks = max(1, min(4 * backend.current_device().compute_units, size // 4096))
     return chunks, -(-size // chunks)
@@ -45,7 +45,7 @@ def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
     """[min, max] of an image as a device scalar of its 2-vector type; NaN is ignored."""
     dtype = np.dtype(image.dtype)
     if _on_cpu():  # a chunk per work-item streams faster than a tree reduction
-        chunks, chunk = _chunks(image.size)
+        chunks, chunk = cpu_chunks(image.size)
         defines = HistogramBins.for_dtype(dtype).defines(dtype)
         partial = backend.create(2 * chunks, dtype)
         backend.launch(THRESHOLD, "range_chunks", (chunks,), image, np.uint64(image.size),
@@ -118,7 +118,7 @@ def histogram(image: backend.DeviceArray,
     session = backend.current_session()
     counts = cl_array.zeros(session.queue, bins.count, np.uint32, allocator=session.allocator)
     if _on_cpu() and bins.count <= 4096:  # no atomics per pixel (see threshold.cl)
-        chunks, chunk = _chunks(image.size)
+        chunks, chunk = cpu_chunks(image.size)
         backend.launch(THRESHOLD, "histogram_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), value_range, counts,
                        defines=bins.defines(image.dtype), local_size=(1,))

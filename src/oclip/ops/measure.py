@@ -370,27 +370,14 @@ def _overlap(name: str, binary1: backend.DeviceArray, binary2: backend.DeviceArr
              ) -> tuple[int, int, int]:
     """(|A|, |B|, |A and B|) of two binary images, on the device."""
     same_shape(name, "binary1", binary1, "binary2", binary2)
-    from pyopencl.reduction import ReductionKernel
-
-    key = backend.current_device().index
-    reduction = _overlap_kernels.get(key)
-    if reduction is None:
-        import pyopencl.cltypes as cltypes
-
-        reduction = ReductionKernel(
-            backend.current_session().context, cltypes.uint4, neutral="(uint4)(0)",
-            reduce_expr="a + b",
-            map_expr="(uint4)(a[i] != 0, b[i] != 0, a[i] != 0 && b[i] != 0, 0)",
-            arguments="__global const uchar *a, __global const uchar *b",
-            name="oclip_overlap")
-        backend.stats["builds"] += 1
-        _overlap_kernels[key] = reduction
-    backend.stats["launches"] += 1
-    counts = reduction(binary1, binary2, queue=backend.current_session().queue).get()
-    return int(counts["x"]), int(counts["y"]), int(counts["z"])
-
-
-_overlap_kernels: dict[int, object] = {}
+    size = binary1.size
+    chunks = max(1, min(64 * backend.current_device().compute_units, size // 4096))
+    chunk = -(-size // chunks)
+    partial = backend.create(3 * chunks, np.uint32)
+    backend.launch(MEASURE, "overlap_chunks", (chunks,), binary1, binary2, np.uint64(size),
+                   np.uint64(chunk), partial, defines=measure_defines())
+    a, b, both = partial.get().reshape(chunks, 3).astype(np.int64).sum(axis=0)
+    return int(a), int(b), int(both)
 
 
 @operation(category="Measure")

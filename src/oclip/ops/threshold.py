@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pyopencl.array as cl_array
 from pyopencl.reduction import ReductionKernel
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, per_axis
-from ._reductions import THRESHOLD, HistogramBins, histogram, minimum_maximum
+from ._reductions import THRESHOLD, HistogramBins, cpu_chunks, histogram, minimum_maximum
 from ._registry import operation
 from ._types import Binary, Image, Radius
 
@@ -273,12 +274,22 @@ def threshold_mean(image: Image) -> Binary:
     skimage.filters.threshold_mean : the reference threshold, ``numpy.mean(image)``
         (summed on the device in double precision where available).
     """
-    total = image_sum(image)
     bins = HistogramBins.for_dtype(image.dtype)
     defines = bins.defines(image.dtype)
     threshold = backend.create((1,), image.dtype)
-    backend.launch(THRESHOLD, "mean_threshold", (1,), total, np.uint64(image.size), threshold,
-                   defines=defines)
+    if backend.current_device().type == "CPU":  # chunks summed by one work-item each
+        chunks, chunk = cpu_chunks(image.size)
+        session = backend.current_session()
+        partial = cl_array.empty(session.queue, chunks,
+                                 np.float64 if defines["ACC"] == "double" else np.float32,
+                                 allocator=session.allocator)
+        backend.launch(THRESHOLD, "sum_chunks", (chunks,), image, np.uint64(image.size),
+                       np.uint64(chunk), partial, defines=defines, local_size=(1,))
+        backend.launch(THRESHOLD, "mean_of_chunks", (1,), partial, chunks,
+                       np.uint64(image.size), threshold, defines=defines)
+    else:
+        backend.launch(THRESHOLD, "mean_threshold", (1,), image_sum(image),
+                       np.uint64(image.size), threshold, defines=defines)
     return _binarize_above(image, threshold, defines)
 
 

@@ -10,7 +10,16 @@
 // first in raster order.  All arithmetic is on integers: exact.
 //
 // Build options: T_KEY (element type of the image), SITE_ZERO (1: sites are
-// the zero pixels; 0: the non-zero pixels).
+// the zero pixels; 0: the non-zero pixels), STACK_CONTIGUOUS (1: each line's
+// stack in one stretch of memory, for CPUs, whose work-items run their loops
+// one after the other; 0: interleaved, for GPUs, whose neighbouring
+// work-items then touch neighbouring addresses).
+
+#if STACK_CONTIGUOUS
+#define AT(k) (line * length + (k))
+#else
+#define AT(k) ((k) * lines + line)
+#endif
 
 #if SITE_ZERO
 #define IS_SITE(v) ((v) == 0)
@@ -56,6 +65,7 @@ __kernel void NAME(__global int *feature, __global int *stack_f,                
 {                                                                               \
     const int line = get_global_id(0);                                          \
     const int lines = get_global_size(0);                                       \
+    (void)lines;                                                                \
     const int x = line % nx;                                                    \
     int y, z, length;                                                           \
     long first, stride;                                                         \
@@ -82,28 +92,28 @@ __kernel void NAME(__global int *feature, __global int *stack_f,                
             g = dx * dx + dy * dy;                                              \
         }                                                                       \
         while (top >= 1) {                                                      \
-            const long g_v = stack_g[top * lines + line];                       \
-            const long g_u = stack_g[(top - 1) * lines + line];                 \
-            const int p_v = stack_p[top * lines + line];                        \
-            const int p_u = stack_p[(top - 1) * lines + line];                  \
+            const long g_v = stack_g[AT(top)];                       \
+            const long g_u = stack_g[AT(top - 1)];                 \
+            const int p_v = stack_p[AT(top)];                        \
+            const int p_u = stack_p[AT(top - 1)];                  \
             const long a = p_v - p_u, b = k - p_v, c = a + b;                   \
             if (c * g_v - b * g_u - a * g - a * b * c <= 0)                     \
                 break;                                                          \
             --top;                                                              \
         }                                                                       \
         ++top;                                                                  \
-        stack_f[top * lines + line] = f;                                        \
-        stack_g[top * lines + line] = g;                                        \
-        stack_p[top * lines + line] = k;                                        \
+        stack_f[AT(top)] = f;                                        \
+        stack_g[AT(top)] = g;                                        \
+        stack_p[AT(top)] = k;                                        \
     }                                                                           \
     if (top < 0)                                                                \
         return;                                                                 \
     int l = 0;                                                                  \
-    long g_l = stack_g[line], g_n = 0;                                          \
-    int p_l = stack_p[line], p_n = 0;                                           \
+    long g_l = stack_g[AT(0)], g_n = 0;                                          \
+    int p_l = stack_p[AT(0)], p_n = 0;                                           \
     if (top >= 1) {                                                             \
-        g_n = stack_g[lines + line];                                            \
-        p_n = stack_p[lines + line];                                            \
+        g_n = stack_g[AT(1)];                                            \
+        p_n = stack_p[AT(1)];                                            \
     }                                                                           \
     for (int k = 0; k < length; ++k) {                                          \
         while (l < top && g_l + (long)(k - p_l) * (k - p_l) >                   \
@@ -111,11 +121,11 @@ __kernel void NAME(__global int *feature, __global int *stack_f,                
             ++l;                                                                \
             g_l = g_n; p_l = p_n;                                               \
             if (l < top) {                                                      \
-                g_n = stack_g[(l + 1) * lines + line];                          \
-                p_n = stack_p[(l + 1) * lines + line];                          \
+                g_n = stack_g[AT(l + 1)];                          \
+                p_n = stack_p[AT(l + 1)];                          \
             }                                                                   \
         }                                                                       \
-        feature[first + k * stride] = stack_f[l * lines + line];                \
+        feature[first + k * stride] = stack_f[AT(l)];                \
     }                                                                           \
 }
 

@@ -334,3 +334,21 @@ __kernel void centroid_points(__global const uint *records, volatile __global ui
     }
     atomic_max(out + (c[2] * ny + c[1]) * nx + c[0], (uint)l);
 }
+
+// Overlap counts of two binary images per chunk: (|a|, |b|, |a and b|).
+__kernel void overlap_chunks(__global const uchar *a, __global const uchar *b, const ulong n,
+                             const ulong chunk, __global uint *partial)
+{
+    const ulong begin = get_global_id(0) * chunk;
+    const ulong end = min(begin + chunk, n);
+    uint ca = 0, cb = 0, both = 0;
+    for (ulong i = begin; i < end; ++i) {
+        const uint x = a[i] != 0, y = b[i] != 0;
+        ca += x;
+        cb += y;
+        both += x & y;
+    }
+    partial[3 * get_global_id(0)] = ca;
+    partial[3 * get_global_id(0) + 1] = cb;
+    partial[3 * get_global_id(0) + 2] = both;
+}

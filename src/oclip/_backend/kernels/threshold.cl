@@ -360,6 +360,42 @@ __kernel void mean_threshold(__global const ACC *sum, const ulong n, __global T 
         threshold[0] = threshold_value(sum[0] / (ACC)n);
 }
 
+// Partial sums (ACC) per chunk; the host-side caller adds them on the device.
+__kernel void sum_chunks(__global const T *image, const ulong n, const ulong chunk,
+                         __global ACC *partial)
+{
+    const ulong begin = get_global_id(0) * chunk;
+    const ulong end = min(begin + chunk, n);
+    // eight independent sums: additions overlap instead of waiting on each other
+    ACC s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    ulong i = begin;
+    for (; i + 8 <= end; i += 8) {
+        s0 += (ACC)image[i];
+        s1 += (ACC)image[i + 1];
+        s2 += (ACC)image[i + 2];
+        s3 += (ACC)image[i + 3];
+        s4 += (ACC)image[i + 4];
+        s5 += (ACC)image[i + 5];
+        s6 += (ACC)image[i + 6];
+        s7 += (ACC)image[i + 7];
+    }
+    for (; i < end; ++i)
+        s0 += (ACC)image[i];
+    partial[get_global_id(0)] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+// The mean threshold from partial sums.
+__kernel void mean_of_chunks(__global const ACC *partial, const int chunks, const ulong n,
+                             __global T *threshold)
+{
+    if (get_global_id(0) != 0)
+        return;
+    ACC sum = 0;
+    for (int k = 0; k < chunks; ++k)
+        sum += partial[k];
+    threshold[0] = threshold_value(sum / (ACC)n);
+}
+
 __kernel void greater_than_threshold(__global const T *image, __global const T *threshold,
                                      __global uchar *out)
 {
