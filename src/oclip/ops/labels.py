@@ -316,28 +316,27 @@ def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: 
     size = image.size
     h = backend.create(image.shape, np.uint32)
     cost = backend.create(image.shape, np.uint32)
-    fronts = [backend.create(size, np.int32), backend.create(size, np.int32)]
-    counter = labeling.zeros(1, np.int32)
-    backend.launch(WATERSHED, "flood_init", (size,), image, seeds, h, cost, fronts[0], counter,
-                   defines=options)
-    stamp = labeling.zeros(image.shape, np.int32)
-    front_size = int(counter.get()[0])
-    step = 0
-    while front_size:
-        step += 1
-        counter.fill(0)
-        backend.launch(WATERSHED, "flood_step", (labeling.rounded(front_size),), h, seeds, cost,
-                       fronts[0], front_size, fronts[1], counter, stamp, step, nx, ny, nz,
-                       defines=options)
-        fronts.reverse()
-        front_size = int(counter.get()[0])
+    backend.launch(WATERSHED, "flood_init", (size,), image, seeds, h, cost, defines=options)
+    changed = labeling.zeros(1, np.int32)
+    bands = -(-nx // 64)  # BAND in watershed.cl
+    sweeps = [("sweep_x", ny * nz), ("sweep_y", nz * bands), ("sweep_z", ny * bands)][:image.ndim]
+    while True:  # minimax cost: sweeps along each axis, then the full neighbourhood
+        changed.fill(0)
+        for name, lines in sweeps:
+            backend.launch(WATERSHED, name, (lines,), h, seeds, cost, changed, nx, ny, nz,
+                           defines=options)
+        backend.launch(WATERSHED, "relax_all", (nx, ny, nz), h, seeds, cost, changed,
+                       nx, ny, nz, defines=options)
+        if not changed.get()[0]:
+            break
     keys = h  # reuse: the image keys are no longer needed
     backend.launch(WATERSHED, "class_keys", (size,), cost, seeds, keys, defines=options)
     classes = components(keys, connectivity, equal_values=True)[0]
     pointer = backend.create(image.shape, np.int32)
     backend.launch(WATERSHED, "entry_pointer", (nx, ny, nz), cost, classes, pointer,
                    nx, ny, nz, defines=options)
-    counter.fill(0)
+    fronts = [backend.create(size, np.int32), backend.create(size, np.int32)]
+    counter = labeling.zeros(1, np.int32)
     backend.launch(WATERSHED, "entry_front", (size,), classes, pointer, fronts[0], counter,
                    defines=options)
     claim = labeling.full(image.shape, 0x7FFFFFFF, np.int32)
@@ -355,8 +354,7 @@ def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: 
     changed = labeling.zeros(1, np.int32)
     while True:
         changed.fill(0)
-        for _ in range(2):
-            backend.launch(WATERSHED, "jump", (size,), pointer, changed, defines=options)
+        backend.launch(WATERSHED, "jump", (size,), pointer, changed, defines=options)
         if not changed.get()[0]:
             break
     out = backend.create(image.shape, np.uint32)

@@ -9,7 +9,7 @@
 // class' level, or of the lowest-cost neighbour of its lowest pixel.  So:
 //
 //   1. c: relax c(p) = max(h(p), min over neighbours c(q)) from the seeds
-//      (c = h at seeds), front by front, until nothing changes;
+//      (c = h at seeds) by sweeps, until nothing changes;
 //   2. classes: connected components of equal c among non-seed pixels;
 //   3. each pixel points to the pixel it takes its label from: a class' entry
 //      pixels (those with a neighbour outside the class of no higher cost)
@@ -44,6 +44,7 @@ inline uint key_of(const T_IN v)
 #endif
 }
 
+#if BOX
 #define NEIGHBOURS(UPDATE)                                                      \
     for (int dz = -1; dz <= 1; ++dz) {                                          \
         if (z + dz < 0 || z + dz >= nz)                                         \
@@ -52,60 +53,153 @@ inline uint key_of(const T_IN v)
             if (y + dy < 0 || y + dy >= ny)                                     \
                 continue;                                                       \
             for (int dx = -1; dx <= 1; ++dx) {                                  \
-                if (x + dx < 0 || x + dx >= nx)                                 \
-                    continue;                                                   \
-                const int order = abs(dx) + abs(dy) + abs(dz);                  \
-                if (order == 0 || (!BOX && order > 1))                          \
+                if (x + dx < 0 || x + dx >= nx || (dx == 0 && dy == 0 && dz == 0)) \
                     continue;                                                   \
                 const long j = here + ((long)dz * ny + dy) * nx + dx;           \
                 UPDATE;                                                         \
             }                                                                   \
         }                                                                       \
     }
+#else
+#define NEIGHBOURS(UPDATE)                                                      \
+    {                                                                           \
+        long j;                                                                 \
+        if (x > 0) { j = here - 1; UPDATE; }                                    \
+        if (x + 1 < nx) { j = here + 1; UPDATE; }                               \
+        if (y > 0) { j = here - nx; UPDATE; }                                   \
+        if (y + 1 < ny) { j = here + nx; UPDATE; }                              \
+        if (z > 0) { j = here - (long)nx * ny; UPDATE; }                        \
+        if (z + 1 < nz) { j = here + (long)nx * ny; UPDATE; }                   \
+    }
+#endif
 
 #define DECODE(i)                                                               \
     const int x = (i) % nx, y = ((i) / nx) % ny, z = (i) / (nx * ny);           \
     const long here = (i);
 
-// h: keys of the image; cost: h at the seeds, UINT_MAX elsewhere; the seeds
-// form the first front.
+// h: keys of the image; cost: h at the seeds, UINT_MAX elsewhere.
 __kernel void flood_init(__global const T_IN *image, __global const uint *seeds,
-                         __global uint *h, __global uint *cost, __global int *front,
-                         volatile __global int *front_size)
+                         __global uint *h, __global uint *cost)
 {
     const int i = get_global_id(0);
     const uint k = key_of(image[i]);
     h[i] = k;
-    if (seeds[i]) {
-        cost[i] = k;
-        front[atomic_inc(front_size)] = i;
-    } else {
-        cost[i] = UINT_MAX;
+    cost[i] = seeds[i] ? k : UINT_MAX;
+}
+
+// The cost by sweeps (grey reconstruction by erosion,
+// L. Vincent 1993, with line-parallel sweeps): `relax_all` lowers each pixel
+// to max(h, lowest neighbour cost) over its whole neighbourhood; a sweep
+// along one axis (one work-item per line, forward then backward) carries
+// costs along the line at once.  Values only decrease and each is the cost
+// of an actual path, so repeating until nothing changes gives the minimax
+// cost whatever the order of the updates.
+
+__kernel void relax_all(__global const uint *h, __global const uint *seeds,
+                        volatile __global uint *cost, __global int *changed,
+                        const int nx, const int ny, const int nz)
+{
+    PIXEL_SETUP
+    if (seeds[here])
+        return;
+    uint best = cost[here];
+    const uint own = h[here];
+    if (best == own)
+        return;  // cannot go lower
+    NEIGHBOURS(best = min(best, max(own, cost[j])))
+    if (best < cost[here]) {
+        cost[here] = best;
+        *changed = 1;
     }
 }
 
-// Lower the cost of the front's neighbours; those lowered join the next front
-// (once: `stamp` records the step that last added a pixel).
-__kernel void flood_step(__global const uint *h, __global const uint *seeds,
-                         volatile __global uint *cost, __global const int *front,
-                         const int front_size, __global int *next,
-                         volatile __global int *next_size, volatile __global int *stamp,
-                         const int step, const int nx, const int ny, const int nz)
-{
-    if (get_global_id(0) >= (size_t)front_size)
-        return;
-    const int i = front[get_global_id(0)];
-    DECODE(i)
-    const uint c = cost[i];
-    NEIGHBOURS({
-        if (!seeds[j]) {
-            const uint candidate = max(h[j], c);
-            if (candidate < cost[j] && atomic_min(&cost[j], candidate) > candidate
-                && atomic_xchg(&stamp[j], step) != step)
-                next[atomic_inc(next_size)] = (int)j;
-        }
-    })
+// Sweep lines of `length` pixels `stride` apart; `lines` lines, the line
+// `line` starting at first(line).
+#define SWEEP(NAME, FIRST, STRIDE, LENGTH)                                      \
+__kernel void NAME(__global const uint *h, __global const uint *seeds,          \
+                   volatile __global uint *cost, __global int *changed,         \
+                   const int nx, const int ny, const int nz)                    \
+{                                                                               \
+    const int line = get_global_id(0);                                          \
+    const long first = FIRST;                                                   \
+    const long stride = STRIDE;                                                 \
+    const int length = LENGTH;                                                  \
+    int moved = 0;                                                              \
+    uint carried = cost[first];                                                 \
+    for (int k = 1; k < length; ++k) {                                          \
+        const long i = first + k * stride;                                      \
+        uint c = cost[i];                                                       \
+        if (!seeds[i]) {                                                        \
+            const uint candidate = max(h[i], carried);                          \
+            if (candidate < c) {                                                \
+                c = candidate;                                                  \
+                cost[i] = c;                                                    \
+                moved = 1;                                                      \
+            }                                                                   \
+        }                                                                       \
+        carried = c;                                                            \
+    }                                                                           \
+    for (int k = length - 2; k >= 0; --k) {                                     \
+        const long i = first + k * stride;                                      \
+        uint c = cost[i];                                                       \
+        if (!seeds[i]) {                                                        \
+            const uint candidate = max(h[i], carried);                          \
+            if (candidate < c) {                                                \
+                c = candidate;                                                  \
+                cost[i] = c;                                                    \
+                moved = 1;                                                      \
+            }                                                                   \
+        }                                                                       \
+        carried = c;                                                            \
+    }                                                                           \
+    if (moved)                                                                  \
+        *changed = 1;                                                           \
 }
+
+SWEEP(sweep_x, (long)line * nx, 1, nx)
+// Along y and z a work-item takes a slice (a plane for y; the rows of one y
+// for z), or a band of BAND columns of it, and moves through it row by row:
+// the inner loop runs along x, through contiguous memory.
+#define SWEEP_ROWS(NAME, FIRST, STRIDE, LENGTH)                                 \
+__kernel void NAME(__global const uint *h, __global const uint *seeds,          \
+                   volatile __global uint *cost, __global int *changed,         \
+                   const int nx, const int ny, const int nz)                    \
+{                                                                               \
+    const int bands = (nx + BAND - 1) / BAND;                                   \
+    const int slice = get_global_id(0) / bands;                                 \
+    const int x0 = (get_global_id(0) % bands) * BAND, x1 = min(x0 + BAND, nx);  \
+    const long first = FIRST;                                                   \
+    const long stride = STRIDE;                                                 \
+    const int length = LENGTH;                                                  \
+    int moved = 0;                                                              \
+    for (int k = 1; k < length; ++k) {                                          \
+        const long row = first + k * stride, before = row - stride;             \
+        for (int x = x0; x < x1; ++x) {                                         \
+            const uint candidate = max(h[row + x], cost[before + x]);           \
+            if (candidate < cost[row + x] && !seeds[row + x]) {                 \
+                cost[row + x] = candidate;                                      \
+                moved = 1;                                                      \
+            }                                                                   \
+        }                                                                       \
+    }                                                                           \
+    for (int k = length - 2; k >= 0; --k) {                                     \
+        const long row = first + k * stride, after = row + stride;              \
+        for (int x = x0; x < x1; ++x) {                                         \
+            const uint candidate = max(h[row + x], cost[after + x]);            \
+            if (candidate < cost[row + x] && !seeds[row + x]) {                 \
+                cost[row + x] = candidate;                                      \
+                moved = 1;                                                      \
+            }                                                                   \
+        }                                                                       \
+    }                                                                           \
+    if (moved)                                                                  \
+        *changed = 1;                                                           \
+}
+
+#define BAND 64
+
+SWEEP_ROWS(sweep_y, (long)slice * nx * ny, nx, ny)
+SWEEP_ROWS(sweep_z, (long)slice * nx, (long)nx * ny, nz)
 
 // The class image: cost at non-seed pixels, 0 at the seeds.
 __kernel void class_keys(__global const uint *cost, __global const uint *seeds,
@@ -180,14 +274,22 @@ __kernel void class_settle(__global int *pointer, __global const int *claim,
     pointer[i] = claim[i];
 }
 
-// One round of pointer jumping; `changed` is set while some pointer moves.
+// One round of pointer jumping: each pointer moves up to 16 steps along its
+// chain (chains shrink while others move too); `changed` is set while some
+// pointer moves.
 __kernel void jump(__global int *pointer, __global int *changed)
 {
     const int i = get_global_id(0);
     const int p = pointer[i];
     if (p < 0)
         return;
-    const int q = pointer[p];
+    int q = p;
+    for (int step = 0; step < 16; ++step) {
+        const int next = pointer[q];
+        if (next == q)
+            break;
+        q = next;
+    }
     if (q != p) {
         pointer[i] = q;
         *changed = 1;
