@@ -226,8 +226,8 @@ DISTANCE = "distance.cl"
 _DISTANCE_DEFINES = {"T_KEY": "uint", "SITE_ZERO": 0, "STACK_CONTIGUOUS": 0}
 
 
-def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False
-                      ) -> backend.DeviceArray:
+def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False, *,
+                      contiguous_stacks: bool | None = None) -> backend.DeviceArray:
     """For every pixel, the linear index (int32) of the nearest site pixel, -1 if
     there is none; sites are the non-zero pixels (the zero pixels if
     ``sites_are_zero``).  Exact Euclidean distances; among equally near sites
@@ -237,7 +237,8 @@ def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False
                          f"got {image.size}")
     count, nx, ny, nz = rows(image)
     options = {"T_KEY": backend.cl_type_name(image.dtype), "SITE_ZERO": int(sites_are_zero),
-               "STACK_CONTIGUOUS": int(backend.current_device().type == "CPU")}
+               "STACK_CONTIGUOUS": int(backend.current_device().type == "CPU"
+                                       if contiguous_stacks is None else contiguous_stacks)}
     feature = backend.create(image.shape, np.int32)
     backend.launch(DISTANCE, "feature_x", (count,), image, feature, nx, defines=options)
     if ny > 1 or nz > 1:

@@ -122,12 +122,13 @@ def label_range(labels: backend.DeviceArray, image: backend.DeviceArray | None =
 
 
 def label_records(labels: backend.DeviceArray, image: backend.DeviceArray | None = None,
-                  n: int | None = None) -> Records:
+                  n: int | None = None, *, int64_atomics: bool | None = None) -> Records:
     """Measure every label of ``labels`` in one pass.  ``labels`` must have been
     through ``labeling.compact_values`` (``n``, its largest label, is then known)
-    or be small enough; ``n`` is found if not given."""
+    or be small enough; ``n`` is found if not given.  ``int64_atomics`` overrides
+    the device's (for tests of the 32-bit path)."""
     dtype = None if image is None else np.dtype(image.dtype)
-    defines = measure_defines(dtype)
+    defines = measure_defines(dtype, int64_atomics=int64_atomics)
     _, acc_type = _accumulator()
     exponents = (0, 0, 0)
     if image is not None or n is None:
