@@ -399,3 +399,13 @@ def test_small_shapes(shape, seed, radius):
                                   segmentation.expand_labels(labels, radius) != 0)
     np.testing.assert_array_equal(oclip.exclude_labels_on_edges(labels),
                                   border_labels_removed(labels))
+
+
+def test_a_3d_image_of_one_plane_is_all_border():
+    labels = np.zeros((1, 5, 5), np.uint32)
+    labels[0, 1:4, 1:4] = 1
+    labels[0, 2, 2] = 0
+    assert not oclip.exclude_labels_on_edges(labels).any()
+    np.testing.assert_array_equal(oclip.fill_holes_in_labels(labels), labels)
+    np.testing.assert_array_equal(oclip.fill_holes_in_labels(labels[0])[2, 2], 1)
+    np.testing.assert_array_equal(ndi.binary_fill_holes(labels)[0, 2, 2], 0)

@@ -172,5 +172,5 @@ def border_flags(labels: backend.DeviceArray, n: int) -> backend.DeviceArray:
     flags = labeling.zeros(n + 1)
     rows, nx, ny, nz = labeling.rows(labels)
     backend.launch(MEASURE, "flag_border", (rows,), labels, flags, nx, ny, nz,
-                   defines=measure_defines())
+                   int(labels.ndim == 3), defines=measure_defines())
     return flags

@@ -600,7 +600,7 @@ def fill_holes_in_labels(labels: Labels) -> Labels:
     nx, ny, nz = backend.grid(labels.shape)
     options = {"T_IN": "uint"}
     backend.launch(SEGMENTATION, "hole_neighbours", (nx, ny, nz), labels, holes, border, low,
-                   high, nx, ny, nz, defines=options)
+                   high, int(labels.ndim == 3), nx, ny, nz, defines=options)
     out = backend.create(labels.shape, np.uint32)
     backend.launch(SEGMENTATION, "fill_holes", (labels.size,), labels, holes, border, low, high,
                    out, defines=options)

@@ -148,14 +148,15 @@ __kernel void map_values(__global const uint *labels, __global const float *valu
 }
 
 // Label pixels on the image border flag their label (rows: one per work-item;
-// the rows of the first and last plane and row are border rows).
+// the first and last row of a plane are border rows, and with `volume` (3D
+// images, even of one plane) the rows of the first and last plane).
 __kernel void flag_border(__global const T_KEY *image, __global uint *flags,
-                          const int nx, const int ny, const int nz)
+                          const int nx, const int ny, const int nz, const int volume)
 {
     const int r = get_global_id(0);
     const int y = r % ny, z = r / ny;
     const long base = (long)r * nx;
-    const int all = y == 0 || y == ny - 1 || (nz > 1 && (z == 0 || z == nz - 1));
+    const int all = y == 0 || y == ny - 1 || (volume && (z == 0 || z == nz - 1));
     if (all) {
         FOR_EACH_RUN({
             flags[v] = 1u;

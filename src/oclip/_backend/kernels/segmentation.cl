@@ -129,18 +129,19 @@ __kernel void mask_labels(__global const uint *a, __global const uchar *mask,
 
 // --- holes in labels -------------------------------------------------------------
 // `holes`: the connected components (faces) of the background.  Per hole:
-// border[k] = 1 if it touches the image border; low[k] / high[k] = the
+// border[k] = 1 if it touches the image border (with `volume`, 3D images,
+// also the first and last plane); low[k] / high[k] = the
 // smallest and largest label among its pixels' face neighbours.
 __kernel void hole_neighbours(__global const uint *labels, __global const uint *holes,
                               __global uint *border, volatile __global uint *low,
-                              volatile __global uint *high,
+                              volatile __global uint *high, const int volume,
                               const int nx, const int ny, const int nz)
 {
     PIXEL_SETUP
     const uint k = holes[here];
     if (k == 0)
         return;
-    if (x == 0 || x == nx - 1 || y == 0 || y == ny - 1 || (nz > 1 && (z == 0 || z == nz - 1)))
+    if (x == 0 || x == nx - 1 || y == 0 || y == ny - 1 || (volume && (z == 0 || z == nz - 1)))
         border[k] = 1u;
     uint a = UINT_MAX, b = 0;
     NEIGHBOURS(0, {
