@@ -35,6 +35,18 @@ __kernel void equal_images(__global const T_IN *a, __global const T_IN *b,
         }                                                                       \
     }
 
+// Visit the face neighbours of (x, y, z) inside the image, without loops.
+#define FACES(UPDATE)                                                           \
+    {                                                                           \
+        long j;                                                                 \
+        if (x > 0) { j = here - 1; UPDATE; }                                    \
+        if (x + 1 < nx) { j = here + 1; UPDATE; }                               \
+        if (y > 0) { j = here - nx; UPDATE; }                                   \
+        if (y + 1 < ny) { j = here + nx; UPDATE; }                              \
+        if (z > 0) { j = here - (long)nx * ny; UPDATE; }                        \
+        if (z + 1 < nz) { j = here + (long)nx * ny; UPDATE; }                   \
+    }
+
 // Seeded growth within a mask, front by front.  A step visits the pixels
 // labelled in the step before (and, for a "box" step, in the one before that:
 // their corner neighbours were out of reach of the face step between); each
@@ -63,12 +75,17 @@ __kernel void front_step(__global const uint *labels, __global const uchar *mask
     const int x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
     const long here = i;
     const uint label = labels[i];
-    NEIGHBOURS(box, {
-        if (labels[j] == 0 && mask[j] && claim[j] > label) {
-            if (atomic_min(&claim[j], label) == UINT_MAX)
-                next[atomic_inc(next_size)] = (int)j;
-        }
-    })
+#define CLAIM                                                                   \
+    if (labels[j] == 0 && mask[j] && claim[j] > label) {                        \
+        if (atomic_min(&claim[j], label) == UINT_MAX)                           \
+            next[atomic_inc(next_size)] = (int)j;                               \
+    }
+    if (box) {
+        NEIGHBOURS(1, CLAIM)
+    } else {
+        FACES(CLAIM)
+    }
+#undef CLAIM
 }
 
 // The claimed pixels take their labels.
@@ -96,7 +113,17 @@ __kernel void inner_edges(__global const T_IN *src, __global T_IN *dst, const in
     const T_IN v = src[here];
     int edge = 0;
     if (v != 0) {
-        NEIGHBOURS(box, edge |= DIFFERENT(v, src[j]))
+        if (!box) {  // the face neighbours, without loops
+            const long plane = (long)nx * ny;
+            edge = (x > 0 && DIFFERENT(v, src[here - 1]))
+                   | (x + 1 < nx && DIFFERENT(v, src[here + 1]))
+                   | (y > 0 && DIFFERENT(v, src[here - nx]))
+                   | (y + 1 < ny && DIFFERENT(v, src[here + nx]))
+                   | (z > 0 && DIFFERENT(v, src[here - plane]))
+                   | (z + 1 < nz && DIFFERENT(v, src[here + plane]));
+        } else {
+            NEIGHBOURS(1, edge |= DIFFERENT(v, src[j]))
+        }
     }
 #if BINARY
     dst[here] = (T_IN)(edge != 0);
@@ -144,7 +171,7 @@ __kernel void hole_neighbours(__global const uint *labels, __global const uint *
     if (x == 0 || x == nx - 1 || y == 0 || y == ny - 1 || (volume && (z == 0 || z == nz - 1)))
         border[k] = 1u;
     uint a = UINT_MAX, b = 0;
-    NEIGHBOURS(0, {
+    FACES({
         const uint l = labels[j];
         if (l) {
             a = min(a, l);
