@@ -43,6 +43,7 @@ _LABEL_DEFINES = defines()
 
 def zeros(shape: int | tuple[int, ...], dtype: type = np.uint32) -> backend.DeviceArray:
     """A zero-filled device array from the memory pool."""
+    backend.check_fits((shape,) if np.ndim(shape) == 0 else shape, dtype, "a work buffer")
     session = backend.current_session()
     return cl_array.zeros(session.queue, shape, dtype, allocator=session.allocator)
 
@@ -243,6 +244,7 @@ def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False, 
     backend.launch(DISTANCE, "feature_x", (count,), image, feature, nx, defines=options)
     if ny > 1 or nz > 1:
         session = backend.current_session()
+        backend.check_fits((image.size,), np.int64, "the distance transform's stack")
         stack = (backend.create(image.size, np.int32),
                  cl_array.empty(session.queue, image.size, np.int64, allocator=session.allocator),
                  backend.create(image.size, np.int32))
