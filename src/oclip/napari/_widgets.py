@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 import napari.layers
 import napari.types
@@ -19,6 +19,10 @@ from magicgui.widgets import FunctionGui
 from ..ops import ImageKind, Operation, get_operation
 
 _PREFIX, _SUFFIX = "make_", "_widget"
+
+#: Spin box options of the entries of list parameters (magicgui's default
+#: range, 0 to 999 with 2 decimals, would refuse negative matrix entries).
+_LIST_ENTRY_OPTIONS = {"min": -1e9, "max": 1e9, "step": 1e-4}
 
 _LAYER_TYPES = {
     ImageKind.IMAGE: napari.layers.Image,
@@ -36,6 +40,9 @@ def _widget_annotation(parameter: Any) -> Any:
     """The parameter's annotation as magicgui understands it."""
     if parameter.kind is not None:
         return _LAYER_TYPES[parameter.kind]
+    if get_origin(parameter.value_type) is list:
+        # a list of numbers (e.g. a matrix): entries of any sign, four decimals
+        return Annotated[parameter.value_type, {"options": _LIST_ENTRY_OPTIONS}]
     options: dict[str, Any] = {}
     limits = parameter.range
     if limits is not None:

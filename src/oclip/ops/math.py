@@ -201,7 +201,18 @@ def power(image: Image, exponent: Annotated[float, Range(-100.0, 100.0, 0.5)] = 
     See Also
     --------
     numpy.power : the reference, on the image converted to float32.
+
+    Notes
+    -----
+    As numpy, the exponents 2, 0.5, -1 and 1 are computed as ``image * image``,
+    ``sqrt(image)``, ``1 / image`` and ``image`` (exact: bit for bit numpy's
+    results); other exponents as ``exp(exponent * log|image|)`` with the signs
+    and special values of C's ``powf``, within a relative error of about
+    ``|exponent * log(image)| * 1e-7``.
     """
+    special = {2.0: "square", 0.5: "square_root", -1.0: "reciprocal", 1.0: "multiply_scalar"}
+    if exponent in special:
+        return _float_function(special[exponent], image, 1.0)
     return _float_function("power", image, exponent)
 
 

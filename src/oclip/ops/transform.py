@@ -6,8 +6,9 @@ Three kernels of ``transform.cl`` serve them all:
   compute an affine map on the host (a 3x4 matrix, from output to input
   coordinates, numpy axis order, as ``scipy.ndimage.affine_transform``) and
   sample the input there with nearest or linear interpolation;
-* ``crop``, ``flip``, ``transpose``, ``sub_stack``, ``reduce_stack`` and
-  ``upsample`` are integer index maps (a gather), exact and dtype-keeping;
+* ``flip``, ``transpose`` and ``upsample`` are integer index maps (a
+  gather), exact and dtype-keeping;
+* ``crop``, ``sub_stack`` and ``reduce_stack`` are rectangular buffer copies;
 * ``downsample`` averages blocks.
 
 Interpolation: "nearest" copies a pixel (the result keeps the dtype; a
@@ -24,8 +25,10 @@ from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import numpy as np
+import pyopencl as cl
 
 from .. import _backend as backend
+from .._errors import DeviceError
 from ._registry import operation
 from ._types import Image, Range
 
@@ -70,6 +73,20 @@ IDENTITY_4X4 = (1.0, 0.0, 0.0, 0.0,
                 0.0, 0.0, 0.0, 1.0)
 
 
+# Work-items per work-group: a segment of an output row (see transform.cl).
+_ROW_GROUP = 64
+
+
+def _launch_rows(kernel: str, out: backend.DeviceArray, *arguments: object,
+                 defines: dict[str, object]) -> None:
+    """Launch ``kernel(*arguments)`` of transform.cl over the pixels of ``out``:
+    x rounded up to whole work-groups of one row segment each."""
+    ox, oy, oz = backend.grid(out.shape)
+    group = min(_ROW_GROUP, ox)
+    backend.launch(TRANSFORM, kernel, (-(-ox // group) * group, oy, oz), *arguments,
+                   defines=defines, local_size=(group, 1, 1))
+
+
 # --- the sampling kernel -----------------------------------------------------------------
 
 
@@ -86,11 +103,11 @@ def sample(image: backend.DeviceArray, matrix: np.ndarray, out_shape: Sequence[i
     full[3 - ndim:, 3] = matrix[:, ndim]
     out_dtype = image.dtype if interpolation == "nearest" else np.dtype(np.float32)
     out = backend.create(tuple(out_shape), out_dtype)
-    nx, ny, nz = backend.grid(image.shape)
     defines = {"T_IN": backend.cl_type_name(image.dtype),
                "T_OUT": backend.cl_type_name(out_dtype), "DIMS": ndim}
-    backend.launch(TRANSFORM, f"sample_{interpolation}", backend.grid(out.shape), image, out,
-                   nx, ny, nz, *(float(v) for v in full.ravel()), defines=defines)
+    _launch_rows(f"sample_{interpolation}", out, image, out, *backend.grid(image.shape),
+                 *backend.grid(out.shape)[:2], *(float(v) for v in full.ravel()),
+                 defines=defines)
     return out
 
 
@@ -385,13 +402,34 @@ def gather(image: backend.DeviceArray, out_shape: Sequence[int], base: int,
     with ``strides`` = (sx, sy, sz) and ``repeats`` = (rx, ry, rz) (grid order)."""
     out = backend.create(tuple(out_shape), image.dtype)
     defines = {"T": backend.cl_type_name(image.dtype)}
-    arguments = [np.int64(base), *(np.int64(s) for s in strides)]
+    arguments = [image, out, *backend.grid(out.shape)[:2], np.int64(base),
+                 *(np.int64(s) for s in strides)]
     if repeats is None or all(r == 1 for r in repeats):
-        backend.launch(TRANSFORM, "gather", backend.grid(out.shape), image, out, *arguments,
-                       defines=defines)
+        _launch_rows("gather", out, *arguments, defines=defines)
     else:
-        backend.launch(TRANSFORM, "gather_repeat", backend.grid(out.shape), image, out,
-                       *arguments, *(int(r) for r in repeats), defines=defines)
+        _launch_rows("gather_repeat", out, *arguments,
+                     *(np.float32(1.0 / r) for r in repeats), defines=defines)
+    return out
+
+
+def copy_box(image: backend.DeviceArray, origin: Sequence[int], out_shape: Sequence[int],
+             step_z: int = 1) -> backend.DeviceArray:
+    """Copy the box of ``out_shape`` at ``origin`` (numpy order) out of ``image``,
+    taking every ``step_z``-th plane: one rectangular buffer copy."""
+    out = backend.create(tuple(out_shape), image.dtype)
+    item = image.dtype.itemsize
+    nx, ny, _ = backend.grid(image.shape)
+    ox, oy, oz = backend.grid(out.shape)
+    z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
+    try:
+        # The origin as whole rows: the planes' pitch is step_z planes.
+        cl.enqueue_copy(backend.current_session().queue, out.base_data, image.base_data,
+                        src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
+                        region=(ox * item, oy, oz),
+                        src_pitches=(nx * item, nx * ny * item * step_z),
+                        dst_pitches=(ox * item, ox * oy * item))
+    except cl.Error as error:
+        raise DeviceError(f"copying a box of the image failed: {error}") from None
     return out
 
 
@@ -439,10 +477,7 @@ def crop(image: Image, start_x: Position = 0, start_y: Position = 0, start_z: Po
             raise ValueError(f"crop: parameter 'start_{axis}' ({starts[axis]}) must lie in the "
                              f"image, which has {length} pixels along {axis}")
         out_shape.append(min(sizes[axis], length - starts[axis]))
-    strides = _strides(image.shape)
-    origin = [starts[axis] for axis in axes][::-1]  # grid order x, y(, z)
-    base = sum(o * s for o, s in zip(origin, strides, strict=False))
-    return gather(image, out_shape, base, strides)
+    return copy_box(image, [starts[axis] for axis in axes], out_shape)
 
 
 @operation(category="Transform")
@@ -542,9 +577,8 @@ def sub_stack(image: Image, start_z: Position = 0, end_z: Size = 10) -> Image:
     if end_z <= start_z:
         raise ValueError(f"sub_stack: parameter 'end_z' ({end_z}) must be above 'start_z' "
                          f"({start_z})")
-    strides = _strides(image.shape)
     out_shape = (min(end_z, nz) - start_z, *image.shape[1:])
-    return gather(image, out_shape, start_z * strides[2], strides)
+    return copy_box(image, (start_z, 0, 0), out_shape)
 
 
 @operation(category="Transform", dimensions=(3,))
@@ -573,9 +607,8 @@ def reduce_stack(image: Image, step: IntegerFactor = 2, offset: Position = 0) ->
     if offset >= nz:
         raise ValueError(f"reduce_stack: parameter 'offset' ({offset}) must lie in the stack "
                          f"of {nz} planes")
-    sx, sy, sz = _strides(image.shape)
     out_shape = (-(-(nz - offset) // step), *image.shape[1:])
-    return gather(image, out_shape, offset * sz, (sx, sy, sz * step))
+    return copy_box(image, (offset, 0, 0), out_shape, step_z=step)
 
 
 @operation(category="Transform")
@@ -647,7 +680,7 @@ def downsample(image: Image, factor_x: IntegerFactor = 2, factor_y: IntegerFacto
     sizes = backend.grid(image.shape)
     out_grid = tuple(-(-n // f) for n, f in zip(sizes, factors, strict=True))
     out = backend.create(out_grid[::-1][3 - image.ndim:], np.float32)
-    backend.launch(TRANSFORM, "block_mean", out_grid, image, out, *sizes, *factors,
-                   defines={"T_IN": backend.cl_type_name(image.dtype), "T_OUT": "float",
-                            "DIMS": image.ndim})
+    _launch_rows("block_mean", out, image, out, *sizes, *out_grid[:2], *factors,
+                 defines={"T_IN": backend.cl_type_name(image.dtype), "T_OUT": "float",
+                          "DIMS": image.ndim})
     return out

@@ -10,16 +10,28 @@
 // pixel (scipy's mode="nearest").  Build options: T_IN, T_OUT (element
 // types), DIMS (2 or 3: a 2D image ignores the z row of the map).
 //
-// gather, gather_repeat: integer index maps for crop, flip, transpose,
-// sub_stack, reduce_stack and upsample: the output pixel (x, y, z) is the
-// input element  base + (x / dx) * sx + (y / dy) * sy + (z / dz) * sz  (signed
-// element strides; the division only in gather_repeat).  Build option: T.
+// gather, gather_repeat: integer index maps for flip, transpose and upsample:
+// the output pixel (x, y, z) is the input element
+//     base + x' * sx + y' * sy + z' * sz
+// (signed element strides) with x' = x, or in gather_repeat x' = x / rx,
+// computed as floor((x + 0.5) / rx) by a float multiplication: (x + 0.5) / rx
+// is at least 0.5 / rx from a whole number, far more than the rounding error
+// below 2**22 pixels.  Build option: T.
 //
 // block_mean: the mean of each (fx, fy, fz) block, for downsample.  Build
 // options as the samplers' (T_OUT is float).
 //
+// Every kernel gets the output's size (ox, oy, oz) and runs on a grid whose x
+// is rounded up to whole work-groups of a row segment each (work-items past
+// ox return): CPU drivers vectorize along such rows, and any width works.
+//
 // A program holds the kernels its build options allow: the samplers and
 // block_mean with T_IN, T_OUT and DIMS, the gathers with T.
+
+#define OUTPUT_PIXEL                                                            \
+    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2); \
+    if (x >= ox) return;                                                        \
+    const long here = ((long)z * oy + y) * ox + x;
 
 #ifdef T_IN
 
@@ -28,19 +40,20 @@
     const float myz, const float myy, const float myx, const float ty,          \
     const float mxz, const float mxy, const float mxx, const float tx
 
+#define SAMPLE_PARAMETERS                                                       \
+    __global const T_IN *src, __global T_OUT *dst, const int nx, const int ny,  \
+    const int nz, const int ox, const int oy, MATRIX_PARAMETERS
+
 // The output pixel and its input coordinates (cx, cy, cz), clamped.
 #define MAP_SETUP                                                               \
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2); \
-    const int ox = get_global_size(0), oy = get_global_size(1);                 \
-    const long here = ((long)z * oy + y) * ox + x;                              \
+    OUTPUT_PIXEL                                                                \
     const float fx = (float)x, fy = (float)y, fz = (float)z;                    \
     const float cx = clamp(mxz * fz + mxy * fy + mxx * fx + tx, 0.0f, (float)(nx - 1)); \
     const float cy = clamp(myz * fz + myy * fy + myx * fx + ty, 0.0f, (float)(ny - 1)); \
     const float cz = DIMS == 3 ?                                                \
         clamp(mzz * fz + mzy * fy + mzx * fx + tz, 0.0f, (float)(nz - 1)) : 0.0f;
 
-__kernel void sample_nearest(__global const T_IN *src, __global T_OUT *dst,
-                             const int nx, const int ny, const int nz, MATRIX_PARAMETERS)
+__kernel void sample_nearest(SAMPLE_PARAMETERS)
 {
     MAP_SETUP
     // Round half up, as scipy.ndimage for order 0.
@@ -49,15 +62,13 @@ __kernel void sample_nearest(__global const T_IN *src, __global T_OUT *dst,
     dst[here] = (T_OUT)src[((long)iz * ny + iy) * nx + ix];
 }
 
-__kernel void sample_linear(__global const T_IN *src, __global T_OUT *dst,
-                            const int nx, const int ny, const int nz, MATRIX_PARAMETERS)
+__kernel void sample_linear(SAMPLE_PARAMETERS)
 {
     MAP_SETUP
     const float x0 = floor(cx), y0 = floor(cy);
     const float wx = cx - x0, wy = cy - y0;
     const int ix = (int)x0, iy = (int)y0;
     const int jx = min(ix + 1, nx - 1) - ix;          // 0 on the last column
-    const long row = (long)ny * nx;
     const long jy = (long)(min(iy + 1, ny - 1) - iy) * nx;
 #define PLANE_VALUE(P)                                                          \
     ((1.0f - wy) * ((1.0f - wx) * (float)src[P] + wx * (float)src[(P) + jx])    \
@@ -67,7 +78,7 @@ __kernel void sample_linear(__global const T_IN *src, __global T_OUT *dst,
     const float wz = cz - z0;
     const int iz = (int)z0;
     const long p0 = ((long)iz * ny + iy) * nx + ix;
-    const long p1 = p0 + (long)(min(iz + 1, nz - 1) - iz) * row;
+    const long p1 = p0 + (long)(min(iz + 1, nz - 1) - iz) * ny * nx;
     dst[here] = (T_OUT)((1.0f - wz) * PLANE_VALUE(p0) + wz * PLANE_VALUE(p1));
 #else
     const long p0 = (long)iy * nx + ix;
@@ -78,10 +89,10 @@ __kernel void sample_linear(__global const T_IN *src, __global T_OUT *dst,
 
 __kernel void block_mean(__global const T_IN *src, __global float *dst,
                          const int nx, const int ny, const int nz,
+                         const int ox, const int oy,
                          const int fx, const int fy, const int fz)
 {
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
-    const long here = ((long)z * get_global_size(1) + y) * get_global_size(0) + x;
+    OUTPUT_PIXEL
     const int x0 = x * fx, y0 = y * fy, z0 = z * fz;
     const int x1 = min(x0 + fx, nx), y1 = min(y0 + fy, ny), z1 = min(z0 + fz, nz);
     float sum = 0.0f;
@@ -98,18 +109,23 @@ __kernel void block_mean(__global const T_IN *src, __global float *dst,
 
 #ifdef T
 
-#define GATHER(NAME, INDEX, EXTRA)                                              \
-__kernel void NAME(__global const T *src, __global T *dst, const long base,    \
-                   const long sx, const long sy, const long sz EXTRA)           \
-{                                                                               \
-    const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2); \
-    const long here = ((long)z * get_global_size(1) + y) * get_global_size(0) + x; \
-    dst[here] = src[INDEX];                                                     \
+#define GATHER_PARAMETERS                                                       \
+    __global const T *src, __global T *dst, const int ox, const int oy,         \
+    const long base, const long sx, const long sy, const long sz
+
+__kernel void gather(GATHER_PARAMETERS)
+{
+    OUTPUT_PIXEL
+    dst[here] = src[base + x * sx + y * sy + z * sz];
 }
 
-#define COMMA ,
-GATHER(gather, base + x * sx + y * sy + z * sz, )
-GATHER(gather_repeat, base + (x / dx) * sx + (y / dy) * sy + (z / dz) * sz,
-       COMMA const int dx COMMA const int dy COMMA const int dz)
+// rx, ry, rz are the reciprocals of the repetitions.
+__kernel void gather_repeat(GATHER_PARAMETERS, const float rx, const float ry, const float rz)
+{
+    OUTPUT_PIXEL
+    const long xi = (long)(((float)x + 0.5f) * rx), yi = (long)(((float)y + 0.5f) * ry),
+               zi = (long)(((float)z + 0.5f) * rz);
+    dst[here] = src[base + xi * sx + yi * sy + zi * sz];
+}
 
 #endif
