@@ -150,6 +150,8 @@ def gamma_correction(image: Image,
     skimage.exposure.adjust_gamma : the reference, before its conversion back
         to the input's dtype (which truncates integers).
     """
+    if gamma == 1.0:
+        return _float_function("multiply_scalar", image, 1.0)  # exactly the image
     scale = float(np.iinfo(image.dtype).max) if image.dtype.kind in "iu" else 1.0
     return _float_function("gamma_correction", image, gamma, scale)
 

@@ -98,15 +98,17 @@ def sample(image: backend.DeviceArray, matrix: np.ndarray, out_shape: Sequence[i
     coordinates.  "nearest" keeps the dtype, "linear" gives float32.
     """
     ndim = image.ndim
+    # about the output's centre, as transform.cl takes it
+    centre = (np.array(out_shape, float) - 1) / 2
     full = np.zeros((3, 4))
     full[3 - ndim:, 3 - ndim:3] = matrix[:, :ndim]
-    full[3 - ndim:, 3] = matrix[:, ndim]
+    full[3 - ndim:, 3] = matrix[:, :ndim] @ centre + matrix[:, ndim]
     out_dtype = image.dtype if interpolation == "nearest" else np.dtype(np.float32)
     out = backend.create(tuple(out_shape), out_dtype)
     defines = {"T_IN": backend.cl_type_name(image.dtype),
                "T_OUT": backend.cl_type_name(out_dtype), "DIMS": ndim}
     _launch_rows(f"sample_{interpolation}", out, image, out, *backend.grid(image.shape),
-                 *backend.grid(out.shape)[:2], *(float(v) for v in full.ravel()),
+                 *backend.grid(out.shape), *(float(v) for v in full.ravel()),
                  defines=defines)
     return out
 

@@ -4,8 +4,11 @@
 // at the coordinates an affine map gives it (scale, rotate, translate,
 // resample and affine_transform all come here with their matrix, computed on
 // the host).  The map goes from output to input coordinates, in numpy's axis
-// order, as scipy.ndimage.affine_transform's matrix:
-//     (cz, cy, cx) = M (z, y, x) + t
+// order, as scipy.ndimage.affine_transform's matrix, given about the output's
+// centre c (half-way pixel positions are exact in float32):
+//     (cz, cy, cx) = M ((z, y, x) - c) + t
+// A rotation's t is then the input's centre, and a coordinate that lies
+// exactly half-way between two pixels comes out exact, as in scipy's float64.
 // Coordinates outside the image are clamped to it, which replicates the edge
 // pixel (scipy's mode="nearest").  Build options: T_IN, T_OUT (element
 // types), DIMS (2 or 3: a 2D image ignores the z row of the map).
@@ -42,12 +45,13 @@
 
 #define SAMPLE_PARAMETERS                                                       \
     __global const T_IN *src, __global T_OUT *dst, const int nx, const int ny,  \
-    const int nz, const int ox, const int oy, MATRIX_PARAMETERS
+    const int nz, const int ox, const int oy, const int oz, MATRIX_PARAMETERS
 
 // The output pixel and its input coordinates (cx, cy, cz), clamped.
 #define MAP_SETUP                                                               \
     OUTPUT_PIXEL                                                                \
-    const float fx = (float)x, fy = (float)y, fz = (float)z;                    \
+    const float fx = x - 0.5f * (ox - 1), fy = y - 0.5f * (oy - 1),            \
+                fz = z - 0.5f * (oz - 1);                                       \
     const float cx = clamp(mxz * fz + mxy * fy + mxx * fx + tx, 0.0f, (float)(nx - 1)); \
     const float cy = clamp(myz * fz + myy * fy + myx * fx + ty, 0.0f, (float)(ny - 1)); \
     const float cz = DIMS == 3 ?                                                \
