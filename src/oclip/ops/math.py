@@ -74,14 +74,18 @@ def same_shape(name: str, image1: backend.DeviceArray, image2: backend.DeviceArr
 
 
 def _compute_type(*dtypes: np.dtype) -> str:
-    """float when any dtype is float, else long (exact for every 32-bit integer)."""
-    return "float" if any(np.dtype(d).kind == "f" for d in dtypes) else "long"
+    """float when any dtype is float, else int for integers of up to 16 bits and
+    long for 32-bit ones (exact either way; int vectorizes twice as wide)."""
+    if any(np.dtype(d).kind == "f" for d in dtypes):
+        return "float"
+    return "int" if all(np.dtype(d).itemsize <= 2 for d in dtypes) else "long"
 
 
 def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype: np.dtype,
                compute: str = "float", p: float = 0.0, q: float = 0.0) -> backend.DeviceArray:
     """Run the kernel ``operator`` of math.cl (``unary_*`` or ``binary_*`` by the
-    number of inputs) with compute type ``compute`` ("float" or "long")."""
+    number of inputs) with compute type ``compute`` ("float", "int" or "long"),
+    which is also the type of the parameters ``p`` and ``q``."""
     first = inputs[0]
     second = inputs[1] if len(inputs) > 1 else first
     out = backend.create(first.shape, out_dtype)
@@ -91,14 +95,31 @@ def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype
         "T2": backend.cl_type_name(second.dtype),
         "TC": compute,
         "TOUT": backend.cl_type_name(out_dtype),
-        "TP": "float" if is_float else "long",
+        "TP": compute,
         "TC_FLOAT": int(is_float),
     }
-    scalar = np.float32 if is_float else np.int64
+    scalar = {"float": np.float32, "int": np.int32, "long": np.int64}[compute]
     kind = "unary" if len(inputs) == 1 else "binary"
     backend.launch(MATH, f"{kind}_{operator}", (first.size,), *inputs, out, scalar(p),
-                   scalar(q), defines=defines)
+                   scalar(q), defines=defines, local_size=_group_size(first.size))
     return out
+
+
+def _group_size(size: int) -> tuple[int] | None:
+    """Work-items per work-group of the pixel-wise kernels on CPUs: the largest
+    power of two up to 4096 that divides the size (PoCL runs a work-group as
+    one vectorized loop: 10 % faster at 4M pixels than its own choice), else
+    the driver's choice (also on other devices)."""
+    device = backend.current_device()
+    limit = _group_limits.get(device.index)
+    if limit is None:
+        limit = _group_limits[device.index] = (
+            min(4096, device.cl_device.max_work_group_size) if device.type == "CPU" else 0)
+    group = size & -size  # the largest power of two dividing size
+    return (min(group, limit),) if min(group, limit) >= 256 else None
+
+
+_group_limits: dict[int, int] = {}
 
 
 def _float_function(operator: str, image: backend.DeviceArray, p: float = 0.0,
@@ -178,8 +199,7 @@ def absolute(image: Image) -> Image:
     """
     if image.dtype.kind == "u":
         return image.copy()
-    compute = "float" if image.dtype.kind == "f" else "long"
-    return _pixelwise("absolute", (image,), image.dtype, compute)
+    return _pixelwise("absolute", (image,), image.dtype, _compute_type(image.dtype))
 
 
 @operation(category="Filter")
@@ -318,7 +338,7 @@ def clip(image: Image, min: Number = 0.0, max: Number = 255.0) -> Image:
     if low > high:
         raise ValueError(f"clip: no whole number lies between 'min' ({min}) and 'max' "
                          f"({max}) for an image of dtype {image.dtype}")
-    return _pixelwise("clip", (image,), image.dtype, "long", low, high)
+    return _pixelwise("clip", (image,), image.dtype, _compute_type(image.dtype), low, high)
 
 
 # --- Combine: two images, or an image and a number --------------------------------------
@@ -703,7 +723,7 @@ def equal(image1: Image, image2: Image) -> Binary:
 def _logical(name: str, operator: str, binary1: backend.DeviceArray,
              binary2: backend.DeviceArray) -> backend.DeviceArray:
     same_shape(name, binary1, binary2, "binary1", "binary2")
-    return _pixelwise(operator, (binary1, binary2), _UINT8, "long")
+    return _pixelwise(operator, (binary1, binary2), _UINT8, "int")
 
 
 @operation(category="Combine")
@@ -779,22 +799,22 @@ def binary_xor(binary1: Binary, binary2: Binary) -> Binary:
 
 # Integer pixels n are compared with a whole number equivalent to the constant c:
 # n > c  <=>  n > floor(c);  n < c  <=>  n < ceil(c);  n == c only for a whole c.
-# Constants beyond any 32-bit value are limited to +-2**40 first.
-_FAR = float(2**40)
+# Constants beyond the dtype's range are first limited to one past its ends.
 
 
 def _compare_constant(operator: str, image: backend.DeviceArray,
                       constant: float) -> backend.DeviceArray:
     if image.dtype.kind == "f":
         return _pixelwise(operator, (image,), _UINT8, "float", constant)
-    limited = min(max(constant, -_FAR), _FAR)
+    info = np.iinfo(image.dtype)
+    limited = min(max(constant, info.min - 1.0), info.max + 1.0)
     if operator == "greater_constant":
         threshold = _math.floor(limited)
     elif operator == "smaller_constant":
         threshold = _math.ceil(limited)
     else:
-        threshold = int(limited) if float(limited).is_integer() else int(_FAR) + 1
-    return _pixelwise(operator, (image,), _UINT8, "long", threshold)
+        threshold = int(limited) if limited.is_integer() else int(info.max) + 1
+    return _pixelwise(operator, (image,), _UINT8, _compute_type(image.dtype), threshold)
 
 
 @operation(category="Binarize")
@@ -891,4 +911,4 @@ def binary_not(binary: Binary) -> Binary:
     --------
     numpy.logical_not : the reference.
     """
-    return _pixelwise("binary_not", (binary,), _UINT8, "long")
+    return _pixelwise("binary_not", (binary,), _UINT8, "int")

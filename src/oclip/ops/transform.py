@@ -399,18 +399,15 @@ def _strides(shape: Sequence[int]) -> tuple[int, int, int]:
 
 def gather(image: backend.DeviceArray, out_shape: Sequence[int], base: int,
            strides: Sequence[int],
-           repeats: Sequence[int] | None = None) -> backend.DeviceArray:
+           repeats: Sequence[int] = (1, 1, 1)) -> backend.DeviceArray:
     """out[z, y, x] = image.flat[base + (x // rx) * sx + (y // ry) * sy + (z // rz) * sz]
     with ``strides`` = (sx, sy, sz) and ``repeats`` = (rx, ry, rz) (grid order)."""
     out = backend.create(tuple(out_shape), image.dtype)
-    defines = {"T": backend.cl_type_name(image.dtype)}
-    arguments = [image, out, *backend.grid(out.shape)[:2], np.int64(base),
-                 *(np.int64(s) for s in strides)]
-    if repeats is None or all(r == 1 for r in repeats):
-        _launch_rows("gather", out, *arguments, defines=defines)
-    else:
-        _launch_rows("gather_repeat", out, *arguments,
-                     *(np.float32(1.0 / r) for r in repeats), defines=defines)
+    repeat = any(r != 1 for r in repeats)
+    defines = {"T": backend.cl_type_name(image.dtype), "X_REPEAT": int(repeat)}
+    _launch_rows("gather", out, image, out, *backend.grid(out.shape)[:2], np.int64(base),
+                 *(np.int64(s) for s in strides), *(np.float32(1.0 / r) for r in repeats),
+                 defines=defines)
     return out
 
 

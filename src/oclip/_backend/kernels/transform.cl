@@ -13,13 +13,13 @@
 // pixel (scipy's mode="nearest").  Build options: T_IN, T_OUT (element
 // types), DIMS (2 or 3: a 2D image ignores the z row of the map).
 //
-// gather, gather_repeat: integer index maps for flip, transpose and upsample:
-// the output pixel (x, y, z) is the input element
+// gather: integer index maps for flip, transpose and upsample: the output
+// pixel (x, y, z) is the input element
 //     base + x' * sx + y' * sy + z' * sz
-// (signed element strides) with x' = x, or in gather_repeat x' = x / rx,
+// (signed element strides) with x' = x, or with repetitions x' = x / rx,
 // computed as floor((x + 0.5) / rx) by a float multiplication: (x + 0.5) / rx
 // is at least 0.5 / rx from a whole number, far more than the rounding error
-// below 2**22 pixels.  Build option: T.
+// below 2**22 pixels.  Build options: T, X_REPEAT (below).
 //
 // block_mean: the mean of each (fx, fy, fz) block, for downsample.  Build
 // options as the samplers' (T_OUT is float).
@@ -113,23 +113,28 @@ __kernel void block_mean(__global const T_IN *src, __global float *dst,
 
 #ifdef T
 
-#define GATHER_PARAMETERS                                                       \
-    __global const T *src, __global T *dst, const int ox, const int oy,         \
-    const long base, const long sx, const long sy, const long sz
+// X_REPEAT: 1 to divide the coordinates by the repetitions first (upsample).
+// (A step along x fixed at build time, +1 or -1, made flips 4x slower on
+// PoCL than the run-time stride.)
+#ifndef X_REPEAT
+#define X_REPEAT 0
+#endif
 
-__kernel void gather(GATHER_PARAMETERS)
+// rx, ry, rz are the reciprocals of the repetitions (1 for none).
+__kernel void gather(__global const T *src, __global T *dst, const int ox, const int oy,
+                     const long base, const long sx, const long sy, const long sz,
+                     const float rx, const float ry, const float rz)
 {
     OUTPUT_PIXEL
-    dst[here] = src[base + x * sx + y * sy + z * sz];
-}
-
-// rx, ry, rz are the reciprocals of the repetitions.
-__kernel void gather_repeat(GATHER_PARAMETERS, const float rx, const float ry, const float rz)
-{
-    OUTPUT_PIXEL
-    const long xi = (long)(((float)x + 0.5f) * rx), yi = (long)(((float)y + 0.5f) * ry),
-               zi = (long)(((float)z + 0.5f) * rz);
-    dst[here] = src[base + xi * sx + yi * sy + zi * sz];
+#if X_REPEAT
+    const long row = base + (long)(((float)y + 0.5f) * ry) * sy
+                     + (long)(((float)z + 0.5f) * rz) * sz;
+    const int xi = (int)(((float)x + 0.5f) * rx);
+#else
+    const long row = base + y * sy + z * sz;
+    const int xi = x;
+#endif
+    dst[here] = src[row + xi * sx];
 }
 
 #endif
