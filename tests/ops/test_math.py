@@ -205,6 +205,8 @@ def test_clip_edge_cases():
     image = np.array([[0, 3, 200, 255]], np.uint8)
     np.testing.assert_array_equal(oclip.clip(image, min=-1e6, max=1e6), image)
     np.testing.assert_array_equal(oclip.clip(image, min=3.0, max=3.0), [[3, 3, 3, 3]])
+    np.testing.assert_array_equal(oclip.clip(image, min=-np.inf, max=np.inf), image)
+    np.testing.assert_array_equal(oclip.clip(image, min=100.5, max=np.inf), [[101, 101, 200, 255]])
     floats = np.array([[np.nan, -np.inf, 2.0, np.inf]], np.float32)
     np.testing.assert_array_equal(oclip.clip(floats, min=-1.0, max=1.0),
                                   np.clip(floats, np.float32(-1), np.float32(1)))
@@ -389,7 +391,7 @@ CONSTANT_COMPARISONS = {"greater_constant": np.greater, "smaller_constant": np.l
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", [*DTYPES, np.int16], ids=str)
-@pytest.mark.parametrize("constant", [100.0, 99.5, -3.25, 100.000001, 1e9, -1e9])
+@pytest.mark.parametrize("constant", [100.0, 99.5, -3.25, 100.000001, 1e9, -1e9, 1e30, -np.inf])
 @pytest.mark.parametrize("name", list(CONSTANT_COMPARISONS))
 def test_comparisons_with_a_constant_equal_numpys(name, constant, dtype, shape, make_image):
     image = make_image(shape, dtype)

@@ -295,6 +295,32 @@ def test_affine_transform_refuses_bad_matrices(matrix, ndim, error, message):
         oclip.affine_transform(image, matrix=matrix)
 
 
+def test_affine_matrix_travels_through_a_workflow_file_and_a_script(make_image, rng):
+    from oclip.workflow import Workflow, dumps, loads, to_python
+
+    image = make_image((9, 21, 33), np.float32)
+    matrix = random_affine(rng, 3)
+    workflow = (Workflow(inputs=["image"])
+                .add_step("affine_transform", {"image": "image"},
+                          {"matrix": matrix.ravel().tolist()}, id="moved")
+                .with_outputs(["moved"]))
+    assert workflow.step("moved").params["matrix"] == tuple(matrix.ravel())
+    text = dumps(workflow)
+    assert "matrix: [" in text
+    loaded = loads(text)
+    assert loaded == workflow
+    expected = oclip.affine_transform(image, matrix=matrix)
+    np.testing.assert_array_equal(loaded.run({"image": image})["moved"], expected)
+    script = to_python(workflow)
+    assert "matrix=(" in script
+    namespace: dict = {"__name__": "exported"}
+    exec(script, namespace)
+    np.testing.assert_array_equal(namespace["run_workflow"](image=image)["moved"], expected)
+    with pytest.raises(ValueError, match="parameter 'matrix' must be a list of numbers"):
+        Workflow(inputs=["image"]).add_step("affine_transform", {"image": "image"},
+                                            {"matrix": [1, "a"]})
+
+
 # --- integer index maps -----------------------------------------------------------------------
 
 

@@ -151,6 +151,8 @@ def get_operation(name: str) -> Operation:
     ValueError
         If there is none; the message lists close names.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"operation names are strings, got {type(name).__name__} {name!r}")
     try:
         return _registry[name]
     except KeyError:
@@ -355,14 +357,15 @@ def operation(*, category: str,
             bound.apply_defaults()
             arguments: dict[str, Any] = {}
             on_device = False
-            for parameter in described.parameters:
-                value = bound.arguments[parameter.name]
-                if parameter.kind is None:
-                    arguments[parameter.name] = _check_scalar(described, parameter, value)
-                else:
-                    on_device = on_device or backend.is_device_array(value)
-                    arguments[parameter.name] = _to_device(described, parameter, value)
-            result = function(**arguments)
+            with backend.compiler_output_logged():
+                for parameter in described.parameters:
+                    value = bound.arguments[parameter.name]
+                    if parameter.kind is None:
+                        arguments[parameter.name] = _check_scalar(described, parameter, value)
+                    else:
+                        on_device = on_device or backend.is_device_array(value)
+                        arguments[parameter.name] = _to_device(described, parameter, value)
+                result = function(**arguments)
             return result if on_device else _to_host(result)
 
         _registry[described.name] = replace(described, function=run)

@@ -21,8 +21,13 @@ from typing import Annotated
 import numpy as np
 
 from .. import _backend as backend
+from . import threshold as _threshold  # noqa: F401  registered first: see below
 from ._registry import operation
 from ._types import Binary, Image, Range
+
+# The Assistant adds a category's first registered operation: importing
+# threshold first keeps threshold_otsu ahead of greater_constant & co. in
+# "Binarize".
 
 __all__ = [
     "absolute",
@@ -57,9 +62,6 @@ __all__ = [
 ]
 
 MATH = "math.cl"
-
-#: A number to combine pixels with (the widget's range; NaN is refused).
-Number = Annotated[float, Range(-1e9, 1e9, 1.0)]
 
 _FLOAT = np.dtype(np.float32)
 _UINT8 = np.dtype(np.uint8)
@@ -315,7 +317,7 @@ def exponential(image: Image) -> Image:
 
 
 @operation(category="Filter")
-def clip(image: Image, min: Number = 0.0, max: Number = 255.0) -> Image:
+def clip(image: Image, min: float = 0.0, max: float = 255.0) -> Image:
     """Limit every pixel to the interval [min, max].
 
     Parameters
@@ -343,9 +345,9 @@ def clip(image: Image, min: Number = 0.0, max: Number = 255.0) -> Image:
         raise ValueError(f"clip: parameter 'min' ({min}) must not be above 'max' ({max})")
     if image.dtype.kind == "f":
         return _pixelwise("clip", (image,), image.dtype, "float", min, max)
-    info = np.iinfo(image.dtype)
-    low = int(np.clip(_math.ceil(min), info.min, info.max))
-    high = int(np.clip(_math.floor(max), info.min, info.max))
+    info = np.iinfo(image.dtype)  # bounds limited to the dtype first (they may be infinite)
+    low = _math.ceil(np.clip(min, info.min, info.max))
+    high = _math.floor(np.clip(max, info.min, info.max))
     if low > high:
         raise ValueError(f"clip: no whole number lies between 'min' ({min}) and 'max' "
                          f"({max}) for an image of dtype {image.dtype}")
@@ -379,8 +381,8 @@ def add_images(image1: Image, image2: Image) -> Image:
 
 
 @operation(category="Combine")
-def add_images_weighted(image1: Image, image2: Image, factor1: Number = 1.0,
-                        factor2: Number = 1.0) -> Image:
+def add_images_weighted(image1: Image, image2: Image, factor1: float = 1.0,
+                        factor2: float = 1.0) -> Image:
     """Add two images, each multiplied by a factor: ``factor1 * image1 + factor2 * image2``.
 
     Parameters
@@ -606,7 +608,7 @@ def mask(image: Image, binary: Binary) -> Image:
 
 
 @operation(category="Combine")
-def add_image_and_scalar(image: Image, scalar: Number = 1.0) -> Image:
+def add_image_and_scalar(image: Image, scalar: float = 1.0) -> Image:
     """Add a number to every pixel.
 
     Parameters
@@ -629,7 +631,7 @@ def add_image_and_scalar(image: Image, scalar: Number = 1.0) -> Image:
 
 
 @operation(category="Combine")
-def multiply_image_and_scalar(image: Image, scalar: Number = 2.0) -> Image:
+def multiply_image_and_scalar(image: Image, scalar: float = 2.0) -> Image:
     """Multiply every pixel by a number.
 
     Parameters
@@ -829,7 +831,7 @@ def _compare_constant(operator: str, image: backend.DeviceArray,
 
 
 @operation(category="Binarize")
-def greater_constant(image: Image, constant: Number = 0.0) -> Binary:
+def greater_constant(image: Image, constant: float = 0.0) -> Binary:
     """Mark the pixels greater than a number.
 
     Parameters
@@ -854,7 +856,7 @@ def greater_constant(image: Image, constant: Number = 0.0) -> Binary:
 
 
 @operation(category="Binarize")
-def smaller_constant(image: Image, constant: Number = 0.0) -> Binary:
+def smaller_constant(image: Image, constant: float = 0.0) -> Binary:
     """Mark the pixels smaller than a number.
 
     Parameters
@@ -879,7 +881,7 @@ def smaller_constant(image: Image, constant: Number = 0.0) -> Binary:
 
 
 @operation(category="Binarize")
-def equal_constant(image: Image, constant: Number = 0.0) -> Binary:
+def equal_constant(image: Image, constant: float = 0.0) -> Binary:
     """Mark the pixels equal to a number.
 
     Parameters
