@@ -21,13 +21,8 @@ from typing import Annotated
 import numpy as np
 
 from .. import _backend as backend
-from . import threshold as _threshold  # noqa: F401  registered first: see below
 from ._registry import operation
 from ._types import Binary, Image, Range
-
-# The Assistant adds a category's first registered operation: importing
-# threshold first keeps threshold_otsu ahead of greater_constant & co. in
-# "Binarize".
 
 __all__ = [
     "absolute",
