@@ -310,6 +310,30 @@ def make_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
     return {"image": image, "binary": binary, "labels": labels}
 
 
+def time_library(library: Library, inputs: dict[str, np.ndarray],
+                 repeat: int) -> list[dict[str, Any]]:
+    """Rows of one library: push+pull, then every target on pushed data."""
+    shape = "x".join(map(str, inputs["image"].shape))
+    pushed = {key: library.push(value) for key, value in inputs.items()}
+    library.sync()
+    rows: list[dict[str, Any]] = []
+
+    def record(operation: str, call: Callable[[], Any]) -> None:
+        try:
+            seconds = median_seconds(call, library.sync, repeat, warm_up=not library.cpu)
+        except Exception as error:
+            print(f"{library.name} {operation}: failed ({error})", file=sys.stderr)
+            return
+        rows.append({"operation": operation, "library": library.name,
+                     "device": library.device, "shape": shape, "seconds": seconds})
+        print(json.dumps(rows[-1]), flush=True)
+
+    record("push+pull", lambda: library.pull(library.push(inputs["image"])))
+    for operation, function in library.targets().items():
+        record(operation, lambda function=function: function(pushed))
+    return rows
+
+
 def compare(shape: tuple[int, ...], names: list[str], repeat: int,
             cpu_repeat: int) -> list[dict[str, Any]]:
     inputs = make_inputs(shape)
@@ -320,27 +344,7 @@ def compare(shape: tuple[int, ...], names: list[str], repeat: int,
         except Exception as error:  # not installed, no device: say so and go on
             print(f"{name}: not available ({error})", file=sys.stderr)
             continue
-        runs = cpu_repeat if library.cpu else repeat
-        pushed = {key: library.push(value) for key, value in inputs.items()}
-        library.sync()
-
-        def record(operation: str, seconds: float, library: Library = library) -> None:
-            rows.append({"operation": operation, "library": library.name,
-                         "device": library.device, "shape": "x".join(map(str, shape)),
-                         "seconds": seconds})
-            print(json.dumps(rows[-1]), flush=True)
-
-        record("push+pull", median_seconds(lambda: library.pull(library.push(inputs["image"])),
-                                           library.sync, runs, warm_up=not library.cpu))
-        for operation, function in library.targets().items():
-            try:
-                seconds = median_seconds(lambda function=function: function(pushed),
-                                         library.sync, runs, warm_up=not library.cpu)
-            except Exception as error:
-                print(f"{library.name} {operation}: failed ({error})", file=sys.stderr)
-                continue
-            record(operation, seconds)
-        del pushed
+        rows += time_library(library, inputs, cpu_repeat if library.cpu else repeat)
     return rows
 
 

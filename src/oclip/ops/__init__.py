@@ -13,6 +13,7 @@ from . import (
     measure,
     projection,
     threshold,
+    transform,
 )
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
@@ -24,6 +25,7 @@ from .math import *
 from .measure import *
 from .projection import *
 from .threshold import *
+from .transform import *
 
 __all__ = [
     "CATEGORIES",
@@ -48,4 +50,5 @@ __all__ = [
     *measure.__all__,
     *projection.__all__,
     *threshold.__all__,
+    *transform.__all__,
 ]
