@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import _backend as backend
-from ._registry import operation
+from ._registry import PIXELWISE, operation
 from ._types import Image
 
 __all__ = ["add_images", "multiply_image_and_scalar"]
@@ -18,7 +18,7 @@ def same_shape(name: str, image1: backend.DeviceArray, image2: backend.DeviceArr
                          f"got {image1.shape} and {image2.shape}")
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def add_images(image1: Image, image2: Image) -> Image:
     """Add two images pixel by pixel.
 
@@ -45,7 +45,7 @@ def add_images(image1: Image, image2: Image) -> Image:
     return out
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def multiply_image_and_scalar(image: Image, scalar: float = 2.0) -> Image:
     """Multiply every pixel by a number.
 
