@@ -139,7 +139,8 @@ def local_cluster_options(workers: int) -> dict[str, Any]:
     """
     threads = str(max(1, cpu_cores() // workers))
     return {"n_workers": workers, "threads_per_worker": 1, "processes": True,
-            "host": "127.0.0.1", "dashboard_address": None,
+            # the scheduler serves HTTP (dashboard, health) anyway: any free loopback port
+            "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0",
             "env": {"POCL_MAX_PTHREAD_COUNT": threads, "POCL_CPU_MAX_CU_COUNT": threads}}
 
 
@@ -158,7 +159,11 @@ def connect(scheduler: Any, device: str | None = None) -> Iterator[Any]:
                 distributed.Client(cluster) as client:
             yield client
     else:
-        with distributed.Client(value) as client:
+        try:
+            client = distributed.Client(value)
+        except OSError as error:
+            raise OSError(f"cannot reach the dask scheduler at {value}: {error}") from None
+        with client:
             yield client
 
 
