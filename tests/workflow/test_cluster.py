@@ -54,7 +54,7 @@ def write_folder(folder, count=20):
     """``count`` images, 2D and (every fifth) 3D, of different sizes."""
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(count):
-        shape = (7, 31, 41) if number % 5 == 4 else (37 + number, 53)
+        shape = (7, 31, 41) if number % 5 == 4 else (37 + 2 * (number % 3), 53)
         tifffile.imwrite(folder / f"cells_{number:02d}.tif", blobs(shape, seed=number))
 
 

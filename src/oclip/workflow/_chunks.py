@@ -99,8 +99,8 @@ class Piece:
         Per spatial axis (leading axes first), the ``[start, stop)`` the
         piece writes; empty: the whole image.
     read : tuple of (int, int)
-        Per spatial axis, the ``[start, stop)`` the piece reads: the core
-        and its halo, within the image.
+        Per spatial axis, the ``[start, stop)`` the piece reads: at least
+        the core and its halo (within the image).
     """
 
     time: Span | None = None
@@ -190,8 +190,13 @@ def plan_pieces(spatial_shape: Sequence[int] | None, tile: Sequence[int] | None,
         halos = tuple(halo[-len(tile):])
         per_axis = []
         for length, size, extra in zip(lengths, tile, halos, strict=True):
-            per_axis.append([((a, b), (max(0, a - extra), min(length, b + extra)))
-                             for a, b in spans(length, size)])
+            # Every tile reads a window of one size, shifted inward at the image's edges:
+            # it holds the core and its halo (or reaches the edge, whose pixels replicate
+            # as in the whole image), and one shape for all tiles means one set of kernel
+            # builds and reusable device buffers.
+            window = min(length, size + 2 * extra)
+            per_axis.append([((a, b), (start, start + window)) for a, b in spans(length, size)
+                             for start in [min(max(a - extra, 0), length - window)]])
         regions = [(tuple(c for c, _ in combo), tuple(r for _, r in combo))
                    for combo in itertools.product(*per_axis)]
     return [Piece(time, core, read) for time in times for core, read in regions]
