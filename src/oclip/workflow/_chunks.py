@@ -184,7 +184,7 @@ def plan_pieces(spatial_shape: Sequence[int] | None, tile: Sequence[int] | None,
         if spatial_shape is None:
             raise ValueError("tiles need the image's shape")
         if len(tile) > len(spatial_shape):
-            raise WorkflowError(f"a tile of {len(tile)} axes ({tuple(tile)}) does not fit images "
+            raise WorkflowError(f"a tile of {len(tile)} axes {tuple(tile)} does not fit images "
                                 f"of {len(spatial_shape)} axes (shape {tuple(spatial_shape)})")
         lengths = tuple(spatial_shape[-len(tile):])
         halos = tuple(halo[-len(tile):])
@@ -213,9 +213,12 @@ def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
             raise ValueError(f"tile: expected sizes like 512,512 or 32,512,512, got {text!r}"
                              ) from None
     else:
-        sizes = tuple(text)
+        try:
+            sizes = tuple(text)
+        except TypeError:
+            sizes = ()
     if not 1 <= len(sizes) <= 3 or not all(isinstance(s, int | np.integer) and s >= 1
-                                            for s in sizes):
+                                            and not isinstance(s, bool) for s in sizes):
         raise ValueError(f"tile: expected one to three sizes >= 1 along (z,) y, x, "
                          f"got {text!r}")
     return tuple(int(s) for s in sizes)
@@ -263,20 +266,39 @@ def read_piece(path: str | os.PathLike, piece: Piece, has_time: bool) -> np.ndar
         return np.asarray(array[piece.index(has_time, array.ndim)])
 
 
+@dataclass(frozen=True)
+class TiffRegions:
+    """The image of a TIFF file as an array-like that reads what is indexed (opening
+    the file for each read): what :func:`read_lazy` wraps.  Pickles as its path."""
+
+    path: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        with zarr_view(self.path) as array:
+            return np.asarray(array[index])
+
+
 def read_lazy(path: str | os.PathLike) -> Any:
     """A TIFF file as a lazy dask array: nothing is read until a part is computed.
 
-    The chunks are the file's own (pages, or tiles of tiled TIFFs); the file
-    stays open while the array is in use.  For exploring a large file in a
-    notebook, e.g. ``read_lazy("movie.tif")[10].compute()``.
+    The chunks are the file's own (pages, or tiles of tiled TIFFs); each chunk
+    computed opens the file, reads what it needs and closes it, so the array
+    holds no open file and runs on a dask cluster as well (it carries the
+    path).  For exploring a large file in a notebook, e.g.
+    ``read_lazy("movie.tif")[10].compute()``.
     """
-    from ._io import require
-
-    tifffile = require("tifffile", "reading TIFF files")
-    zarr = require_cluster("zarr", "reading TIFF files lazily")
     dask_array = require_cluster("dask.array", "reading TIFF files lazily")
-    store = tifffile.imread(Path(path), aszarr=True)
-    array = zarr.open(store, mode="r")
-    if not hasattr(array, "shape"):
-        array = array["0"]
-    return dask_array.from_zarr(array)
+    path = Path(path)
+    with zarr_view(path) as array:
+        regions = TiffRegions(str(path.resolve()), tuple(array.shape), np.dtype(array.dtype))
+        chunks = tuple(array.chunks)
+    stat = path.stat()
+    name = f"oclip-tiff-{dask_array.core.tokenize(regions.path, stat.st_mtime_ns, stat.st_size)}"
+    return dask_array.from_array(regions, chunks=chunks, name=name,
+                                 meta=np.empty((0,) * regions.ndim, regions.dtype))

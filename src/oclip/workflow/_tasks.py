@@ -20,6 +20,7 @@ Nothing here imports dask: this module also runs tasks in a plain process.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -43,6 +44,8 @@ from ._chunks import Piece, read_piece
 from ._io import read_image, require, write_atomically, write_output
 from ._model import Workflow, WorkflowError
 
+logger = logging.getLogger("oclip")
+
 #: Held while a task uses the OpenCL device (pyopencl calls are not thread-safe).
 DEVICE_LOCK = threading.RLock()
 
@@ -52,12 +55,13 @@ _chosen: dict[str | None, DeviceInfo] = {}
 # --- the device of a worker -------------------------------------------------------------
 
 
-def worker_index(name: object = None) -> int:
+def worker_index(name: object = None) -> int | None:
     """The index of this worker among its machine's workers, from its dask name.
 
     LocalCluster names workers 0, 1, ...; ``dask worker --nworkers N --name
-    NAME`` names them NAME-0, NAME-1, ...: the trailing number is the index.
-    Outside a worker, or for other names, 0.
+    NODE`` names them NODE-0, NODE-1, ...: the number is the index.  None for
+    other names (an unnamed worker is named by its address), and outside a
+    worker.
     """
     if name is None:
         try:
@@ -65,11 +69,11 @@ def worker_index(name: object = None) -> int:
 
             name = get_worker().name
         except (ImportError, ValueError):
-            return 0
+            return None
     if isinstance(name, int) and not isinstance(name, bool):
         return name
-    found = re.search(r"(\d+)$", str(name))
-    return int(found.group(1)) if found else 0
+    found = re.fullmatch(r"(?:.*-)?(\d+)", str(name))
+    return int(found.group(1)) if found else None
 
 
 def device_candidates(requested: str | None = None) -> list[DeviceInfo]:
@@ -103,7 +107,16 @@ def worker_device(requested: str | None = None, index: int | None = None) -> Dev
         if not candidates or candidates[0].type == "CPU":
             device = select_device(requested)
         else:
-            start = (worker_index() if index is None else index) % len(candidates)
+            if index is None:
+                index = worker_index()
+            if index is None:
+                if len(candidates) > 1:
+                    logger.warning(
+                        "oclip: this worker's name gives no index, so it takes the first of "
+                        "%d devices; name workers NODE-0, NODE-1, ... (dask worker --name "
+                        "NODE) or set OCLIP_DEVICE for each", len(candidates))
+                index = 0
+            start = index % len(candidates)
             failures = []
             for device in candidates[start:] + candidates[:start]:
                 failure = check_device(device)
