@@ -19,7 +19,9 @@ Cases, each a JSON line:
   ``overwrite=True``.  ``busy_s`` is the workers' summed task time (read,
   compute, write) and ``overhead_per_task_s`` = (wall × workers − busy) /
   tasks: the time a worker slot spends per task outside the task itself
-  (scheduling, messages, waiting for the last task);
+  (scheduling, messages, waiting for the last task); ``read_s``,
+  ``compute_s``, ``write_s`` split ``busy_s``; ``worker_devices`` names the
+  device each worker selected;
 * ``tiny``: the same three on ``--tiny`` 16×16 images through one pixel-wise
   operation, where almost all of a task is overhead: ``per_task_s`` of
   ``local:1`` minus that of ``serial`` is the cost dask adds per task.
@@ -73,6 +75,11 @@ def write_images(folder: Path, count: int, shape: tuple[int, ...]) -> None:
         tifffile.imwrite(folder / f"image_{number:03d}.tif", scaled, photometric="minisblack")
 
 
+def _device_of(dask_worker: Any) -> str:
+    """The device a worker's oclip plugin selected (run inside the worker)."""
+    return f"{dask_worker.name}: {getattr(dask_worker, 'oclip_device', '?')}"
+
+
 def timed(function: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     result = function()
@@ -88,8 +95,9 @@ def measure(workflow: Workflow, folder: Path, work: Path, clients: dict[str, Any
         seconds, summary = timed(lambda c=client, n=name: run_distributed(
             workflow, jobs, work / f"first-{n}", scheduler=c, device=device))
         assert summary.ok, summary.failed
-        records[name] = {"runs": [], "busy": [], "first_run_s": seconds,
-                         "workers": summary.workers}
+        records[name] = {"runs": [], "busy": [], "read": [], "compute": [], "write": [],
+                         "first_run_s": seconds, "workers": summary.workers,
+                         "worker_devices": sorted(client.run(_device_of).values())}
     for round_number in range(repeat):
         seconds, summary = timed(lambda r=round_number: run_files(
             workflow, jobs, work / f"serial-{r}"))
@@ -100,15 +108,17 @@ def measure(workflow: Workflow, folder: Path, work: Path, clients: dict[str, Any
                 workflow, jobs, work / f"out-{n}", scheduler=c, overwrite=True, device=device))
             assert summary.ok and summary.tasks == len(jobs), summary.failed
             records[name]["runs"].append(seconds)
-            records[name]["busy"].append(sum(float(row["seconds"]) for row in summary.rows))
+            for key, column in (("busy", "seconds"), ("read", "read_seconds"),
+                                ("compute", "compute_seconds"), ("write", "write_seconds")):
+                records[name][key].append(sum(float(row[column]) for row in summary.rows))
     for record in records.values():
         record["seconds"] = statistics.median(record["runs"])
         record["per_task_s"] = record["seconds"] / len(jobs)
         if "busy" in record:
-            record["busy_s"] = statistics.median(record["busy"])
+            for key in ("busy", "read", "compute", "write"):
+                record[f"{key}_s"] = statistics.median(record.pop(key))
             slots = record["workers"] * record["seconds"]
             record["overhead_per_task_s"] = (slots - record["busy_s"]) / len(jobs)
-            del record["busy"]
     return records
 
 

@@ -262,7 +262,8 @@ def test_a_time_lapse_resumes_from_the_pieces_done(client, tmp_path):
                                time_lapse=True, piece=piece, parts=str(parts)))
         assert report.error is None
         assert part_path(parts, "labels", piece, "image").exists()
-    summary = run_distributed(workflow, [job], out, scheduler=client, time_lapse=True)
+    # a cluster object: the run makes (and closes) a client of its own
+    summary = run_distributed(workflow, [job], out, scheduler=client.cluster, time_lapse=True)
     assert summary.ok and summary.tasks == 3  # two time points and the assembly
     np.testing.assert_array_equal(tifffile.imread(out / "movie_labels.tif"),
                                   workflow.run_time_lapse(movie)["labels"])

@@ -9,7 +9,9 @@ followed by an assembly task that joins the pieces, to a dask scheduler:
 * an address (``tcp://host:8786``) uses a running cluster; the workers must
   have oclip installed and see the input and output folders at the same
   paths (a shared file system);
-* a ``distributed.Client`` is used as it is.
+* a ``distributed.Client`` is used as it is, and a cluster object
+  (``LocalCluster``, dask-jobqueue's ``SLURMCluster``, ...) through a client
+  made for the run.
 
 Tasks carry file paths, not images: each worker reads its inputs and writes
 its outputs itself.  Outputs are written atomically.  A re-run into the same
@@ -152,6 +154,10 @@ def connect(scheduler: Any, device: str | None = None) -> Iterator[Any]:
     if isinstance(scheduler, distributed.Client):
         yield scheduler
         return
+    if hasattr(scheduler, "scheduler_address"):  # a cluster object (LocalCluster, SLURMCluster)
+        with distributed.Client(scheduler) as client:
+            yield client
+        return
     kind, value = parse_scheduler(scheduler)
     if kind == "local":
         workers = value or local_workers(device)
@@ -285,8 +291,9 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
         From :func:`plan_jobs`.
     output : path
         Folder for the outputs (created if needed); workers write there.
-    scheduler : str or distributed.Client
-        ``"local"``, ``"local:N"``, a scheduler address, or a Client.
+    scheduler : str, distributed.Client or a dask cluster
+        ``"local"``, ``"local:N"``, a scheduler address, a Client, or a
+        cluster object (``LocalCluster``, ``SLURMCluster``, ...).
     time_lapse : bool
         The input files have a leading time axis (see ``run_files``);
         ``static`` names inputs without one.
