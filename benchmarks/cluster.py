@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                                   args.device)
                 for case, record in records.items():
                     rows.append({"benchmark": "cluster", "set": label, "case": case,
+                                 "load_average": os.getloadavg()[0],
                                  "images": len(list(folder.iterdir())), "shape": size,
                                  "device": device.name, "cores": cpu_cores(),
                                  "startup_s": startups.get(case), **record,

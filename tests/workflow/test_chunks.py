@@ -199,11 +199,15 @@ def test_local_workers_split_the_cores_among_them(monkeypatch):
     from oclip.workflow import _cluster
 
     monkeypatch.setattr(_cluster, "cpu_cores", lambda: 8)
+    monkeypatch.delenv("POCL_MAX_PTHREAD_COUNT", raising=False)
+    monkeypatch.delenv("POCL_CPU_MAX_CU_COUNT", raising=False)
     options = local_cluster_options(3)
     assert options["n_workers"] == 3 and options["threads_per_worker"] == 1
     assert options["processes"] and options["host"] == "127.0.0.1"
     assert options["env"] == {"POCL_MAX_PTHREAD_COUNT": "2", "POCL_CPU_MAX_CU_COUNT": "2"}
     assert local_cluster_options(16)["env"]["POCL_MAX_PTHREAD_COUNT"] == "1"
+    monkeypatch.setenv("POCL_MAX_PTHREAD_COUNT", "4")  # the user's own limit is kept
+    assert local_cluster_options(3)["env"] == {"POCL_CPU_MAX_CU_COUNT": "2"}
 
 
 # --- tasks run in this process ----------------------------------------------------------------

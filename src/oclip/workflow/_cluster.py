@@ -136,14 +136,15 @@ def local_cluster_options(workers: int) -> dict[str, Any]:
     Each worker process may use ``cores // workers`` threads for the PoCL CPU
     device (POCL_MAX_PTHREAD_COUNT, the name PoCL up to 3.x reads, and
     POCL_CPU_MAX_CU_COUNT, the name of later versions), so that workers do
-    not oversubscribe the cores; the nanny already limits OpenMP and BLAS
-    threads to 1.
+    not oversubscribe the cores, unless these are set already (the workers
+    inherit them); the nanny already limits OpenMP and BLAS threads to 1.
     """
     threads = str(max(1, cpu_cores() // workers))
+    limits = {name: threads for name in ("POCL_MAX_PTHREAD_COUNT", "POCL_CPU_MAX_CU_COUNT")
+              if name not in os.environ}  # a limit set by the user stays
     return {"n_workers": workers, "threads_per_worker": 1, "processes": True,
             # the scheduler serves HTTP (dashboard, health) anyway: any free loopback port
-            "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0",
-            "env": {"POCL_MAX_PTHREAD_COUNT": threads, "POCL_CPU_MAX_CU_COUNT": threads}}
+            "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0", "env": limits}
 
 
 @contextlib.contextmanager
