@@ -12,14 +12,19 @@ import threading
 import numpy as np
 import pytest
 import tifffile
-from distributed import Event, Queue
+from distributed import Client, Event, LocalCluster, Queue
 
 import oclip
 from oclip.__main__ import main
 from oclip.workflow import Step, Workflow, WorkflowError, plan_jobs, run_distributed, run_files
 from oclip.workflow import save as save_workflow
 from oclip.workflow._chunks import plan_pieces
-from oclip.workflow._cluster import PARTS_FOLDER, RECORD_FILE, SUMMARY_FILE
+from oclip.workflow._cluster import (
+    PARTS_FOLDER,
+    RECORD_FILE,
+    SUMMARY_FILE,
+    local_cluster_options,
+)
 from oclip.workflow._tasks import Task, part_path, run_task
 
 from ._cluster_support import (
@@ -315,6 +320,22 @@ def test_a_killed_worker_loses_no_task(tmp_path):
     assert len(names) == 20 and outputs_of(tmp_path / "out") == names
     same_files(tmp_path / "serial", tmp_path / "out", names)
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_a_worker_of_two_threads_overlaps_files_but_not_device_work(tmp_path):
+    """Tasks of one worker process share its device (one computes at a time); reading and
+    writing files may overlap with another task's computation."""
+    write_folder(tmp_path / "in", count=6)
+    workflow = local_workflow().with_outputs(["total"])
+    jobs = plan_jobs(workflow, [tmp_path / "in"])
+    options = local_cluster_options(1)
+    with LocalCluster(**dict(options, threads_per_worker=2)) as cluster, \
+            Client(cluster) as client:
+        assert sum(client.nthreads().values()) == 2
+        summary = run_distributed(workflow, jobs, tmp_path / "out", scheduler=client)
+    assert summary.ok, summary.failed
+    run_files(workflow, jobs, tmp_path / "serial")
+    same_files(tmp_path / "serial", tmp_path / "out", outputs_of(tmp_path / "serial"))
 
 
 # --- the command line ------------------------------------------------------------------------
