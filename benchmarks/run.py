@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import scipy.ndimage as ndi
 import skimage.filters
+import skimage.transform
 
 import oclip
 from oclip import _backend as backend
@@ -54,6 +55,43 @@ def _box(radius: int) -> dict[str, int]:
     return {"radius_x": radius, "radius_y": radius, "radius_z": radius}
 
 
+def _quiet(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` without numpy's floating-point warnings (NaN, inf, division by 0)."""
+    def run(*arrays: np.ndarray) -> Any:
+        with np.errstate(all="ignore"):
+            return function(*arrays)
+    return run
+
+
+def _copy(function: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """A numpy view made into a contiguous array, as an operation returns it."""
+    return lambda im: np.ascontiguousarray(function(im))
+
+
+def _projection_cases() -> list[Case]:
+    reductions = {"maximum": "max", "minimum": "min", "mean": "mean", "sum": "sum",
+                  "standard_deviation": "std"}
+    cases = []
+    for axis_name, axis in (("z", 0), ("y", 1), ("x", 2)):
+        for name, method in reductions.items():
+            cases.append(Case(f"{name}_{axis_name}_projection", f"numpy.{method}",
+                              lambda im, m=method, a=axis: getattr(im, m)(axis=a),
+                              dimensions=(3,)))
+    return cases
+
+
+# A rotation by 10 degrees about z with a shear and a shift, (z, y, x); the z row
+# and column are the identity's, so it serves 2D images as well.
+_AFFINE = np.array([[1.0, 0.0, 0.0, 0.0],
+                    [0.0, 0.98, 0.17, -3.5],
+                    [0.0, -0.2, 0.98, 2.25],
+                    [0.0, 0.0, 0.0, 1.0]])
+
+
+def _last_axes(im: np.ndarray) -> tuple[int, int]:
+    return im.ndim - 2, im.ndim - 1
+
+
 CASES = [
     Case("gaussian_blur", "scipy.ndimage.gaussian_filter",
          lambda im: ndi.gaussian_filter(im, 2.0, mode="nearest"),
@@ -69,7 +107,83 @@ CASES = [
     Case("add_images", "numpy.add", np.add, inputs=("image", "image2")),
     Case("multiply_image_and_scalar", "numpy.multiply",
          lambda im: im * np.float32(2.0), {"scalar": 2.0}),
-    Case("maximum_z_projection", "numpy.max", lambda im: im.max(axis=0), dimensions=(3,)),
+    Case("gamma_correction", "numpy.power", _quiet(lambda im: np.power(im, np.float32(0.5))),
+         {"gamma": 0.5}),
+    Case("absolute", "numpy.absolute", np.absolute),
+    Case("power", "numpy.power", _quiet(lambda im: np.power(im, np.float32(2.0))),
+         {"exponent": 2.0}),
+    Case("square_root", "numpy.sqrt", _quiet(np.sqrt)),
+    Case("logarithm", "numpy.log", _quiet(np.log)),
+    Case("exponential", "numpy.exp", _quiet(np.exp)),
+    Case("clip", "numpy.clip", lambda im: np.clip(im, np.float32(0), np.float32(1)),
+         {"min": 0.0, "max": 1.0}),
+    Case("add_images_weighted", "numpy (a * f1 + b * f2)",
+         lambda a, b: a * np.float32(0.3) + b * np.float32(0.7),
+         {"factor1": 0.3, "factor2": 0.7}, inputs=("image", "image2")),
+    Case("subtract_images", "numpy.subtract", np.subtract, inputs=("image", "image2")),
+    Case("multiply_images", "numpy.multiply", np.multiply, inputs=("image", "image2")),
+    Case("divide_images", "numpy.divide", _quiet(np.divide), inputs=("image", "image2")),
+    Case("absolute_difference", "numpy.abs(a - b)", lambda a, b: np.abs(a - b),
+         inputs=("image", "image2")),
+    Case("squared_difference", "numpy.square(a - b)", lambda a, b: np.square(a - b),
+         inputs=("image", "image2")),
+    Case("maximum_images", "numpy.maximum", np.maximum, inputs=("image", "image2")),
+    Case("minimum_images", "numpy.minimum", np.minimum, inputs=("image", "image2")),
+    Case("mask", "numpy.where", lambda im, b: np.where(b != 0, im, np.float32(0)),
+         inputs=("image", "binary")),
+    Case("add_image_and_scalar", "numpy.add", lambda im: im + np.float32(1.0), {"scalar": 1.0}),
+    Case("greater", "numpy.greater", np.greater, inputs=("image", "image2")),
+    Case("smaller", "numpy.less", np.less, inputs=("image", "image2")),
+    Case("equal", "numpy.equal", np.equal, inputs=("image", "image2")),
+    Case("binary_and", "numpy.logical_and", np.logical_and, inputs=("binary", "binary2")),
+    Case("binary_or", "numpy.logical_or", np.logical_or, inputs=("binary", "binary2")),
+    Case("binary_xor", "numpy.logical_xor", np.logical_xor, inputs=("binary", "binary2")),
+    Case("greater_constant", "numpy.greater", lambda im: im > 0.5, {"constant": 0.5}),
+    Case("smaller_constant", "numpy.less", lambda im: im < 0.5, {"constant": 0.5}),
+    Case("equal_constant", "numpy.equal", lambda im: im == 0.5, {"constant": 0.5}),
+    Case("binary_not", "numpy.logical_not", np.logical_not, inputs=("binary",)),
+    *_projection_cases(),
+    Case("z_position_of_maximum_z_projection", "numpy.argmax", lambda im: im.argmax(axis=0),
+         dimensions=(3,)),
+    Case("crop", "numpy slicing", _copy(lambda im: im[..., 8:40, 32:160, 32:160]
+                                        if im.ndim == 3 else im[32:160, 32:160]),
+         {"start_x": 32, "start_y": 32, "start_z": 8, "size_x": 128, "size_y": 128,
+          "size_z": 32}),
+    Case("flip", "numpy.flip", _copy(lambda im: np.flip(im, (-1, -2))),
+         {"flip_x": True, "flip_y": True}),
+    Case("transpose", "numpy.swapaxes", _copy(lambda im: np.swapaxes(im, -1, -2)),
+         {"which": "xy"}),
+    Case("scale", "scipy.ndimage.zoom",
+         lambda im: ndi.zoom(im, (1, 2, 2)[-im.ndim:], order=1, mode="nearest",
+                             grid_mode=True),
+         {"factor_x": 2.0, "factor_y": 2.0, "factor_z": 1.0, "interpolation": "linear"}),
+    Case("rotate", "scipy.ndimage.rotate",
+         lambda im: ndi.rotate(im, 30.0, axes=_last_axes(im), reshape=False, order=1,
+                               mode="nearest"),
+         {"angle_z": 30.0, "interpolation": "linear"}),
+    Case("translate", "scipy.ndimage.shift",
+         lambda im: ndi.shift(im, (0.5, -1.5, 2.5)[-im.ndim:], order=1, mode="nearest"),
+         {"translate_x": 2.5, "translate_y": -1.5, "translate_z": 0.5,
+          "interpolation": "linear"}),
+    Case("affine_transform", "scipy.ndimage.affine_transform",
+         lambda im: ndi.affine_transform(im, _AFFINE[-im.ndim - 1:, -im.ndim - 1:], order=1,
+                                         mode="nearest"),
+         {"matrix": tuple(_AFFINE.ravel()), "interpolation": "linear"}),
+    Case("resample", "scipy.ndimage.zoom",
+         lambda im: ndi.zoom(im, (2.0, 0.5, 0.5)[-im.ndim:], order=1, mode="nearest",
+                             grid_mode=True),
+         {"voxel_size_x": 0.5, "voxel_size_y": 0.5, "voxel_size_z": 2.0,
+          "target_voxel_size": 1.0}),
+    Case("downsample", "skimage.transform.downscale_local_mean",
+         lambda im: skimage.transform.downscale_local_mean(im, (2,) * im.ndim),
+         {"factor_x": 2, "factor_y": 2, "factor_z": 2}),
+    Case("upsample", "numpy.repeat",
+         lambda im: np.repeat(np.repeat(im, 2, axis=-1), 2, axis=-2),
+         {"factor_x": 2, "factor_y": 2, "factor_z": 1}),
+    Case("sub_stack", "numpy slicing", lambda im: im[16:48].copy(),
+         {"start_z": 16, "end_z": 48}, dimensions=(3,)),
+    Case("reduce_stack", "numpy slicing", _copy(lambda im: im[1::2]),
+         {"step": 2, "offset": 1}, dimensions=(3,)),
     Case("threshold_otsu", "skimage.filters.threshold_otsu",
          lambda im: im > skimage.filters.threshold_otsu(im)),
     Case("connected_components_labeling", "scipy.ndimage.label",
@@ -93,12 +207,13 @@ def median_seconds(function: Callable[[], Any], repeat: int) -> float:
 
 
 def prepare_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    """A blob image, a second one, and the Otsu foreground of the first."""
+    """Two blob images and their Otsu foregrounds."""
     count = max(1, int(np.prod(shape)) // (9000 if len(shape) == 3 else 1100))
     image = oclip.data.blobs(shape, count=count, seed=1)
     image2 = oclip.data.blobs(shape, count=count, seed=2)
     binary = (image > skimage.filters.threshold_otsu(image)).astype(np.uint8)
-    return {"image": image, "image2": image2, "binary": binary}
+    binary2 = (image2 > skimage.filters.threshold_otsu(image2)).astype(np.uint8)
+    return {"image": image, "image2": image2, "binary": binary, "binary2": binary2}
 
 
 def run_case(case: Case, inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:

@@ -295,3 +295,21 @@ def test_device_box_lists_the_devices(assistant_in):
     names = [assistant.device_box.itemData(i).name for i in range(assistant.device_box.count())]
     assert names == [d.name for d in oclip.devices()]
     assert assistant.device_box.currentData() == oclip.current_device()
+
+
+def test_categories_start_with_the_preferred_operation_for_the_layer_kind(qtbot, assistant_in,
+                                                                         settled, blobs):
+    from oclip.napari._assistant import PREFERRED
+
+    viewer, assistant = assistant_in(blobs)
+    for category, preferred in PREFERRED.items():
+        for name in preferred:
+            assert oclip.get_operation(name).category == category
+    viewer.layers.selection.active = viewer.layers["image"]
+    click(qtbot, assistant.category_buttons["Binarize"])
+    settled(assistant)
+    assert assistant.workflow.step_ids[-1] == "threshold_otsu"
+    viewer.layers.selection.active = viewer.layers["threshold_otsu"]  # a labels layer
+    click(qtbot, assistant.category_buttons["Label"])
+    settled(assistant)
+    assert assistant.workflow.steps[-1].op == "connected_components_labeling"

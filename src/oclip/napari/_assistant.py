@@ -34,7 +34,7 @@ import oclip
 import oclip.workflow
 from oclip.ops import CATEGORIES, operations
 
-from ._session import Session, operation_accepts, session_for
+from ._session import Session, fit, session_for
 from ._step_widget import StepWidget
 from ._table import TableWidget
 
@@ -53,6 +53,21 @@ CATEGORY_TIPS = {
              "Voronoi-Otsu, watershed",
     "Process labels": "Exclude, dilate, erode, merge or relabel labelled objects",
     "Measure": "Measure labelled objects (size, intensity, position) into a table",
+}
+
+#: The operations a category click prefers, first to last; among those that fit
+#: the selected layer best, the most preferred wins (then registry order).
+PREFERRED = {
+    "Remove noise": ("gaussian_blur",),
+    "Remove background": ("top_hat_box",),
+    "Filter": ("sobel",),
+    "Combine": ("add_images",),
+    "Transform": ("scale",),
+    "Projection": ("maximum_z_projection",),
+    "Binarize": ("threshold_otsu",),
+    "Label": ("voronoi_otsu_labeling", "connected_components_labeling"),
+    "Process labels": ("exclude_labels_on_edges",),
+    "Measure": ("label_statistics",),
 }
 
 ACTION_TIPS = {
@@ -161,11 +176,16 @@ class Assistant(QWidget):
         if not isinstance(layer, Image | Labels):
             show_info("oclip: select an image or labels layer first")
             return None
-        candidates = [name for name in operations(category) if operation_accepts(name, layer)]
-        if not candidates:
+        names = list(operations(category))
+        preferred = PREFERRED.get(category, ())
+        ranked = sorted(names, key=lambda name: (
+            -fit(name, layer),
+            preferred.index(name) if name in preferred else len(preferred),
+            names.index(name)))
+        if not ranked or fit(ranked[0], layer) == 0:
             show_info(f"oclip: no '{category}' operation takes a {type(layer).__name__} layer")
             return None
-        op = operations()[candidates[0]]
+        op = operations()[ranked[0]]
         step_id = self.session.add_step(op.name, {p.name: layer for p in op.image_parameters})
         self.show_step(step_id)
         return step_id

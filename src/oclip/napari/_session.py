@@ -569,9 +569,11 @@ class Session(QObject):
         self.worker.close()
 
 
-def operation_accepts(op_name: str, layer: Layer) -> bool:
-    """Whether the first image parameter of ``op_name`` fits ``layer``'s type."""
+def fit(op_name: str, layer: Layer) -> int:
+    """How well ``layer`` fits the first image parameter of ``op_name``: 2 for
+    the same kind (an image layer for an Image, a labels layer for Labels or
+    Binary), 1 for a labels layer given as an image, 0 for no fit."""
     first = get_operation(op_name).image_parameters[0]
     if isinstance(layer, Labels):
-        return first.kind in (ImageKind.LABELS, ImageKind.BINARY, ImageKind.IMAGE)
-    return first.kind is ImageKind.IMAGE
+        return 2 if first.kind in (ImageKind.LABELS, ImageKind.BINARY) else 1
+    return 2 if first.kind is ImageKind.IMAGE else 0

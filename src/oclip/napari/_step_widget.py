@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, get_origin
 
 from magicgui.widgets import ComboBox, Container, Widget, create_widget
 from qtpy.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
@@ -21,6 +21,9 @@ def widget_options(parameter: Parameter) -> dict[str, Any]:
     (magicgui's spin boxes default to 0..999, which would hide negative values)."""
     if parameter.choices is not None or parameter.value_type is bool:
         return {}
+    if get_origin(parameter.value_type) is list:
+        # a list of numbers (an affine matrix): its entries' spin boxes
+        return {"options": {"min": _FLOAT_LIMITS[0], "max": _FLOAT_LIMITS[1], "step": 1e-4}}
     low, high = _INT_LIMITS if parameter.value_type is int else _FLOAT_LIMITS
     limits = parameter.range
     options: dict[str, Any] = {

@@ -4,7 +4,7 @@ Importing this package registers every operation; ``oclip.operations()``
 lists them.
 """
 
-from . import background, filters, labels, math, projection, threshold
+from . import background, filters, labels, math, projection, threshold, transform
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
 from .background import *
@@ -13,6 +13,7 @@ from .labels import *
 from .math import *
 from .projection import *
 from .threshold import *
+from .transform import *
 
 __all__ = [
     "CATEGORIES",
@@ -35,4 +36,5 @@ __all__ = [
     *math.__all__,
     *projection.__all__,
     *threshold.__all__,
+    *transform.__all__,
 ]

@@ -237,6 +237,12 @@ def _flow(value: Any) -> str:
     return text.removesuffix("\n...\n").removesuffix("\n")
 
 
+def _plain(params: Any) -> dict[str, Any]:
+    """Parameter values as YAML writes them: tuples (an affine matrix) as lists."""
+    return {name: list(value) if isinstance(value, tuple) else value
+            for name, value in params.items()}
+
+
 def dumps(workflow: Workflow) -> str:
     """The workflow as YAML text in the layout of the module docstring."""
     lines = [f"oclip_workflow: {workflow.to_dict()['oclip_workflow']}",
@@ -247,7 +253,7 @@ def dumps(workflow: Workflow) -> str:
             lines += [f"  - id: {_flow(step.id)}",
                       f"    op: {_flow(step.op)}",
                       f"    inputs: {_flow(dict(step.inputs))}",
-                      f"    params: {_flow(dict(step.params))}"]
+                      f"    params: {_flow(_plain(step.params))}"]
     else:
         lines.append("steps: []")
     lines.append(f"outputs: {_flow(list(workflow.outputs))}")

@@ -21,7 +21,7 @@ import heapq
 import keyword
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_origin
 
 from ..ops import Operation, get_operation
 from ..ops._registry import _check_scalar
@@ -142,7 +142,9 @@ def _names(value: Any, what: str, field: str) -> tuple[str, ...]:
 
 
 def _check_value(op: Operation, where: str, parameter: Any, value: Any, **context: Any) -> Any:
-    if not isinstance(value, LITERAL_TYPES):
+    if isinstance(value, list | tuple) and get_origin(parameter.value_type) is list:
+        value = _number_tuple(where, parameter, value, **context)  # an affine matrix
+    elif not isinstance(value, LITERAL_TYPES):
         import numpy as np
 
         if isinstance(value, np.generic) and value.shape == ():
@@ -155,6 +157,21 @@ def _check_value(op: Operation, where: str, parameter: Any, value: Any, **contex
         return _check_scalar(op, parameter, value)
     except (TypeError, ValueError) as error:
         raise WorkflowError(f"{where}: {error}", **context) from None
+
+
+def _number_tuple(where: str, parameter: Any, value: list | tuple, **context: Any) -> tuple:
+    """A list parameter's value (a YAML list, a widget's list) as a tuple of floats."""
+    import numpy as np
+
+    numbers = []
+    for item in value:
+        if isinstance(item, np.generic) and item.shape == ():
+            item = item.item()
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            raise WorkflowError(f"{where}: parameter '{parameter.name}' must be a list of "
+                                f"numbers, got {item!r} in it", **context)
+        numbers.append(float(item))
+    return tuple(numbers)
 
 
 def _canonical_step(step: Step, index: int, known: Mapping[str, int]) -> Step:
