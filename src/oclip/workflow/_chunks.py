@@ -11,7 +11,10 @@ into *pieces*, each a task of its own that reads only its part of the file:
   (``@operation(..., halo=...)``).  A workflow's halo along each axis is the
   largest sum of step halos on a path from an input to an output, so every
   core pixel sees exactly the input pixels it would see in the whole image
-  and the result equals the whole-image result.  Whole-image operations
+  and the result equals the whole-image result (but for the last bit of
+  floating-point functions that CPU kernels compute in vectors, such as exp:
+  their vector and scalar code paths may round differently).  Whole-image
+  operations
   (thresholds from a histogram, labeling, measurements, projections) cannot
   be tiled: such workflows run per file or per time point.
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from ._tasks import worker_device
+from ._tasks import worker_device, worker_index
 
 
 class OclipWorker(WorkerPlugin):
@@ -32,11 +32,5 @@ class OclipWorker(WorkerPlugin):
         self.device = device
 
     def setup(self, worker: Any) -> None:
-        chosen = worker_device(self.device, None if worker is None else _index(worker))
-        worker.oclip_device = str(chosen)
-
-
-def _index(worker: Any) -> int:
-    from ._tasks import worker_index
-
-    return worker_index(worker.name)
+        chosen = worker_device(self.device, worker_index(worker.name))
+        worker.oclip_device = str(chosen)  # for diagnostics: client.run(...) reads it
