@@ -2,7 +2,8 @@
 
     oclip devices    list OpenCL devices, whether each works, which one is selected
     oclip demo       open napari with sample data and the oclip widgets
-    oclip run        run a workflow file on TIFF files or folders of them
+    oclip run        run a workflow file on TIFF files or folders of them, in this
+                     process or on a dask cluster (--scheduler)
     oclip export     export a workflow file as a Python script or a Jupyter notebook
 """
 
@@ -112,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
 
         workflow = load(args.workflow)
         jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input))
-        if args.device:
+        if args.device and args.scheduler is None:  # workers select their own device
             select_device(args.device)
         os.makedirs(args.output, exist_ok=True)
     except (ValueError, ImportError, OclipError, OSError) as error:
@@ -124,6 +125,16 @@ def _run(args: argparse.Namespace) -> int:
                    "--static only applies with --time-lapse")
         print(f"oclip run: --static: {problem}", file=sys.stderr)
         return 2
+    if args.scheduler is not None:
+        return _run_distributed(args, workflow, jobs)
+    cluster_only = [option for option, value in (
+        ("--tile", args.tile), ("--time-points-per-task", args.time_points_per_task),
+        ("--overwrite", args.overwrite or None)) if value is not None]
+    if cluster_only:
+        verb = "apply" if len(cluster_only) > 1 else "applies"
+        print(f"oclip run: {', '.join(cluster_only)} only {verb} with --scheduler (e.g. "
+              f"--scheduler local:1 for one worker process)", file=sys.stderr)
+        return 2
     summary = run_files(workflow, jobs, args.output, time_lapse=args.time_lapse,
                         static=args.static, progress=_Progress())
     print(f"oclip run: {summary.jobs} run(s) in {summary.seconds:.1f} s: "
@@ -132,6 +143,50 @@ def _run(args: argparse.Namespace) -> int:
     for source, error in summary.failed:
         print(f"  failed: {source}: {error}", file=sys.stderr)
     return 0 if summary.ok else 1
+
+
+def _run_distributed(args: argparse.Namespace, workflow: Any, jobs: list) -> int:
+    from .workflow import WorkflowError, run_distributed
+
+    per_task = 1 if args.time_points_per_task is None else args.time_points_per_task
+    if args.time_points_per_task is not None and not args.time_lapse:
+        print("oclip run: --time-points-per-task only applies with --time-lapse",
+              file=sys.stderr)
+        return 2
+    try:
+        summary = run_distributed(workflow, jobs, args.output, scheduler=args.scheduler,
+                                  time_lapse=args.time_lapse, static=args.static,
+                                  time_points_per_task=per_task, tile=args.tile,
+                                  overwrite=args.overwrite, device=args.device,
+                                  progress=_Progress())
+    except (WorkflowError, ValueError, ImportError, OclipError, OSError) as error:
+        print(f"oclip run: {error}", file=sys.stderr)
+        return 2
+    skipped = f", {len(summary.skipped)} skipped (outputs complete)" if summary.skipped else ""
+    where = (f"{summary.tasks} task(s) on {summary.workers} worker(s)" if summary.tasks else
+             "nothing to compute")
+    print(f"oclip run: {summary.jobs} run(s), {where} in {summary.seconds:.1f} s: "
+          f"{len(summary.done)} done, "
+          f"{len(summary.failed)} failed{skipped}; {len(summary.written)} file(s) written to "
+          f"{args.output}; summary: {summary.table}")
+    for source, error in summary.failed:
+        print(f"  failed: {source}: {error}", file=sys.stderr)
+    return 0 if summary.ok else 1
+
+
+def _tile(text: str) -> tuple[int, ...]:
+    from .workflow._chunks import parse_tile
+
+    try:
+        return parse_tile(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("tile: ")) from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -178,6 +233,26 @@ def main(argv: list[str] | None = None) -> int:
                           "run every time point and stack the outputs")
     run.add_argument("--static", action="append", default=[], metavar="NAME",
                      help="with --time-lapse: input NAME has no time axis")
+    cluster = run.add_argument_group(
+        "distributed runs (dask.distributed: pip install 'oclip[cluster]')",
+        "Without --scheduler the run is serial, in this process. With it, each file (or "
+        "time point, or tile) is a task; workers read and write the files themselves, so "
+        "OUTDIR and the inputs must be at the same paths on every worker. A re-run skips "
+        "outputs that are complete; OUTDIR/oclip-run-summary.csv lists each file's status, "
+        "timings and object counts.")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="local (a worker process per GPU, or per 2 CPU cores), local:N "
+                              "(N worker processes), or a dask scheduler's address, e.g. "
+                              "tcp://host:8786")
+    cluster.add_argument("--time-points-per-task", type=_count, metavar="N",
+                         help="with --time-lapse: time points per task (default 1; 0: a "
+                              "whole file per task)")
+    cluster.add_argument("--tile", type=_tile, metavar="[Z,]Y,X",
+                         help="process each image in tiles of this size, read with the "
+                              "workflow's halo around them; only for workflows of local "
+                              "operations (filters, arithmetic), exact")
+    cluster.add_argument("--overwrite", action="store_true",
+                         help="recompute outputs that are complete already")
     run.set_defaults(handler=_run)
     export = commands.add_parser("export", help="export a workflow file as a script or notebook")
     export.add_argument("workflow", metavar="WORKFLOW.yaml", help="the workflow file")

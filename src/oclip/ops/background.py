@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, per_axis
-from ._registry import operation
+from ._registry import operation, radius_halo
 from ._types import Image, Radius
 
 __all__ = ["top_hat_box"]
@@ -12,7 +12,12 @@ __all__ = ["top_hat_box"]
 MATH = "math.cl"
 
 
-@operation(category="Remove background")
+def _opening_halo(**params: int) -> tuple[int, int, int]:
+    """An opening is a minimum, then a maximum, over the box: twice its radii."""
+    return tuple(2 * r for r in radius_halo(**params))
+
+
+@operation(category="Remove background", halo=_opening_halo)
 def top_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                 radius_z: Radius = 0) -> Image:
     """Subtract the background estimated by a grey opening over a box (white top-hat).

@@ -10,7 +10,7 @@ from ._neighbourhood import (
     per_axis,
     sphere_filter,
 )
-from ._registry import operation
+from ._registry import operation, radius_halo, sigma_halo
 from ._types import Image, Radius, Sigma
 
 __all__ = [
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=sigma_halo)
 def gaussian_blur(image: Image, sigma_x: Sigma = 1.0, sigma_y: Sigma = 1.0,
                   sigma_z: Sigma = 0.0) -> Image:
     """Blur an image with a Gaussian kernel.
@@ -56,7 +56,7 @@ def gaussian_blur(image: Image, sigma_x: Sigma = 1.0, sigma_y: Sigma = 1.0,
     return convolve_separable(image, weights)
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def mean_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
              radius_z: Radius = 0) -> Image:
     """Average each pixel's box neighbourhood.
@@ -86,7 +86,7 @@ def mean_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return convolve_separable(image, {a: box_weights(r) for a, r in radii.items() if r > 0})
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def minimum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Replace each pixel by the minimum of its box neighbourhood (grey erosion).
@@ -115,7 +115,7 @@ def minimum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_separable(image, "minimum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def maximum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Replace each pixel by the maximum of its box neighbourhood (grey dilation).
@@ -144,7 +144,7 @@ def maximum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_separable(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Replace each pixel by the minimum of its ellipsoidal neighbourhood (grey erosion).
@@ -179,7 +179,7 @@ def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return sphere_filter(image, "minimum_sphere", radii, image.dtype)
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def maximum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Replace each pixel by the maximum of its ellipsoidal neighbourhood (grey dilation).

@@ -21,7 +21,7 @@ from typing import Annotated
 import numpy as np
 
 from .. import _backend as backend
-from ._registry import operation
+from ._registry import PIXELWISE, operation
 from ._types import Binary, Image, Range
 
 __all__ = [
@@ -151,7 +151,7 @@ def _result_type(*dtypes: np.dtype) -> np.dtype:
 # --- Filter: functions of one image --------------------------------------------------
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=PIXELWISE)
 def gamma_correction(image: Image,
                      gamma: Annotated[float, Range(0.0, 100.0, 0.1)] = 1.0) -> Image:
     """Apply the power law ``scale * (image / scale) ** gamma`` pixel by pixel.
@@ -185,7 +185,7 @@ def gamma_correction(image: Image,
     return _float_function("gamma_correction", image, gamma, scale, vector=True)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=PIXELWISE)
 def absolute(image: Image) -> Image:
     """Take the absolute value of every pixel.
 
@@ -210,7 +210,7 @@ def absolute(image: Image) -> Image:
     return _pixelwise("absolute", (image,), image.dtype, _compute_type(image.dtype))
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=PIXELWISE)
 def power(image: Image, exponent: Annotated[float, Range(-100.0, 100.0, 0.5)] = 2.0) -> Image:
     """Raise every pixel to a power.
 
@@ -246,7 +246,7 @@ def power(image: Image, exponent: Annotated[float, Range(-100.0, 100.0, 0.5)] = 
     return _float_function("power", image, exponent, vector=True)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=PIXELWISE)
 def square_root(image: Image) -> Image:
     """Take the square root of every pixel.
 
@@ -267,7 +267,7 @@ def square_root(image: Image) -> Image:
     return _float_function("square_root", image)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=PIXELWISE)
 def logarithm(image: Image) -> Image:
     """Take the natural logarithm of every pixel.
 
@@ -289,7 +289,7 @@ def logarithm(image: Image) -> Image:
     return _float_function("logarithm", image, vector=True)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=PIXELWISE)
 def exponential(image: Image) -> Image:
     """Take the exponential (e to the power of the pixel) of every pixel.
 
@@ -311,7 +311,7 @@ def exponential(image: Image) -> Image:
     return _float_function("exponential", image, vector=True)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=PIXELWISE)
 def clip(image: Image, min: float = 0.0, max: float = 255.0) -> Image:
     """Limit every pixel to the interval [min, max].
 
@@ -352,7 +352,7 @@ def clip(image: Image, min: float = 0.0, max: float = 255.0) -> Image:
 # --- Combine: two images, or an image and a number --------------------------------------
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def add_images(image1: Image, image2: Image) -> Image:
     """Add two images pixel by pixel.
 
@@ -375,7 +375,7 @@ def add_images(image1: Image, image2: Image) -> Image:
     return _float_combination("add_images", "add", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def add_images_weighted(image1: Image, image2: Image, factor1: float = 1.0,
                         factor2: float = 1.0) -> Image:
     """Add two images, each multiplied by a factor: ``factor1 * image1 + factor2 * image2``.
@@ -404,7 +404,7 @@ def add_images_weighted(image1: Image, image2: Image, factor1: float = 1.0,
                               factor1, factor2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def subtract_images(image1: Image, image2: Image) -> Image:
     """Subtract the second image from the first, pixel by pixel.
 
@@ -427,7 +427,7 @@ def subtract_images(image1: Image, image2: Image) -> Image:
     return _float_combination("subtract_images", "subtract", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def multiply_images(image1: Image, image2: Image) -> Image:
     """Multiply two images pixel by pixel.
 
@@ -450,7 +450,7 @@ def multiply_images(image1: Image, image2: Image) -> Image:
     return _float_combination("multiply_images", "multiply", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def divide_images(image1: Image, image2: Image) -> Image:
     """Divide the first image by the second, pixel by pixel.
 
@@ -474,7 +474,7 @@ def divide_images(image1: Image, image2: Image) -> Image:
     return _float_combination("divide_images", "divide", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def absolute_difference(image1: Image, image2: Image) -> Image:
     """Take the absolute difference ``|image1 - image2|`` pixel by pixel.
 
@@ -497,7 +497,7 @@ def absolute_difference(image1: Image, image2: Image) -> Image:
     return _float_combination("absolute_difference", "absolute_difference", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def squared_difference(image1: Image, image2: Image) -> Image:
     """Take the squared difference ``(image1 - image2) ** 2`` pixel by pixel.
 
@@ -527,7 +527,7 @@ def _extremum_images(name: str, operator: str, image1: backend.DeviceArray,
     return _pixelwise(operator, (image1, image2), out_dtype, _compute_type(out_dtype))
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def maximum_images(image1: Image, image2: Image) -> Image:
     """Take the larger of two pixels, pixel by pixel.
 
@@ -552,7 +552,7 @@ def maximum_images(image1: Image, image2: Image) -> Image:
     return _extremum_images("maximum_images", "maximum", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def minimum_images(image1: Image, image2: Image) -> Image:
     """Take the smaller of two pixels, pixel by pixel.
 
@@ -577,7 +577,7 @@ def minimum_images(image1: Image, image2: Image) -> Image:
     return _extremum_images("minimum_images", "minimum", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def mask(image: Image, binary: Binary) -> Image:
     """Keep the pixels of an image where a binary image is set, and set the others to 0.
 
@@ -602,7 +602,7 @@ def mask(image: Image, binary: Binary) -> Image:
     return _pixelwise("mask", (image, binary), image.dtype, _compute_type(image.dtype))
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def add_image_and_scalar(image: Image, scalar: float = 1.0) -> Image:
     """Add a number to every pixel.
 
@@ -625,7 +625,7 @@ def add_image_and_scalar(image: Image, scalar: float = 1.0) -> Image:
     return _float_function("add_scalar", image, scalar)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def multiply_image_and_scalar(image: Image, scalar: float = 2.0) -> Image:
     """Multiply every pixel by a number.
 
@@ -655,7 +655,7 @@ def _compare_images(name: str, operator: str, image1: backend.DeviceArray,
                       _compute_type(image1.dtype, image2.dtype))
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def greater(image1: Image, image2: Image) -> Binary:
     """Mark the pixels where the first image is greater than the second.
 
@@ -679,7 +679,7 @@ def greater(image1: Image, image2: Image) -> Binary:
     return _compare_images("greater", "greater", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def smaller(image1: Image, image2: Image) -> Binary:
     """Mark the pixels where the first image is smaller than the second.
 
@@ -703,7 +703,7 @@ def smaller(image1: Image, image2: Image) -> Binary:
     return _compare_images("smaller", "smaller", image1, image2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def equal(image1: Image, image2: Image) -> Binary:
     """Mark the pixels where two images are equal.
 
@@ -734,7 +734,7 @@ def _logical(name: str, operator: str, binary1: backend.DeviceArray,
     return _pixelwise(operator, (binary1, binary2), _UINT8, "int")
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def binary_and(binary1: Binary, binary2: Binary) -> Binary:
     """Mark the pixels set in both binary images (logical and).
 
@@ -757,7 +757,7 @@ def binary_and(binary1: Binary, binary2: Binary) -> Binary:
     return _logical("binary_and", "binary_and", binary1, binary2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def binary_or(binary1: Binary, binary2: Binary) -> Binary:
     """Mark the pixels set in either binary image (logical or).
 
@@ -780,7 +780,7 @@ def binary_or(binary1: Binary, binary2: Binary) -> Binary:
     return _logical("binary_or", "binary_or", binary1, binary2)
 
 
-@operation(category="Combine")
+@operation(category="Combine", halo=PIXELWISE)
 def binary_xor(binary1: Binary, binary2: Binary) -> Binary:
     """Mark the pixels set in exactly one of two binary images (exclusive or).
 
@@ -825,7 +825,7 @@ def _compare_constant(operator: str, image: backend.DeviceArray,
     return _pixelwise(operator, (image,), _UINT8, _compute_type(image.dtype), threshold)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=PIXELWISE)
 def greater_constant(image: Image, constant: float = 0.0) -> Binary:
     """Mark the pixels greater than a number.
 
@@ -850,7 +850,7 @@ def greater_constant(image: Image, constant: float = 0.0) -> Binary:
     return _compare_constant("greater_constant", image, constant)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=PIXELWISE)
 def smaller_constant(image: Image, constant: float = 0.0) -> Binary:
     """Mark the pixels smaller than a number.
 
@@ -875,7 +875,7 @@ def smaller_constant(image: Image, constant: float = 0.0) -> Binary:
     return _compare_constant("smaller_constant", image, constant)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=PIXELWISE)
 def equal_constant(image: Image, constant: float = 0.0) -> Binary:
     """Mark the pixels equal to a number.
 
@@ -901,7 +901,7 @@ def equal_constant(image: Image, constant: float = 0.0) -> Binary:
     return _compare_constant("equal_constant", image, constant)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=PIXELWISE)
 def binary_not(binary: Binary) -> Binary:
     """Invert a binary image: set pixels become 0, the others 1.
 
