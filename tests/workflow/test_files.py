@@ -228,3 +228,16 @@ def test_save_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch)
         save(labeling_workflow(sigma=3), path)
     assert load(path) == labeling_workflow()
     assert [p.name for p in tmp_path.iterdir()] == ["w.yaml"]
+
+
+def test_atomic_writes_get_the_mode_a_plain_open_gives(tmp_path):
+    import os
+    import stat
+
+    from oclip.workflow._io import write_atomically
+
+    written = write_atomically(tmp_path / "out.bin", lambda file: file.write(b"data"))
+    plain = tmp_path / "plain.bin"
+    plain.write_bytes(b"data")
+    assert written.read_bytes() == b"data"
+    assert stat.S_IMODE(os.stat(written).st_mode) == stat.S_IMODE(os.stat(plain).st_mode)

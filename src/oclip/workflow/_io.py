@@ -26,6 +26,16 @@ def require(module: str, purpose: str) -> ModuleType:
                           f'installed: pip install "oclip[workflow]"') from error
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: changing the umask to read it is not thread-safe.
+_UMASK = _read_umask()
+
+
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> Path:
     """Call ``write`` on a temporary file beside ``path``, then rename it to ``path``.
 
@@ -39,6 +49,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any])
     try:
         with open(temporary, "wb") as file:
             write(file)
+        # mkstemp makes the file private (0600); give it the mode a plain open()
+        # would, so that others on a shared file system can read the results
+        os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
