@@ -35,7 +35,10 @@ import scipy.ndimage as ndi
 import skimage.feature
 import skimage.filters
 import skimage.filters.rank
+import skimage.measure
 import skimage.morphology
+import skimage.segmentation
+import skimage.transform
 
 import oclip
 from oclip import _backend as backend
@@ -55,6 +58,43 @@ class Case:
 
 def _box(radius: int) -> dict[str, int]:
     return {"radius_x": radius, "radius_y": radius, "radius_z": radius}
+
+
+def _quiet(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` without numpy's floating-point warnings (NaN, inf, division by 0)."""
+    def run(*arrays: np.ndarray) -> Any:
+        with np.errstate(all="ignore"):
+            return function(*arrays)
+    return run
+
+
+def _copy(function: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """A numpy view made into a contiguous array, as an operation returns it."""
+    return lambda im: np.ascontiguousarray(function(im))
+
+
+def _projection_cases() -> list[Case]:
+    reductions = {"maximum": "max", "minimum": "min", "mean": "mean", "sum": "sum",
+                  "standard_deviation": "std"}
+    cases = []
+    for axis_name, axis in (("z", 0), ("y", 1), ("x", 2)):
+        for name, method in reductions.items():
+            cases.append(Case(f"{name}_{axis_name}_projection", f"numpy.{method}",
+                              lambda im, m=method, a=axis: getattr(im, m)(axis=a),
+                              dimensions=(3,)))
+    return cases
+
+
+# A rotation by 10 degrees about z with a shear and a shift, (z, y, x); the z row
+# and column are the identity's, so it serves 2D images as well.
+_AFFINE = np.array([[1.0, 0.0, 0.0, 0.0],
+                    [0.0, 0.98, 0.17, -3.5],
+                    [0.0, -0.2, 0.98, 2.25],
+                    [0.0, 0.0, 0.0, 1.0]])
+
+
+def _last_axes(im: np.ndarray) -> tuple[int, int]:
+    return im.ndim - 2, im.ndim - 1
 
 
 def _sigmas(sigma: float, prefix: str = "sigma") -> dict[str, float]:
@@ -115,6 +155,7 @@ def _laplace_kernel(ndim: int) -> np.ndarray:
     kernel[(1,) * ndim] = 3**ndim - 1
     return kernel
 
+
 _BINARY_REFERENCES = {"erosion": "binary_erosion", "dilation": "binary_dilation",
                       "opening": "binary_erosion + binary_dilation",
                       "closing": "binary_dilation + binary_erosion"}
@@ -139,12 +180,135 @@ CASES = [
     Case("add_images", "numpy.add", np.add, inputs=("image", "image2")),
     Case("multiply_image_and_scalar", "numpy.multiply",
          lambda im: im * np.float32(2.0), {"scalar": 2.0}),
-    Case("maximum_z_projection", "numpy.max", lambda im: im.max(axis=0), dimensions=(3,)),
+    Case("gamma_correction", "numpy.power", _quiet(lambda im: np.power(im, np.float32(0.5))),
+         {"gamma": 0.5}),
+    Case("absolute", "numpy.absolute", np.absolute),
+    Case("power", "numpy.power", _quiet(lambda im: np.power(im, np.float32(2.0))),
+         {"exponent": 2.0}),
+    Case("square_root", "numpy.sqrt", _quiet(np.sqrt)),
+    Case("logarithm", "numpy.log", _quiet(np.log)),
+    Case("exponential", "numpy.exp", _quiet(np.exp)),
+    Case("clip", "numpy.clip", lambda im: np.clip(im, np.float32(0), np.float32(1)),
+         {"min": 0.0, "max": 1.0}),
+    Case("add_images_weighted", "numpy (a * f1 + b * f2)",
+         lambda a, b: a * np.float32(0.3) + b * np.float32(0.7),
+         {"factor1": 0.3, "factor2": 0.7}, inputs=("image", "image2")),
+    Case("subtract_images", "numpy.subtract", np.subtract, inputs=("image", "image2")),
+    Case("multiply_images", "numpy.multiply", np.multiply, inputs=("image", "image2")),
+    Case("divide_images", "numpy.divide", _quiet(np.divide), inputs=("image", "image2")),
+    Case("absolute_difference", "numpy.abs(a - b)", lambda a, b: np.abs(a - b),
+         inputs=("image", "image2")),
+    Case("squared_difference", "numpy.square(a - b)", lambda a, b: np.square(a - b),
+         inputs=("image", "image2")),
+    Case("maximum_images", "numpy.maximum", np.maximum, inputs=("image", "image2")),
+    Case("minimum_images", "numpy.minimum", np.minimum, inputs=("image", "image2")),
+    Case("mask", "numpy.where", lambda im, b: np.where(b != 0, im, np.float32(0)),
+         inputs=("image", "binary")),
+    Case("add_image_and_scalar", "numpy.add", lambda im: im + np.float32(1.0), {"scalar": 1.0}),
+    Case("greater", "numpy.greater", np.greater, inputs=("image", "image2")),
+    Case("smaller", "numpy.less", np.less, inputs=("image", "image2")),
+    Case("equal", "numpy.equal", np.equal, inputs=("image", "image2")),
+    Case("binary_and", "numpy.logical_and", np.logical_and, inputs=("binary", "binary2")),
+    Case("binary_or", "numpy.logical_or", np.logical_or, inputs=("binary", "binary2")),
+    Case("binary_xor", "numpy.logical_xor", np.logical_xor, inputs=("binary", "binary2")),
+    Case("greater_constant", "numpy.greater", lambda im: im > 0.5, {"constant": 0.5}),
+    Case("smaller_constant", "numpy.less", lambda im: im < 0.5, {"constant": 0.5}),
+    Case("equal_constant", "numpy.equal", lambda im: im == 0.5, {"constant": 0.5}),
+    Case("binary_not", "numpy.logical_not", np.logical_not, inputs=("binary",)),
+    *_projection_cases(),
+    Case("z_position_of_maximum_z_projection", "numpy.argmax", lambda im: im.argmax(axis=0),
+         dimensions=(3,)),
+    Case("crop", "numpy slicing", _copy(lambda im: im[..., 8:40, 32:160, 32:160]
+                                        if im.ndim == 3 else im[32:160, 32:160]),
+         {"start_x": 32, "start_y": 32, "start_z": 8, "size_x": 128, "size_y": 128,
+          "size_z": 32}),
+    Case("flip", "numpy.flip", _copy(lambda im: np.flip(im, (-1, -2))),
+         {"flip_x": True, "flip_y": True}),
+    Case("transpose", "numpy.swapaxes", _copy(lambda im: np.swapaxes(im, -1, -2)),
+         {"which": "xy"}),
+    Case("scale", "scipy.ndimage.zoom",
+         lambda im: ndi.zoom(im, (1, 2, 2)[-im.ndim:], order=1, mode="nearest",
+                             grid_mode=True),
+         {"factor_x": 2.0, "factor_y": 2.0, "factor_z": 1.0, "interpolation": "linear"}),
+    Case("rotate", "scipy.ndimage.rotate",
+         lambda im: ndi.rotate(im, 30.0, axes=_last_axes(im), reshape=False, order=1,
+                               mode="nearest"),
+         {"angle_z": 30.0, "interpolation": "linear"}),
+    Case("translate", "scipy.ndimage.shift",
+         lambda im: ndi.shift(im, (0.5, -1.5, 2.5)[-im.ndim:], order=1, mode="nearest"),
+         {"translate_x": 2.5, "translate_y": -1.5, "translate_z": 0.5,
+          "interpolation": "linear"}),
+    Case("affine_transform", "scipy.ndimage.affine_transform",
+         lambda im: ndi.affine_transform(im, _AFFINE[-im.ndim - 1:, -im.ndim - 1:], order=1,
+                                         mode="nearest"),
+         {"matrix": tuple(_AFFINE.ravel()), "interpolation": "linear"}),
+    Case("resample", "scipy.ndimage.zoom",
+         lambda im: ndi.zoom(im, (2.0, 0.5, 0.5)[-im.ndim:], order=1, mode="nearest",
+                             grid_mode=True),
+         {"voxel_size_x": 0.5, "voxel_size_y": 0.5, "voxel_size_z": 2.0,
+          "target_voxel_size": 1.0}),
+    Case("downsample", "skimage.transform.downscale_local_mean",
+         lambda im: skimage.transform.downscale_local_mean(im, (2,) * im.ndim),
+         {"factor_x": 2, "factor_y": 2, "factor_z": 2}),
+    Case("upsample", "numpy.repeat",
+         lambda im: np.repeat(np.repeat(im, 2, axis=-1), 2, axis=-2),
+         {"factor_x": 2, "factor_y": 2, "factor_z": 1}),
+    Case("sub_stack", "numpy slicing", lambda im: im[16:48].copy(),
+         {"start_z": 16, "end_z": 48}, dimensions=(3,)),
+    Case("reduce_stack", "numpy slicing", _copy(lambda im: im[1::2]),
+         {"step": 2, "offset": 1}, dimensions=(3,)),
     Case("threshold_otsu", "skimage.filters.threshold_otsu",
          lambda im: im > skimage.filters.threshold_otsu(im)),
     Case("connected_components_labeling", "scipy.ndimage.label",
          lambda b: ndi.label(b, structure=np.ones((3,) * b.ndim))[0],
          {"connectivity": "box"}, inputs=("binary",)),
+    *[Case(f"threshold_{m}", f"skimage.filters.threshold_{m}",
+           (lambda f: lambda im: im > f(im))(getattr(skimage.filters, f"threshold_{m}")))
+      for m in ("isodata", "li", "mean", "triangle", "yen")],
+    Case("detect_maxima_box", "scipy.ndimage.maximum_filter",
+         lambda im: ndi.maximum_filter(im, 3, mode="nearest") == im, _box(1)),
+    Case("binary_edge_detection", "skimage.segmentation.find_boundaries",
+         lambda b: skimage.segmentation.find_boundaries(b, connectivity=1, mode="inner"),
+         inputs=("binary",)),
+    Case("label_spots", "numpy.cumsum", lambda b: np.where(b, np.cumsum(b).reshape(b.shape), 0),
+         inputs=("binary",)),
+    Case("gauss_otsu_labeling", "scipy.ndimage.gaussian_filter + threshold_otsu + label",
+         lambda im: _gauss_otsu(im, 2.0), {"outline_sigma": 2.0}),
+    Case("voronoi_otsu_labeling", "scipy/skimage steps (see tests)",
+         lambda im: _voronoi_otsu(im, 2.0, 2.0), {"spot_sigma": 2.0, "outline_sigma": 2.0}),
+    Case("voronoi_labeling", "scipy.ndimage.label + distance_transform_edt",
+         lambda b: _nearest(ndi.label(b, structure=np.ones((3,) * b.ndim))[0]),
+         inputs=("binary",)),
+    Case("watershed_labeling", "skimage.segmentation.watershed",
+         lambda im, seeds: skimage.segmentation.watershed(im, seeds), inputs=("relief", "seeds")),
+    Case("relabel_sequential", "skimage.segmentation.relabel_sequential",
+         lambda lab: skimage.segmentation.relabel_sequential(lab)[0], inputs=("gapped",)),
+    Case("exclude_labels_on_edges", "skimage.segmentation.clear_border",
+         skimage.segmentation.clear_border, inputs=("labels",)),
+    Case("exclude_small_labels", "skimage.morphology.remove_small_objects",
+         lambda lab: skimage.morphology.remove_small_objects(lab, max_size=100),
+         {"maximum_size": 100}, inputs=("labels",)),
+    Case("dilate_labels", "skimage.segmentation.expand_labels",
+         lambda lab: skimage.segmentation.expand_labels(lab, 2), {"radius": 2},
+         inputs=("labels",)),
+    Case("extend_labeling_via_voronoi", "scipy.ndimage.distance_transform_edt",
+         lambda lab: _nearest(lab), inputs=("labels",)),
+    Case("erode_labels", "scipy.ndimage.minimum_filter + maximum_filter",
+         lambda lab: _erode(lab, 1), {"radius": 1}, inputs=("labels",)),
+    Case("reduce_labels_to_label_edges", "skimage.segmentation.find_boundaries",
+         lambda lab: lab * skimage.segmentation.find_boundaries(lab, connectivity=1,
+                                                                mode="inner"),
+         inputs=("labels",)),
+    Case("label_statistics", "skimage.measure.regionprops_table",
+         lambda im, lab: skimage.measure.regionprops_table(lab, im, properties=_PROPERTIES),
+         inputs=("image", "labels")),
+    Case("mean_intensity_map", "scipy.ndimage.mean",
+         lambda im, lab: ndi.mean(im, lab, np.arange(lab.max() + 1))[lab],
+         inputs=("image", "labels")),
+    Case("pixel_count_map", "numpy.bincount", lambda lab: np.bincount(lab.ravel())[lab],
+         inputs=("labels",)),
+    Case("jaccard_index", "numpy", lambda a, b: (a & b).sum() / (a | b).sum(),
+         inputs=("binary", "binary2")),
     # --- neighbourhood filters ---
     Case("mean_sphere", "scipy.ndimage.correlate (ball / size)",
          lambda im: ndi.correlate(im, _ball(im, 2) / _ball(im, 2).sum(), mode="nearest"),
@@ -222,6 +386,39 @@ CASES = [
       for window in ("box", "sphere")),
 ]
 
+_PROPERTIES = ["label", "area", "bbox", "centroid", "centroid_weighted",
+               "equivalent_diameter_area", "intensity_max", "intensity_mean", "intensity_min",
+               "intensity_std"]
+
+
+def _gauss_otsu(image: np.ndarray, sigma: float) -> np.ndarray:
+    blurred = ndi.gaussian_filter(image, sigma, mode="nearest")
+    binary = blurred > skimage.filters.threshold_otsu(blurred)
+    return ndi.label(binary, structure=np.ones((3,) * image.ndim))[0]
+
+
+def _voronoi_otsu(image: np.ndarray, spot_sigma: float, outline_sigma: float) -> np.ndarray:
+    """The steps of voronoi_otsu_labeling with scipy/skimage (growth: watershed on a
+    flat image within the mask, the closest library equivalent)."""
+    blurred = ndi.gaussian_filter(image, spot_sigma, mode="nearest")
+    spots = ndi.maximum_filter(blurred, 3, mode="nearest") == blurred
+    outline = ndi.gaussian_filter(image, outline_sigma, mode="nearest")
+    mask = outline > skimage.filters.threshold_otsu(outline)
+    seeds = ndi.label(spots & mask, structure=np.ones((3,) * image.ndim))[0]
+    return skimage.segmentation.watershed(np.zeros(image.shape, np.uint8), seeds, mask=mask)
+
+
+def _nearest(labels: np.ndarray) -> np.ndarray:
+    _, indices = ndi.distance_transform_edt(labels == 0, return_indices=True)
+    return labels[tuple(indices)]
+
+
+def _erode(labels: np.ndarray, radius: int) -> np.ndarray:
+    footprint = ndi.generate_binary_structure(labels.ndim, 1) if radius == 1 else None
+    same = ((ndi.minimum_filter(labels, footprint=footprint, mode="nearest") == labels)
+            & (ndi.maximum_filter(labels, footprint=footprint, mode="nearest") == labels))
+    return skimage.segmentation.relabel_sequential(labels * same)[0]
+
 
 def median_seconds(function: Callable[[], Any], repeat: int) -> float:
     """Median wall time of ``function`` after one warm-up call; the device is
@@ -238,13 +435,22 @@ def median_seconds(function: Callable[[], Any], repeat: int) -> float:
 
 
 def prepare_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    """A blob image, a second one, the Otsu foreground of the first and its labels."""
+    """Blob images, their Otsu foregrounds, the labels of the first (and with gaps),
+    and a relief with seeds for the watershed."""
     count = max(1, int(np.prod(shape)) // (9000 if len(shape) == 3 else 1100))
     image = oclip.data.blobs(shape, count=count, seed=1)
     image2 = oclip.data.blobs(shape, count=count, seed=2)
     binary = (image > skimage.filters.threshold_otsu(image)).astype(np.uint8)
-    labels = ndi.label(binary)[0].astype(np.uint32)
-    return {"image": image, "image2": image2, "binary": binary, "labels": labels}
+    binary2 = (image2 > skimage.filters.threshold_otsu(image2)).astype(np.uint8)
+    labels = ndi.label(binary, structure=np.ones((3,) * len(shape)))[0].astype(np.uint32)
+    gapped = labels * 3
+    # watershed: the inverted blurred image from its regional maxima
+    blurred = ndi.gaussian_filter(image, 2.0)
+    relief = (blurred.max() - blurred).astype(np.float32)
+    peaks = (ndi.maximum_filter(blurred, 5) == blurred) & (blurred > blurred.mean())
+    seeds = ndi.label(peaks)[0].astype(np.uint32)
+    return {"image": image, "image2": image2, "binary": binary, "binary2": binary2,
+            "labels": labels, "gapped": gapped, "relief": relief, "seeds": seeds}
 
 
 def run_case(case: Case, inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@
 # 1. System packages (Debian/Ubuntu, via apt-get, with sudo unless root): Xvfb
 #    and Qt's xcb libraries for the napari tests, and the distribution's PoCL,
 #    a CPU OpenCL driver whose compiler knows recent processors.
-# 2. oclip with its test, napari, PyQt6 and PoCL extras, into the active
+# 2. oclip with its test, napari, PyQt6, PoCL, workflow and cluster extras, into the active
 #    virtual environment, or into .venv here if none is active.
 # 3. pytest under a virtual X server.  OCLIP_DEVICE picks the OpenCL device.
 set -euo pipefail
@@ -42,6 +42,6 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
     . .venv/bin/activate
 fi
 python -m pip install -q --upgrade pip
-python -m pip install -q -e ".[test,napari,pyqt6,pocl]"
+python -m pip install -q -e ".[test,napari,pyqt6,pocl,workflow,cluster]"
 
 exec xvfb-run -a -s "-screen 0 1280x1024x24" python -m pytest "$@"

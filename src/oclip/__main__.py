@@ -2,6 +2,9 @@
 
     oclip devices    list OpenCL devices, whether each works, which one is selected
     oclip demo       open napari with sample data and the oclip widgets
+    oclip run        run a workflow file on TIFF files or folders of them, in this
+                     process or on a dask cluster (--scheduler)
+    oclip export     export a workflow file as a Python script or a Jupyter notebook
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+from typing import Any, TextIO
 
 from ._backend import check_device, devices, select_device
 from ._backend.device import ENVIRONMENT_VARIABLE
@@ -65,6 +70,140 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Progress:
+    """A progress bar on a terminal, one line per file otherwise (logs, pipes)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.bar = self.stream.isatty()
+        self.start = time.perf_counter()
+
+    def __call__(self, done: int, total: int, job: Any, error: str | None) -> None:
+        elapsed = time.perf_counter() - self.start
+        if error is not None:
+            if self.bar:
+                self.stream.write("\r\033[K")
+            self.stream.write(f"[{done}/{total}] {job.source}: FAILED: {error}\n")
+        elif not self.bar:
+            self.stream.write(f"[{done}/{total}] {job.source}: done\n")
+        if self.bar:
+            filled = round(30 * done / total)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
+                              f"{elapsed:.1f} s")
+            if done == total:
+                self.stream.write("\n")
+        self.stream.flush()
+
+
+def _named_inputs(pairs: list[str]) -> dict[str, str]:
+    named: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, path = pair.partition("=")
+        if not equals or not name or not path:
+            raise ValueError(f"--input {pair!r}: expected NAME=PATH")
+        if name in named:
+            raise ValueError(f"--input: '{name}' is given twice")
+        named[name] = path
+    return named
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        from .workflow import load, plan_jobs, run_files
+
+        workflow = load(args.workflow)
+        jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input))
+        if args.device and args.scheduler is None:  # workers select their own device
+            select_device(args.device)
+        os.makedirs(args.output, exist_ok=True)
+    except (ValueError, ImportError, OclipError, OSError) as error:
+        print(f"oclip run: {error}", file=sys.stderr)
+        return 2
+    unknown = [n for n in args.static if n not in workflow.inputs]
+    if unknown or (args.static and not args.time_lapse):
+        problem = (f"unknown input(s) {', '.join(unknown)}" if unknown else
+                   "--static only applies with --time-lapse")
+        print(f"oclip run: --static: {problem}", file=sys.stderr)
+        return 2
+    if args.scheduler is not None:
+        return _run_distributed(args, workflow, jobs)
+    cluster_only = [option for option, value in (
+        ("--tile", args.tile), ("--time-points-per-task", args.time_points_per_task),
+        ("--overwrite", args.overwrite or None)) if value is not None]
+    if cluster_only:
+        verb = "apply" if len(cluster_only) > 1 else "applies"
+        print(f"oclip run: {', '.join(cluster_only)} only {verb} with --scheduler (e.g. "
+              f"--scheduler local:1 for one worker process)", file=sys.stderr)
+        return 2
+    summary = run_files(workflow, jobs, args.output, time_lapse=args.time_lapse,
+                        static=args.static, progress=_Progress())
+    print(f"oclip run: {summary.jobs} run(s) in {summary.seconds:.1f} s: "
+          f"{len(summary.done)} done, {len(summary.failed)} failed; "
+          f"{len(summary.written)} file(s) written to {args.output}")
+    for source, error in summary.failed:
+        print(f"  failed: {source}: {error}", file=sys.stderr)
+    return 0 if summary.ok else 1
+
+
+def _run_distributed(args: argparse.Namespace, workflow: Any, jobs: list) -> int:
+    from .workflow import WorkflowError, run_distributed
+
+    per_task = 1 if args.time_points_per_task is None else args.time_points_per_task
+    if args.time_points_per_task is not None and not args.time_lapse:
+        print("oclip run: --time-points-per-task only applies with --time-lapse",
+              file=sys.stderr)
+        return 2
+    try:
+        summary = run_distributed(workflow, jobs, args.output, scheduler=args.scheduler,
+                                  time_lapse=args.time_lapse, static=args.static,
+                                  time_points_per_task=per_task, tile=args.tile,
+                                  overwrite=args.overwrite, device=args.device,
+                                  progress=_Progress())
+    except (WorkflowError, ValueError, ImportError, OclipError, OSError) as error:
+        print(f"oclip run: {error}", file=sys.stderr)
+        return 2
+    skipped = f", {len(summary.skipped)} skipped (outputs complete)" if summary.skipped else ""
+    where = (f"{summary.tasks} task(s) on {summary.workers} worker(s)" if summary.tasks else
+             "nothing to compute")
+    print(f"oclip run: {summary.jobs} run(s), {where} in {summary.seconds:.1f} s: "
+          f"{len(summary.done)} done, "
+          f"{len(summary.failed)} failed{skipped}; {len(summary.written)} file(s) written to "
+          f"{args.output}; summary: {summary.table}")
+    for source, error in summary.failed:
+        print(f"  failed: {source}: {error}", file=sys.stderr)
+    return 0 if summary.ok else 1
+
+
+def _tile(text: str) -> tuple[int, ...]:
+    from .workflow._chunks import parse_tile
+
+    try:
+        return parse_tile(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("tile: ")) from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:
+        from .workflow import load, to_notebook, to_python
+        from .workflow._io import write_text
+
+        workflow = load(args.workflow)
+        text = to_python(workflow) if args.to == "script" else to_notebook(workflow)
+        write_text(args.output, text)
+    except (ValueError, ImportError, OSError) as error:
+        print(f"oclip export: {error}", file=sys.stderr)
+        return 2
+    print(f"oclip export: wrote {args.output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = argparse.ArgumentParser(prog="oclip", description=__doc__.splitlines()[0])
@@ -74,6 +213,54 @@ def main(argv: list[str] | None = None) -> int:
     listing.set_defaults(handler=_list_devices)
     demo = commands.add_parser("demo", help="open napari with sample data and oclip widgets")
     demo.set_defaults(handler=_demo)
+    run = commands.add_parser(
+        "run", help="run a workflow file on TIFF files",
+        description="Run a workflow on TIFF files. Each output is written to OUTDIR as "
+                    "<file stem>_<output id>.tif (label images as uint32), tables as .csv. "
+                    "Exit status: 0 all done, 1 some files failed, 2 nothing run.")
+    run.add_argument("workflow", metavar="WORKFLOW.yaml", help="the workflow file")
+    run.add_argument("inputs", nargs="*", metavar="INPUT",
+                     help="TIFF files or folders of TIFFs (one run per file) for a workflow "
+                          "with one input")
+    run.add_argument("-o", "--output", required=True, metavar="OUTDIR",
+                     help="folder for the outputs (created if needed)")
+    run.add_argument("--input", action="append", default=[], metavar="NAME=PATH",
+                     help="the file or folder of input NAME (repeat for each input); a file "
+                          "serves every run, folders pair their files by file name")
+    run.add_argument("--device", help="OpenCL device: gpu, cpu or part of a name")
+    run.add_argument("--time-lapse", action="store_true",
+                     help="input files have a leading time axis (t, y, x) or (t, z, y, x): "
+                          "run every time point and stack the outputs")
+    run.add_argument("--static", action="append", default=[], metavar="NAME",
+                     help="with --time-lapse: input NAME has no time axis")
+    cluster = run.add_argument_group(
+        "distributed runs (dask.distributed: pip install 'oclip[cluster]')",
+        "Without --scheduler the run is serial, in this process. With it, each file (or "
+        "time point, or tile) is a task; workers read and write the files themselves, so "
+        "OUTDIR and the inputs must be at the same paths on every worker. A re-run skips "
+        "outputs that are complete; OUTDIR/oclip-run-summary.csv lists each file's status, "
+        "timings and object counts.")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="local (a worker process per GPU, or per 2 CPU cores), local:N "
+                              "(N worker processes), or a dask scheduler's address, e.g. "
+                              "tcp://host:8786")
+    cluster.add_argument("--time-points-per-task", type=_count, metavar="N",
+                         help="with --time-lapse: time points per task (default 1; 0: a "
+                              "whole file per task)")
+    cluster.add_argument("--tile", type=_tile, metavar="[Z,]Y,X",
+                         help="process each image in tiles of this size, read with the "
+                              "workflow's halo around them; only for workflows of local "
+                              "operations (filters, arithmetic), exact")
+    cluster.add_argument("--overwrite", action="store_true",
+                         help="recompute outputs that are complete already")
+    run.set_defaults(handler=_run)
+    export = commands.add_parser("export", help="export a workflow file as a script or notebook")
+    export.add_argument("workflow", metavar="WORKFLOW.yaml", help="the workflow file")
+    export.add_argument("--to", choices=("script", "notebook"), required=True,
+                        help="a Python script (runs on TIFF files) or a Jupyter notebook")
+    export.add_argument("-o", "--output", required=True, metavar="PATH",
+                        help="file to write (.py or .ipynb)")
+    export.set_defaults(handler=_export)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

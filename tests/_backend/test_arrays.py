@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,32 @@ def test_too_large_for_the_device_says_how_much():
 def test_upload_dtype_rule_names_the_parameter():
     with pytest.raises(TypeError, match=r"^labels: arrays of dtype complex128"):
         upload_dtype(np.complex128, "labels")
+
+
+@pytest.mark.parametrize("shape", [(3, 1000, 997), (5, 7)])
+def test_staged_transfers_through_pinned_buffers(shape, rng, monkeypatch):
+    # Discrete GPUs copy large arrays in chunks through two pinned buffers;
+    # forced here with tiny chunks on whatever device runs the tests.
+    from oclip._backend import arrays
+
+    session = oclip._backend.current_session()
+    monkeypatch.setattr(arrays.Stager, "chunk_bytes", 4096 * 3 + 8)
+    monkeypatch.setattr(arrays.Stager, "threshold_bytes", 0)
+    monkeypatch.setattr(session, "device",
+                        dataclasses.replace(session.device, unified_memory=False))
+    monkeypatch.setattr(session, "stager", None)
+    image = rng.random(shape, dtype=np.float32)
+    on_device = oclip.push(image)
+    assert session.stager is not None
+    np.testing.assert_array_equal(on_device.get(), image)
+    offset_view = on_device[1:]  # an array with an offset reads from that offset
+    np.testing.assert_array_equal(oclip.pull(offset_view), image[1:])
+    np.testing.assert_array_equal(oclip.pull(oclip.push(image[::-1].copy())), image[::-1])
+
+
+def test_pull_takes_a_table_of_device_columns(rng):
+    columns = {"label": np.arange(1, 4, dtype=np.uint32), "area": rng.random(3).astype(np.float32)}
+    table = oclip.pull({name: oclip.push(values) for name, values in columns.items()})
+    assert list(table) == ["label", "area"]
+    for name, values in columns.items():
+        np.testing.assert_array_equal(table[name], values)

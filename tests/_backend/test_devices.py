@@ -155,3 +155,14 @@ def test_import_does_not_touch_opencl():
 def test_selected_device_computes():
     image = np.arange(12, dtype=np.float32).reshape(3, 4)
     assert np.array_equal(oclip.maximum_box(image, radius_x=0, radius_y=0), image)
+
+
+@pytest.mark.usefixtures("restore_device")
+def test_a_listed_device_selects_exactly_that_device():
+    for device in oclip.devices():
+        if device_module.check_device(device) is None:
+            assert oclip.select_device(device) == device
+            assert oclip.current_device() == device
+    stranger = dataclasses.replace(oclip.devices()[0], name="Elsewhere", index=999)
+    with pytest.raises(oclip.NoDeviceError, match="not among the devices"):
+        oclip.select_device(stranger)

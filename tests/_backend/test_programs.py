@@ -54,3 +54,17 @@ def test_a_broken_build_option_raises_and_the_device_keeps_working():
 def test_unknown_kernel_name():
     with pytest.raises(oclip.KernelBuildError, match="no kernel named 'nothing'"):
         backend.kernel("math.cl", "nothing", {"T1": "float"})
+
+
+def test_compiler_output_goes_to_the_log_and_other_warnings_pass(caplog):
+    import logging
+    import warnings
+
+    import pyopencl as cl
+
+    with caplog.at_level(logging.DEBUG, logger="oclip"):
+        with backend.compiler_output_logged():
+            warnings.warn("build log: 1 warning generated", cl.CompilerWarning, stacklevel=1)
+        assert "1 warning generated" in caplog.text
+    with pytest.warns(UserWarning, match="unrelated"), backend.compiler_output_logged():
+        warnings.warn("unrelated", UserWarning, stacklevel=1)

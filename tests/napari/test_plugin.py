@@ -39,11 +39,15 @@ def test_every_category_submenu_lists_its_operations():
         assert [item["command"] for item in submenu] == [f"oclip.{n}" for n in members]
 
 
-def run_widget(qtbot, widget):
-    """Press the widget's Run button as a user would."""
+def run_widget(qtbot, widget, viewer):
+    """Press the widget's Run button as a user would; wait for the result."""
     from qtpy.QtCore import Qt
 
+    from oclip.napari._session import session_for
+
     qtbot.mouseClick(widget.call_button.native, Qt.MouseButton.LeftButton)
+    session = session_for(viewer)
+    qtbot.waitUntil(lambda: session.worker.idle and not session._handlers, timeout=60000)
 
 
 def test_gaussian_blur_widget_adds_the_result_layer(make_napari_viewer, qtbot):
@@ -54,16 +58,16 @@ def test_gaussian_blur_widget_adds_the_result_layer(make_napari_viewer, qtbot):
     widget.image.value = viewer.layers["spots"]
     widget.sigma_x.value = 2.0
     widget.sigma_y.value = 1.5
-    run_widget(qtbot, widget)
-    result = viewer.layers["gaussian_blur(spots)"]
+    run_widget(qtbot, widget, viewer)
+    result = viewer.layers["gaussian_blur"]
     np.testing.assert_array_equal(result.data, oclip.gaussian_blur(image, sigma_x=2.0,
                                                                    sigma_y=1.5))
     assert tuple(result.scale) == (0.5, 0.25) and tuple(result.translate) == (3, 4)
     # running again updates the same layer instead of adding another
     widget.sigma_x.value = 4.0
-    run_widget(qtbot, widget)
+    run_widget(qtbot, widget, viewer)
     assert len(viewer.layers) == 2
-    np.testing.assert_array_equal(viewer.layers["gaussian_blur(spots)"].data,
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data,
                                   oclip.gaussian_blur(image, sigma_x=4.0, sigma_y=1.5))
 
 
@@ -73,19 +77,23 @@ def test_threshold_then_label_widgets_chain_through_labels_layers(make_napari_vi
     viewer.add_image(image, name="blobs")
     _, threshold = viewer.window.add_plugin_dock_widget("oclip", "Threshold otsu")
     threshold.image.value = viewer.layers["blobs"]
-    run_widget(qtbot, threshold)
-    binary = viewer.layers["threshold_otsu(blobs)"]
+    run_widget(qtbot, threshold, viewer)
+    binary = viewer.layers["threshold_otsu"]
     assert isinstance(binary, napari.layers.Labels)
     _, labeling = viewer.window.add_plugin_dock_widget("oclip", "Connected components labeling")
     labeling.binary.value = binary
     labeling.connectivity.value = "diamond"
-    run_widget(qtbot, labeling)
-    labels = viewer.layers["connected_components_labeling(threshold_otsu(blobs))"]
+    run_widget(qtbot, labeling, viewer)
+    labels = viewer.layers["connected_components_labeling"]
     assert isinstance(labels, napari.layers.Labels)
     expected = oclip.connected_components_labeling(oclip.threshold_otsu(image),
                                                    connectivity="diamond")
     np.testing.assert_array_equal(labels.data, expected)
     assert labels.data.max() > 3
+    from oclip.napari._session import session_for
+
+    workflow = session_for(viewer).workflow
+    assert workflow.step("connected_components_labeling").inputs == {"binary": "threshold_otsu"}
 
 
 def test_projection_result_keeps_the_in_plane_scale(make_napari_viewer, qtbot):
@@ -94,8 +102,8 @@ def test_projection_result_keeps_the_in_plane_scale(make_napari_viewer, qtbot):
     viewer.add_image(stack, name="stack", scale=(2.0, 0.5, 0.5))
     _, widget = viewer.window.add_plugin_dock_widget("oclip", "Maximum z projection")
     widget.image.value = viewer.layers["stack"]
-    run_widget(qtbot, widget)
-    projected = viewer.layers["maximum_z_projection(stack)"]
+    run_widget(qtbot, widget, viewer)
+    projected = viewer.layers["maximum_z_projection"]
     np.testing.assert_array_equal(projected.data, stack.max(axis=0))
     assert tuple(projected.scale) == (0.5, 0.5)
 
@@ -117,12 +125,12 @@ def test_sample_data(make_napari_viewer):
     assert viewer.layers["nuclei"].data.dtype == np.uint16
 
 
-def test_demo_opens_samples_and_one_widget_per_operation(make_napari_viewer):
+def test_demo_opens_samples_and_the_assistant(make_napari_viewer):
+    from oclip.napari._assistant import Assistant
     from oclip.napari._demo import open_demo
 
     viewer = make_napari_viewer()
     open_demo(viewer)
     assert {"blobs", "nuclei"} <= {layer.name for layer in viewer.layers}
-    docked = set(viewer.window.dock_widgets)
-    for op in oclip.operations().values():
-        assert any(_manifest.display_name(op) in name for name in docked), op.name
+    assert any(isinstance(widget, Assistant) for widget in viewer.window.dock_widgets.values())
+    assert viewer.layers.selection.active.name == "blobs"

@@ -106,3 +106,40 @@ def test_three_dimensional_connections_through_planes():
 def test_small_shapes_equal_scipy(shape, density, connectivity, seed):
     binary = (np.random.default_rng(seed).random(shape) < density).astype(np.uint8)
     assert_labels_equal_scipy(binary, connectivity)
+
+
+def test_hundred_thousand_labels_equal_scipy():
+    # 2x2 squares on a grid of pitch 3: 333 * 333 = 110889 components
+    binary = np.zeros((1000, 1000), np.uint8)
+    for dy in range(2):
+        for dx in range(2):
+            binary[dy::3, dx::3][:333, :333] = 1
+    result = oclip.connected_components_labeling(binary, connectivity="diamond")
+    assert result.max() == 333 * 333
+    assert_labels_equal_scipy(binary, "diamond")
+    assert_labels_equal_scipy(binary, "box")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, bool])
+def test_any_non_zero_pixel_is_foreground(dtype, rng):
+    values = rng.random((13, 17)) < 0.5
+    image = (values * rng.integers(1, 200, values.shape)).astype(dtype)
+    expected, _ = ndi.label(values, structure=np.ones((3, 3)))
+    np.testing.assert_array_equal(oclip.connected_components_labeling(image), expected)
+
+
+def test_uint8_values_other_than_one_are_foreground():
+    binary = np.array([[255, 7, 0, 1]], np.uint8)
+    np.testing.assert_array_equal(oclip.connected_components_labeling(binary), [[1, 1, 0, 2]])
+
+
+def test_long_rows_and_columns():
+    # runs that span whole rows, and a comb whose teeth join only at the bottom
+    binary = np.zeros((40, 300), np.uint8)
+    binary[0] = 1
+    binary[5:39, ::2] = 1
+    binary[39, :] = 1
+    binary[2, 1::3] = 1
+    assert_labels_equal_scipy(binary, "box")
+    assert_labels_equal_scipy(binary, "diamond")
+    assert_labels_equal_scipy(binary.T.copy(), "diamond")

@@ -72,6 +72,8 @@ def test_parameter_metadata_of_gaussian_blur():
 def test_unknown_operation_suggests_close_names():
     with pytest.raises(ValueError, match="did you mean gaussian_blur"):
         oclip.get_operation("gausian_blur")
+    with pytest.raises(TypeError, match="operation names are strings, got int 3"):
+        oclip.get_operation(3)
 
 
 def test_registration_rules():

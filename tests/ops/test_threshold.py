@@ -58,3 +58,127 @@ def test_two_values_split_between_them():
 def test_nan_pixels_are_ignored_and_stay_background():
     image = np.array([[1, 1, 5, 5], [1, np.nan, 5, 5]], np.float32)
     np.testing.assert_array_equal(oclip.threshold_otsu(image), [[0, 0, 1, 1], [0, 0, 1, 1]])
+
+
+# --- the other histogram thresholds -------------------------------------------------
+
+METHODS = ["isodata", "li", "triangle", "yen", "mean", "otsu"]
+
+
+def two_populations(make_image, shape, dtype):
+    image = make_image(shape, np.uint8).astype(np.float32)
+    image[..., : shape[-1] // 3] /= 4
+    image = ndi.gaussian_filter(image, 1.0)
+    if np.dtype(dtype).kind == "u":
+        scale = 1 if dtype == np.uint8 else 16
+        return (image * scale).astype(dtype)
+    return image.astype(dtype)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16])
+def test_thresholds_of_integer_images_equal_skimage(method, shape, dtype, make_image):
+    # one bin per value, as scikit-image: the same threshold (li: the same
+    # iteration on the same histogram)
+    image = two_populations(make_image, shape, dtype)
+    result = getattr(oclip, f"threshold_{method}")(image)
+    threshold = getattr(skimage.filters, f"threshold_{method}")(image)
+    assert result.dtype == np.uint8
+    np.testing.assert_array_equal(result, image > threshold)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_thresholds_of_float_images_agree_within_one_bin(method, shape, make_image):
+    # 256 bins between min and max, as scikit-image (li: on the histogram
+    # instead of the pixels): pixels within one bin of skimage's threshold may
+    # go either way, all others must agree
+    image = two_populations(make_image, shape, np.float32)
+    result = getattr(oclip, f"threshold_{method}")(image).astype(bool)
+    threshold = getattr(skimage.filters, f"threshold_{method}")(image)
+    bin_width = (image.max() - image.min()) / 256
+    certain = np.abs(image - threshold) > bin_width
+    np.testing.assert_array_equal(result[certain], (image > threshold)[certain])
+    assert certain.mean() > 0.9
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_thresholds_of_blobs_agree_with_skimage(method):
+    image = oclip.data.blobs((64, 96), count=8, seed=4)
+    threshold = getattr(skimage.filters, f"threshold_{method}")(image)
+    result = getattr(oclip, f"threshold_{method}")(image).astype(bool)
+    bin_width = (image.max() - image.min()) / 256
+    certain = np.abs(image - threshold) > bin_width
+    np.testing.assert_array_equal(result[certain], (image > threshold)[certain])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_thresholds_of_constant_images_give_empty_foreground(method):
+    for dtype in (np.uint8, np.float32):
+        assert not getattr(oclip, f"threshold_{method}")(np.full((4, 5), 7, dtype)).any()
+
+
+@pytest.mark.parametrize("method", ["isodata", "li", "triangle", "yen", "otsu"])
+def test_thresholds_ignore_nan_pixels(method):
+    image = np.array([[1, 1, 1, 9, 9], [1, np.nan, 1, 9, 2]], np.float32)
+    result = getattr(oclip, f"threshold_{method}")(image)
+    assert result[1, 1] == 0
+    np.testing.assert_array_equal(result[:, 3], 1)
+
+
+def test_threshold_mean_equals_numpy_mean(make_image):
+    image = make_image((9, 21, 33), np.float32)
+    np.testing.assert_array_equal(oclip.threshold_mean(image), image > image.astype(np.float64)
+                                  .mean())
+
+
+# --- local extrema and edges ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("radii", [(1, 1, 1), (2, 1, 0), (0, 3, 1)])
+def test_detect_extrema_equal_rank_filters(shape, dtype, radii, make_image):
+    image = make_image(shape, dtype)
+    if dtype != np.float32:
+        image //= 16  # plateaus
+    rx, ry, rz = radii
+    size = (2 * ry + 1, 2 * rx + 1) if len(shape) == 2 else (2 * rz + 1, 2 * ry + 1, 2 * rx + 1)
+    maxima = oclip.detect_maxima_box(image, radius_x=rx, radius_y=ry, radius_z=rz)
+    minima = oclip.detect_minima_box(image, radius_x=rx, radius_y=ry, radius_z=rz)
+    assert maxima.dtype == np.uint8
+    np.testing.assert_array_equal(maxima, ndi.maximum_filter(image, size, mode="nearest") == image)
+    np.testing.assert_array_equal(minima, ndi.minimum_filter(image, size, mode="nearest") == image)
+
+
+def test_detect_maxima_marks_whole_plateaus_and_peaks_found_by_peak_local_max():
+    import skimage.feature
+
+    image = np.zeros((9, 12), np.float32)
+    image[2, 3] = 5
+    image[6, 7:9] = 4  # a plateau of two pixels
+    maxima = oclip.detect_maxima_box(image, radius_x=1, radius_y=1)
+    assert maxima[2, 3] and maxima[6, 7] and maxima[6, 8]
+    peaks = skimage.feature.peak_local_max(image, min_distance=1, exclude_border=False)
+    assert all(maxima[tuple(p)] for p in peaks)
+    # the flat background is a plateau of (non-strict) maxima too
+    assert maxima[0, 0]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_binary_edge_detection_equals_find_boundaries(shape, rng):
+    from skimage.segmentation import find_boundaries
+
+    binary = ndi.binary_opening(rng.random(shape) < 0.6)
+    result = oclip.binary_edge_detection(binary)
+    np.testing.assert_array_equal(result, find_boundaries(binary, connectivity=1, mode="inner"))
+    np.testing.assert_array_equal(result, binary & ~ndi.binary_erosion(binary, border_value=1))
+
+
+def test_binary_edge_detection_does_not_cut_objects_open_at_the_border():
+    binary = np.ones((4, 5), np.uint8)
+    binary[1, 2] = 0
+    np.testing.assert_array_equal(oclip.binary_edge_detection(binary),
+                                  [[0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0],
+                                   [0, 0, 0, 0, 0]])

@@ -25,7 +25,16 @@ from .device import (
     devices,
     select_device,
 )
-from .programs import build, grid, kernel, kernel_source, launch, stats, synchronize
+from .programs import (
+    build,
+    compiler_output_logged,
+    grid,
+    kernel,
+    kernel_source,
+    launch,
+    stats,
+    synchronize,
+)
 
 __all__ = [
     "SUPPORTED_DTYPES",
@@ -37,6 +46,7 @@ __all__ = [
     "check_device",
     "check_fits",
     "cl_type_name",
+    "compiler_output_logged",
     "create",
     "current_device",
     "current_session",

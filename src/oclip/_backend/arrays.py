@@ -13,7 +13,10 @@ The dtype rule for uploads (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pyopencl as cl
@@ -21,6 +24,7 @@ import pyopencl.array as cl_array
 
 from .._errors import DeviceMemoryError, format_bytes
 from .device import current_session
+from .programs import compiler_output_logged
 
 DeviceArray = cl_array.Array
 
@@ -127,7 +131,9 @@ def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray
     check_fits(shape, dtype, what)
     session = current_session()
     try:
-        return cl_array.empty(session.queue, shape, dtype, allocator=session.allocator)
+        # the pool's first allocation may build a helper kernel of pyopencl's
+        with compiler_output_logged():
+            return cl_array.empty(session.queue, shape, dtype, allocator=session.allocator)
     except cl.Error as error:
         raise DeviceMemoryError(
             f"could not allocate {what} of shape {shape} and dtype {dtype} on "
@@ -159,6 +165,94 @@ def create(shape: int | Sequence[int], dtype: np.dtype | type = np.float32) -> D
     return _allocate(shape, dtype, "an array")
 
 
+class Stager:
+    """Large host <-> device copies through pinned staging buffers.
+
+    Copies from ordinary (pageable) memory go through the driver's own small
+    staging area, at a fraction of the bus speed.  For a discrete GPU, oclip
+    copies in chunks through two pinned buffers instead: while the bus moves
+    one chunk, threads copy the next one between the array and the other
+    pinned buffer (measured on an H200: 1 GiB in 40 ms each way instead of
+    100 and 56 ms).
+    """
+
+    #: Bytes per chunk (and per pinned buffer).
+    chunk_bytes = 64 * 2**20
+    #: Arrays from this size on are staged.
+    threshold_bytes = 16 * 2**20
+
+    def __init__(self, context: cl.Context, queue: cl.CommandQueue) -> None:
+        self.queue = queue
+        flags = cl.mem_flags.READ_WRITE | cl.mem_flags.ALLOC_HOST_PTR
+        self._buffers = [cl.Buffer(context, flags, self.chunk_bytes) for _ in range(2)]
+        self._views = [
+            cl.enqueue_map_buffer(queue, b, cl.map_flags.READ | cl.map_flags.WRITE, 0,
+                                  (self.chunk_bytes,), np.uint8)[0]
+            for b in self._buffers
+        ]
+        self._pending: list[cl.Event | None] = [None, None]
+        self._workers = max(1, min(8, (os.cpu_count() or 2) // 2))
+        self._threads = ThreadPoolExecutor(self._workers, thread_name_prefix="oclip-copy")
+
+    def _copy(self, target: np.ndarray, source: np.ndarray) -> None:
+        """memcpy in parallel pieces (numpy releases the GIL while copying)."""
+        step = -(-len(source) // self._workers)
+        list(self._threads.map(lambda a: np.copyto(target[a:a + step], source[a:a + step]),
+                               range(0, len(source), step)))
+
+    def _wait(self, slot: int) -> None:
+        event = self._pending[slot]
+        if event is not None:
+            event.wait()
+            self._pending[slot] = None
+
+    def write(self, target: DeviceArray, source: np.ndarray) -> None:
+        """Copy the C-contiguous ``source`` into ``target`` (same size in bytes)."""
+        data = source.reshape(-1).view(np.uint8)
+        for index, start in enumerate(range(0, data.size, self.chunk_bytes)):
+            slot = index % 2
+            piece = data[start:start + self.chunk_bytes]
+            self._wait(slot)  # the bus has finished with this buffer's last chunk
+            view = self._views[slot][:piece.size]
+            self._copy(view, piece)
+            self._pending[slot] = cl.enqueue_copy(self.queue, target.base_data, view,
+                                                  dst_offset=target.offset + start,
+                                                  is_blocking=False)
+
+    def read(self, target: np.ndarray, source: DeviceArray) -> None:
+        """Copy ``source`` into the C-contiguous ``target`` (same size in bytes)."""
+        data = target.reshape(-1).view(np.uint8)
+        starts = list(range(0, data.size, self.chunk_bytes))
+        for slot in (0, 1):
+            self._wait(slot)
+
+        def fetch(index: int) -> cl.Event:
+            start = starts[index]
+            size = min(self.chunk_bytes, data.size - start)
+            return cl.enqueue_copy(self.queue, self._views[index % 2][:size], source.base_data,
+                                   src_offset=source.offset + start, is_blocking=False)
+
+        fetching = fetch(0)
+        for index, start in enumerate(starts):
+            following = fetch(index + 1) if index + 1 < len(starts) else None
+            fetching.wait()
+            piece = data[start:start + self.chunk_bytes]
+            self._copy(piece, self._views[index % 2][:piece.size])
+            if following is not None:
+                fetching = following
+
+
+def _stager(size: int) -> Stager | None:
+    """The session's stager if an array of ``size`` bytes should be staged."""
+    session = current_session()
+    if session.device.unified_memory or size < Stager.threshold_bytes:
+        return None
+    if session.stager is None:
+        with compiler_output_logged():
+            session.stager = Stager(session.context, session.queue)
+    return session.stager
+
+
 def push(image: object) -> DeviceArray:
     """Copy an image to the selected device.
 
@@ -178,24 +272,40 @@ def push(image: object) -> DeviceArray:
     host = as_host_array(image)
     device_array = _allocate(host.shape, host.dtype, "the image")
     if host.size:
-        device_array.set(host)
+        stager = _stager(host.nbytes)
+        try:
+            if stager is None:
+                device_array.set(host)
+            else:
+                stager.write(device_array, host)
+        except cl.Error as error:
+            raise DeviceMemoryError(f"copying the image to the device failed: {error}") from None
     return device_array
 
 
-def pull(image: object) -> np.ndarray:
+def pull(image: object) -> Any:
     """Copy a device array back into a numpy array (numpy arrays pass through).
 
     Parameters
     ----------
-    image : pyopencl.array.Array or array_like
+    image : pyopencl.array.Array or array_like, or a dict of them
+        A table (dict of columns, as measurements return) is pulled column by
+        column.
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray, or a dict of numpy arrays for a dict
     """
+    if isinstance(image, Mapping):
+        return {key: pull(value) for key, value in image.items()}
     if is_device_array(image):
         try:
-            return image.get()
+            stager = _stager(image.nbytes) if image.flags.c_contiguous else None
+            if stager is None:
+                return image.get()
+            host = np.empty(image.shape, image.dtype)
+            stager.read(host, image)
+            return host
         except cl.Error as error:
             raise DeviceMemoryError(f"reading the result back from the device failed: {error}"
                                     ) from None

@@ -174,6 +174,8 @@ class Session:
     context: cl.Context
     queue: cl.CommandQueue
     allocator: cl_tools.MemoryPool
+    #: Pinned buffers for large transfers (arrays.Stager), made on first use.
+    stager: object | None = None
 
 
 def _open(device: DeviceInfo) -> Session:
@@ -246,15 +248,16 @@ def check_device(device: DeviceInfo) -> DeviceError | None:
         return _state.failures.get(device.index)
 
 
-def select_device(name: str | None = None) -> DeviceInfo:
+def select_device(name: str | DeviceInfo | None = None) -> DeviceInfo:
     """Select the OpenCL device for all following work.
 
     Parameters
     ----------
-    name : str, optional
-        ``"gpu"``, ``"cpu"``, or a case-insensitive substring of a device name.
-        Without it, the ``OCLIP_DEVICE`` environment variable is used if set,
-        else the best available device (see the module documentation).
+    name : str or DeviceInfo, optional
+        ``"gpu"``, ``"cpu"``, a case-insensitive substring of a device name, or
+        one of the devices :func:`devices` lists.  Without it, the
+        ``OCLIP_DEVICE`` environment variable is used if set, else the best
+        available device (see the module documentation).
 
     Returns
     -------
@@ -273,8 +276,15 @@ def select_device(name: str | None = None) -> DeviceInfo:
     """
     with _state.lock:
         available = devices()
-        requested = name if name is not None else os.environ.get(ENVIRONMENT_VARIABLE) or None
-        candidates = sorted(available, key=rank)
+        if isinstance(name, DeviceInfo):
+            if name not in available:
+                raise NoDeviceError(f"'{name.name}' is not among the devices found")
+            name = available[available.index(name)]
+            candidates = [name]
+            requested = None
+        else:
+            requested = name if name is not None else os.environ.get(ENVIRONMENT_VARIABLE) or None
+            candidates = sorted(available, key=rank)
         if requested is not None:
             candidates = [d for d in candidates if matches(d, requested)]
             if not candidates:

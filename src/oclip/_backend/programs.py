@@ -8,12 +8,13 @@ the workflow cache can check how much work was done.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib import resources
 
 import numpy as np
@@ -47,6 +48,26 @@ def kernel_source(filename: str) -> str:
     return _INCLUDE.sub(lambda match: kernel_source(match.group(1)), text)
 
 
+@contextlib.contextmanager
+def compiler_output_logged() -> Iterator[None]:
+    """Send pyopencl's CompilerWarning (a driver's non-empty build log) to the
+    ``oclip`` logger at debug level instead of the user's console.
+
+    pyopencl builds its helper kernels (reductions, scans, ``astype``) on first
+    use, and some drivers (NVIDIA's) always print a build log.  Other warnings
+    raised inside the block are emitted again as they would have been.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", cl.CompilerWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, cl.CompilerWarning):
+            logger.debug("OpenCL compiler output: %s", warning.message)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno, source=warning.source)
+
+
 def build_options(defines: Mapping[str, object] | None) -> tuple[str, ...]:
     """``-D NAME=VALUE`` options, sorted so that equal defines give one cache key."""
     options: list[str] = []
@@ -63,8 +84,7 @@ def build(source: str, defines: Mapping[str, object] | None = None, *,
     key = (session.device.index, source, options)
     program = _programs.get(key)
     if program is None:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", cl.CompilerWarning)
+        with compiler_output_logged():
             try:
                 program = cl.Program(session.context, source).build(options=list(options))
             except cl.Error as error:
@@ -72,8 +92,6 @@ def build(source: str, defines: Mapping[str, object] | None = None, *,
                     f"building {name} with options {' '.join(options) or '(none)'} failed on "
                     f"'{session.device.name}':\n{error}"
                 ) from None
-        for warning in caught:
-            logger.debug("compiler output for %s: %s", name, warning.message)
         stats["builds"] += 1
         _programs[key] = program
     return program
@@ -102,7 +120,7 @@ def _argument(value: object) -> object:
         return np.int32(value)
     if isinstance(value, int):
         return np.int32(value)
-    if isinstance(value, float):
+    if isinstance(value, float) and not isinstance(value, np.floating):  # not np.float64
         return np.float32(value)
     return value
 

@@ -1,25 +1,21 @@
-"""The main job of a first session: napari with sample data and the oclip widgets."""
+"""The main job of a first session: napari with sample data and the oclip Assistant."""
 
 from __future__ import annotations
 
 import napari
 
-from ..ops import operations
-from ._manifest import display_name
-
 
 def open_demo(viewer: napari.Viewer) -> None:
-    """Load the sample images into ``viewer`` and dock one widget per operation.
+    """Load the sample images into ``viewer`` and dock the Assistant.
 
-    The 3D nuclei start hidden so that the 2D blobs fill the view; the first
-    operation's widget is in front.
+    The 3D nuclei start hidden so that the 2D blobs fill the view; the blobs
+    are selected, ready for a first category click.
     """
     viewer.open_sample("oclip", "nuclei")
     viewer.layers["nuclei"].visible = False
     viewer.open_sample("oclip", "blobs")
-    docks = [viewer.window.add_plugin_dock_widget("oclip", display_name(op), tabify=True)[0]
-             for op in operations().values()]
-    docks[0].raise_()
+    viewer.window.add_plugin_dock_widget("oclip", "Assistant")
+    viewer.layers.selection.active = viewer.layers["blobs"]
     viewer.reset_view()
 
 

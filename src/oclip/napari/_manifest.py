@@ -55,8 +55,13 @@ def _submenu_id(category: str) -> str:
 
 def manifest() -> dict[str, Any]:
     """The manifest as a dictionary."""
-    commands: list[dict[str, str]] = []
-    widgets: list[dict[str, str]] = []
+    commands: list[dict[str, str]] = [{
+        "id": f"{PLUGIN}.assistant",
+        "title": "Assistant",
+        "python_name": "oclip.napari._assistant:Assistant",
+    }]
+    widgets: list[dict[str, str]] = [{"command": f"{PLUGIN}.assistant",
+                                      "display_name": "Assistant"}]
     for operation in operations().values():
         command = f"{PLUGIN}.{operation.name}"
         commands.append({

@@ -2,7 +2,10 @@
 
 The manifest names each widget's factory as ``make_<operation>_widget`` of this
 module; the names resolve through the registry (module ``__getattr__``), so a
-new operation needs no code here.
+new operation needs no code here.  Running a widget records a step in the
+viewer's workflow (the same one the Assistant shows): the first run adds the
+step, later runs of the same widget change it.  The result layer appears when
+the compute thread is done.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import napari
 import napari.layers
-import napari.types
 from magicgui import magicgui
 from magicgui.widgets import FunctionGui
 
-from ..ops import ImageKind, Operation, get_operation
+from ..ops import ImageKind, Operation, Parameter, get_operation
+from ._session import session_for
+from ._step_widget import widget_options
 
 _PREFIX, _SUFFIX = "make_", "_widget"
 
@@ -27,42 +32,35 @@ _LAYER_TYPES = {
 }
 
 
-def layer_type_name(kind: ImageKind | None) -> str:
-    """napari layer type of a result of this kind."""
-    return "image" if kind in (ImageKind.IMAGE, None) else "labels"
-
-
-def _widget_annotation(parameter: Any) -> Any:
+def _widget_annotation(parameter: Parameter) -> Any:
     """The parameter's annotation as magicgui understands it."""
     if parameter.kind is not None:
         return _LAYER_TYPES[parameter.kind]
-    options: dict[str, Any] = {}
-    limits = parameter.range
-    if limits is not None:
-        for key in ("min", "max", "step"):
-            if getattr(limits, key) is not None:
-                options[key] = getattr(limits, key)
+    options = widget_options(parameter)
     return Annotated[parameter.value_type, options] if options else parameter.value_type
 
 
-def layer_function(operation: Operation) -> Callable[..., napari.types.LayerDataTuple]:
-    """A function of napari layers and values that runs ``operation`` and returns
-    its result as a layer: named after the operation and the input layer, with
-    the input's scale and translation."""
+def layer_function(operation: Operation) -> Callable[..., str]:
+    """A function of napari layers and values that records ``operation`` as a
+    step of the viewer's workflow; returns the step id."""
+    recorded: dict[str, Any] = {"step": None, "layers": None}
 
-    def run(**arguments: Any) -> napari.types.LayerDataTuple:
+    def run(**arguments: Any) -> str:
+        viewer = arguments.pop("viewer")
+        session = session_for(viewer)
         layers = {p.name: arguments[p.name] for p in operation.image_parameters}
-        values = {name: layer.data for name, layer in layers.items()}
-        values.update({p.name: arguments[p.name] for p in operation.scalar_parameters})
-        result = operation.function(**values)
-        source = next(iter(layers.values()))
-        keep = result.ndim  # a projection drops the leading axes
-        metadata = {
-            "name": f"{operation.name}({source.name})",
-            "scale": tuple(source.scale)[-keep:],
-            "translate": tuple(source.translate)[-keep:],
-        }
-        return result, metadata, layer_type_name(operation.result_kind)
+        if any(layer is None for layer in layers.values()):
+            raise ValueError(f"{operation.name}: choose a layer for every image parameter")
+        params = {p.name: arguments[p.name] for p in operation.scalar_parameters}
+        step_id = recorded["step"]
+        same_inputs = recorded["layers"] is not None and all(
+            recorded["layers"][name] is layer for name, layer in layers.items())
+        if step_id in session.workflow.step_ids and same_inputs:
+            session.change_step(step_id, params=params)
+        else:
+            step_id = session.add_step(operation.name, layers, params)
+            recorded.update(step=step_id, layers=layers)
+        return step_id
 
     parameters = [
         inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY,
@@ -70,8 +68,9 @@ def layer_function(operation: Operation) -> Callable[..., napari.types.LayerData
                           annotation=_widget_annotation(p))
         for p in operation.parameters
     ]
-    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        parameters, return_annotation=napari.types.LayerDataTuple)
+    parameters.append(inspect.Parameter("viewer", inspect.Parameter.KEYWORD_ONLY,
+                                        annotation=napari.Viewer))
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     run.__name__ = operation.name
     run.__doc__ = operation.function.__doc__  # magicgui makes tooltips of it
     return run
@@ -79,8 +78,7 @@ def layer_function(operation: Operation) -> Callable[..., napari.types.LayerData
 
 def make_widget(name: str) -> FunctionGui:
     """The magicgui widget of the operation called ``name``."""
-    operation = get_operation(name)
-    return magicgui(layer_function(operation), call_button="Run")
+    return magicgui(layer_function(get_operation(name)), call_button="Run")
 
 
 def __getattr__(attribute: str) -> Callable[[], FunctionGui]:

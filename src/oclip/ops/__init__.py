@@ -4,17 +4,32 @@ Importing this package registers every operation; ``oclip.operations()``
 lists them.
 """
 
-from . import background, derivatives, filters, labels, math, morphology, projection, threshold
+from . import (
+    background,
+    derivatives,
+    filters,
+    label_processing,
+    labels,
+    math,
+    measure,
+    morphology,
+    projection,
+    threshold,
+    transform,
+)
 from ._registry import CATEGORIES, Operation, Parameter, get_operation, operation, operations
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
 from .background import *
 from .derivatives import *
 from .filters import *
+from .label_processing import *
 from .labels import *
 from .math import *
+from .measure import *
 from .morphology import *
 from .projection import *
 from .threshold import *
+from .transform import *
 
 __all__ = [
     "CATEGORIES",
@@ -34,9 +49,12 @@ __all__ = [
     *background.__all__,
     *derivatives.__all__,
     *filters.__all__,
+    *label_processing.__all__,
     *labels.__all__,
     *math.__all__,
+    *measure.__all__,
     *morphology.__all__,
     *projection.__all__,
     *threshold.__all__,
+    *transform.__all__,
 ]

@@ -31,9 +31,30 @@ def _pair_dtype(dtype: np.dtype) -> np.dtype:
     return getattr(cltypes, backend.cl_type_name(dtype) + "2")
 
 
+def _on_cpu() -> bool:
+    return backend.current_device().type == "CPU"
+
+
+def cpu_chunks(size: int) -> tuple[int, int]:
+    """(number of chunks, chunk length) for the CPU kernels: a few per core."""
+    chunks = max(1, min(4 * backend.current_device().compute_units, size // 4096))
+    return chunks, -(-size // chunks)
+
+
 def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
     """[min, max] of an image as a device scalar of its 2-vector type; NaN is ignored."""
     dtype = np.dtype(image.dtype)
+    if _on_cpu():  # a chunk per work-item streams faster than a tree reduction
+        chunks, chunk = cpu_chunks(image.size)
+        defines = HistogramBins.for_dtype(dtype).defines(dtype)
+        partial = backend.create(2 * chunks, dtype)
+        backend.launch(THRESHOLD, "range_chunks", (chunks,), image, np.uint64(image.size),
+                       np.uint64(chunk), partial, defines=defines, local_size=(1,))
+        value_range = cl_array.empty(backend.current_session().queue, (), _pair_dtype(dtype),
+                                     allocator=backend.current_session().allocator)
+        backend.launch(THRESHOLD, "range_of_chunks", (1,), partial, chunks, value_range,
+                       defines=defines)
+        return value_range
     key = (backend.current_device().index, dtype)
     reduction = _range_kernels.get(key)
     if reduction is None:
@@ -96,6 +117,12 @@ def histogram(image: backend.DeviceArray,
     bins = HistogramBins.for_dtype(image.dtype)
     session = backend.current_session()
     counts = cl_array.zeros(session.queue, bins.count, np.uint32, allocator=session.allocator)
+    if _on_cpu() and bins.count <= 4096:  # no atomics per pixel (see threshold.cl)
+        chunks, chunk = cpu_chunks(image.size)
+        backend.launch(THRESHOLD, "histogram_chunks", (chunks,), image, np.uint64(image.size),
+                       np.uint64(chunk), value_range, counts,
+                       defines=bins.defines(image.dtype), local_size=(1,))
+        return counts, bins
     device = backend.current_device()
     group = 256
     groups = max(1, min(4 * device.compute_units, -(-image.size // group)))

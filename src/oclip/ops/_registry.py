@@ -12,6 +12,15 @@ replay, the napari plugin), gets the same treatment:
   choices, with errors that name the operation and the parameter;
 * results come back as numpy arrays when no argument was a device array, and
   stay on the device otherwise (so chained calls make no transfers).
+
+An operation may declare its *halo* (``@operation(..., halo=...)``): how far,
+in pixels along (z, y, x), a result pixel looks into its input.  Only an
+operation with a halo is *local*, and only workflows of local operations are
+processed in tiles (``oclip.workflow.run_distributed(..., tile=...)``): a
+tile read with the summed halos of its steps around it gives exactly the
+pixels the whole image would.  The default, None, means "needs the whole
+image" (thresholds from a histogram, labeling, measurements, projections, and
+any operation that has not said otherwise).
 """
 
 from __future__ import annotations
@@ -45,6 +54,20 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 _DIMENSION_WORDS = {2: "2D", 3: "3D"}
+
+#: Halo of operations whose result at a pixel depends on the input at that pixel only.
+PIXELWISE = (0, 0, 0)
+
+
+def radius_halo(radius_x: int, radius_y: int, radius_z: int, **_: Any) -> tuple[int, int, int]:
+    """Halo of a window of ``2 * radius + 1`` per axis: the radii, as (z, y, x)."""
+    return (int(radius_z), int(radius_y), int(radius_x))
+
+
+def sigma_halo(sigma_x: float, sigma_y: float, sigma_z: float,
+               **_: Any) -> tuple[int, int, int]:
+    """Halo of a Gaussian truncated at 4 sigma (as ``gaussian_weights``), as (z, y, x)."""
+    return tuple(int(4.0 * s + 0.5) for s in (sigma_z, sigma_y, sigma_x))
 
 
 @dataclass(frozen=True)
@@ -93,6 +116,26 @@ class Operation:
     returns: Any = field(repr=False)
     summary: str = ""
     dimensions: tuple[int, ...] = (2, 3)
+    #: How far a result pixel reads around it: (z, y, x) pixels, or a callable
+    #: taking the scalar parameters as keywords and returning them; None: the
+    #: operation needs the whole image (see the module documentation).
+    halo: Any = field(default=None, repr=False)
+
+    @property
+    def local(self) -> bool:
+        """Whether the operation declares a halo (and so can run tile by tile)."""
+        return self.halo is not None
+
+    def halo_for(self, params: Mapping[str, Any]) -> tuple[int, int, int] | None:
+        """The halo, (z, y, x) pixels, for these scalar parameter values; None if not local."""
+        if self.halo is None:
+            return None
+        halo = self.halo(**params) if callable(self.halo) else self.halo
+        values = tuple(int(h) for h in halo)
+        if len(values) != 3 or min(values) < 0:
+            raise ValueError(f"{self.name}: the halo must be three non-negative pixel counts "
+                             f"(z, y, x), got {halo!r}")
+        return values
 
     @property
     def signature(self) -> inspect.Signature:
@@ -151,6 +194,8 @@ def get_operation(name: str) -> Operation:
     ValueError
         If there is none; the message lists close names.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"operation names are strings, got {type(name).__name__} {name!r}")
     try:
         return _registry[name]
     except KeyError:
@@ -302,7 +347,7 @@ def _to_host(result: Any) -> Any:
 
 
 def _describe(function: Callable[..., Any], category: str,
-              dimensions: tuple[int, ...]) -> Operation:
+              dimensions: tuple[int, ...], halo: Any = None) -> Operation:
     hints = get_type_hints(function, include_extras=True)
     descriptions = parameter_descriptions(function.__doc__ or "")
     parameters = []
@@ -322,12 +367,13 @@ def _describe(function: Callable[..., Any], category: str,
         returns=hints.get("return"),
         summary=summary,
         dimensions=tuple(dimensions),
+        halo=halo,
     )
 
 
-def operation(*, category: str,
-              dimensions: tuple[int, ...] = (2, 3)) -> Callable[[Callable[..., Any]],
-                                                               Callable[..., Any]]:
+def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
+              halo: tuple[int, int, int] | Callable[..., tuple[int, int, int]] | None = None
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as an operation of ``category``.
 
     Parameters
@@ -336,12 +382,25 @@ def operation(*, category: str,
         One of :data:`CATEGORIES`.
     dimensions : tuple of int
         The image dimensionalities the operation accepts.
+    halo : tuple of 3 int, callable or None
+        For a *local* operation (one whose result pixel depends only on the
+        input pixels within a fixed distance, with the image's shape kept):
+        that distance in pixels along (z, y, x), or a function of the scalar
+        parameters (as keywords) returning it, e.g. :func:`radius_halo`,
+        :func:`sigma_halo`; :data:`PIXELWISE` for pixel-wise operations.
+        None (the default): the operation needs the whole image and is never
+        tiled.
     """
     if category not in CATEGORIES:
         raise ValueError(f"category: unknown category {category!r}; known: {', '.join(CATEGORIES)}")
+    if halo is not None and not callable(halo) and (
+            not isinstance(halo, tuple) or len(halo) != 3
+            or not all(isinstance(h, int) and h >= 0 for h in halo)):
+        raise ValueError(f"halo: expected None, a callable or three non-negative ints "
+                         f"(z, y, x), got {halo!r}")
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        described = _describe(function, category, dimensions)
+        described = _describe(function, category, dimensions, halo)
         if described.name in _registry:
             raise ValueError(f"an operation named {described.name!r} is already registered")
         signature = inspect.signature(function)
@@ -355,14 +414,15 @@ def operation(*, category: str,
             bound.apply_defaults()
             arguments: dict[str, Any] = {}
             on_device = False
-            for parameter in described.parameters:
-                value = bound.arguments[parameter.name]
-                if parameter.kind is None:
-                    arguments[parameter.name] = _check_scalar(described, parameter, value)
-                else:
-                    on_device = on_device or backend.is_device_array(value)
-                    arguments[parameter.name] = _to_device(described, parameter, value)
-            result = function(**arguments)
+            with backend.compiler_output_logged():
+                for parameter in described.parameters:
+                    value = bound.arguments[parameter.name]
+                    if parameter.kind is None:
+                        arguments[parameter.name] = _check_scalar(described, parameter, value)
+                    else:
+                        on_device = on_device or backend.is_device_array(value)
+                        arguments[parameter.name] = _to_device(described, parameter, value)
+                result = function(**arguments)
             return result if on_device else _to_host(result)
 
         _registry[described.name] = replace(described, function=run)

@@ -46,9 +46,9 @@ class TableMarker:
 
 TABLE = TableMarker()
 
-#: A table of measurements: column name -> 1D array (napari takes it as
-#: ``layer.features``).  Returned as numpy arrays, or device arrays when the
-#: inputs were device arrays.
+#: A table of measurements: column name -> 1D numpy array (napari takes it as
+#: ``layer.features``).  Tables are small, so they come back as numpy arrays
+#: whatever the inputs were.
 Table = Annotated[dict[str, ArrayLike], TABLE]
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from .. import _backend as backend
 from ._neighbourhood import convolve_separable, gaussian_weights, per_axis
-from ._registry import operation
+from ._registry import operation, sigma_halo
 from ._types import Image, Radius, Sigma
-from .morphology import morphology
+from .morphology import morphology, opening_halo
 
 __all__ = [
     "bottom_hat_box",
@@ -46,11 +46,19 @@ def _bottom_hat(image: backend.DeviceArray, window: str, radius_x: int, radius_y
     return _subtract_in_place(closed, image, closed)
 
 
+def _difference_halo(sigma1_x: float, sigma1_y: float, sigma1_z: float, sigma2_x: float,
+                     sigma2_y: float, sigma2_z: float, **_: float) -> tuple[int, ...]:
+    """The larger of the two Gaussians' halos, per axis."""
+    first = sigma_halo(sigma1_x, sigma1_y, sigma1_z)
+    second = sigma_halo(sigma2_x, sigma2_y, sigma2_z)
+    return tuple(max(a, b) for a, b in zip(first, second, strict=True))
+
+
 def _gaussian_weights(image: backend.DeviceArray, x: float, y: float, z: float) -> dict:
     return {axis: gaussian_weights(s) for axis, s in per_axis(image, x, y, z).items() if s > 0}
 
 
-@operation(category="Remove background")
+@operation(category="Remove background", halo=opening_halo)
 def top_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                 radius_z: Radius = 0) -> Image:
     """Subtract the background estimated by a grey opening over a box (white top-hat).
@@ -83,7 +91,7 @@ def top_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
     return _top_hat(image, "box", radius_x, radius_y, radius_z)
 
 
-@operation(category="Remove background")
+@operation(category="Remove background", halo=opening_halo)
 def top_hat_sphere(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                    radius_z: Radius = 0) -> Image:
     """Subtract the background estimated by a grey opening over an ellipsoid (white top-hat).
@@ -116,7 +124,7 @@ def top_hat_sphere(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
     return _top_hat(image, "sphere", radius_x, radius_y, radius_z)
 
 
-@operation(category="Remove background")
+@operation(category="Remove background", halo=opening_halo)
 def bottom_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                    radius_z: Radius = 0) -> Image:
     """Subtract the image from its grey closing over a box (black top-hat).
@@ -148,7 +156,7 @@ def bottom_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
     return _bottom_hat(image, "box", radius_x, radius_y, radius_z)
 
 
-@operation(category="Remove background")
+@operation(category="Remove background", halo=opening_halo)
 def bottom_hat_sphere(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                       radius_z: Radius = 0) -> Image:
     """Subtract the image from its grey closing over an ellipsoid (black top-hat).
@@ -181,7 +189,7 @@ def bottom_hat_sphere(image: Image, radius_x: Radius = 10, radius_y: Radius = 10
     return _bottom_hat(image, "sphere", radius_x, radius_y, radius_z)
 
 
-@operation(category="Remove background")
+@operation(category="Remove background", halo=sigma_halo)
 def subtract_gaussian_background(image: Image, sigma_x: Sigma = 10.0, sigma_y: Sigma = 10.0,
                                  sigma_z: Sigma = 0.0) -> Image:
     """Subtract the background estimated by a Gaussian blur.
@@ -216,7 +224,7 @@ def subtract_gaussian_background(image: Image, sigma_x: Sigma = 10.0, sigma_y: S
     return convolve_separable(image, weights, finish="subtract")
 
 
-@operation(category="Remove background")
+@operation(category="Remove background", halo=sigma_halo)
 def divide_by_gaussian_background(image: Image, sigma_x: Sigma = 10.0, sigma_y: Sigma = 10.0,
                                   sigma_z: Sigma = 0.0) -> Image:
     """Divide an image by its background estimated by a Gaussian blur.
@@ -255,7 +263,7 @@ def divide_by_gaussian_background(image: Image, sigma_x: Sigma = 10.0, sigma_y: 
     return convolve_separable(image, weights, finish="divide")
 
 
-@operation(category="Remove background")
+@operation(category="Remove background", halo=_difference_halo)
 def difference_of_gaussian(image: Image, sigma1_x: Sigma = 2.0, sigma1_y: Sigma = 2.0,
                            sigma1_z: Sigma = 0.0, sigma2_x: Sigma = 4.0,
                            sigma2_y: Sigma = 4.0, sigma2_z: Sigma = 0.0) -> Image:

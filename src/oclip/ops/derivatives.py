@@ -29,7 +29,7 @@ def _gradient(image: backend.DeviceArray, axis: int) -> backend.DeviceArray:
     return convolve_separable(image, {axis: CENTRAL_DIFFERENCE})
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=(0, 0, 1))
 def gradient_x(image: Image) -> Image:
     """Compute the derivative along x by central differences.
 
@@ -54,7 +54,7 @@ def gradient_x(image: Image) -> Image:
     return _gradient(image, 0)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=(0, 1, 0))
 def gradient_y(image: Image) -> Image:
     """Compute the derivative along y by central differences.
 
@@ -78,7 +78,7 @@ def gradient_y(image: Image) -> Image:
     return _gradient(image, 1)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=(1, 0, 0))
 def gradient_z(image: Image) -> Image:
     """Compute the derivative along z by central differences.
 
@@ -103,7 +103,7 @@ def gradient_z(image: Image) -> Image:
     return _gradient(image, 2)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=(1, 1, 1))
 def sobel(image: Image) -> Image:
     """Compute the gradient magnitude with Sobel kernels.
 
@@ -134,7 +134,7 @@ def sobel(image: Image) -> Image:
     return out
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=(1, 1, 1))
 def laplace_box(image: Image) -> Image:
     """Compute a Laplacian over the 3x3 (3x3x3) box.
 

@@ -23,7 +23,7 @@ from ._neighbourhood import (
     window_size,
 )
 from ._neighbourhood import mean_sphere as mean_sphere_filter
-from ._registry import operation
+from ._registry import operation, radius_halo, sigma_halo
 from ._types import Image, Labels, Radius, Sigma
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=sigma_halo)
 def gaussian_blur(image: Image, sigma_x: Sigma = 1.0, sigma_y: Sigma = 1.0,
                   sigma_z: Sigma = 0.0) -> Image:
     """Blur an image with a Gaussian kernel.
@@ -78,7 +78,7 @@ def gaussian_blur(image: Image, sigma_x: Sigma = 1.0, sigma_y: Sigma = 1.0,
     return convolve_separable(image, weights)
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def mean_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
              radius_z: Radius = 0) -> Image:
     """Average each pixel's box neighbourhood.
@@ -108,7 +108,7 @@ def mean_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return convolve_separable(image, {a: box_weights(r) for a, r in radii.items() if r > 0})
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def minimum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Replace each pixel by the minimum of its box neighbourhood (grey erosion).
@@ -137,7 +137,7 @@ def minimum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_separable(image, "minimum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def maximum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Replace each pixel by the maximum of its box neighbourhood (grey dilation).
@@ -166,7 +166,7 @@ def maximum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_separable(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Replace each pixel by the minimum of its ellipsoidal neighbourhood (grey erosion).
@@ -200,7 +200,7 @@ def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_sphere(image, "minimum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def maximum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Replace each pixel by the maximum of its ellipsoidal neighbourhood (grey dilation).
@@ -231,7 +231,7 @@ def maximum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_sphere(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def mean_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Average each pixel's ellipsoidal neighbourhood.
@@ -263,7 +263,7 @@ def mean_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return mean_sphere_filter(image, per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def median_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                radius_z: Radius = 0) -> Image:
     """Replace each pixel by the median of its box neighbourhood.
@@ -301,7 +301,7 @@ def median_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return rank_filter(image, "median", radii, "box", "median_box")
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def median_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                   radius_z: Radius = 0) -> Image:
     """Replace each pixel by the median of its ellipsoidal neighbourhood.
@@ -339,7 +339,7 @@ def median_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return rank_filter(image, "median", radii, "sphere", "median_sphere")
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def mode_box(labels: Labels, radius_x: Radius = 1, radius_y: Radius = 1,
              radius_z: Radius = 0) -> Labels:
     """Replace each label by the most frequent label of its box neighbourhood.
@@ -382,7 +382,7 @@ def mode_box(labels: Labels, radius_x: Radius = 1, radius_y: Radius = 1,
     return rank_filter(labels, "mode", radii, "box", "mode_box")
 
 
-@operation(category="Remove noise")
+@operation(category="Remove noise", halo=radius_halo)
 def mode_sphere(labels: Labels, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Labels:
     """Replace each label by the most frequent label of its ellipsoidal neighbourhood.
@@ -422,7 +422,7 @@ def mode_sphere(labels: Labels, radius_x: Radius = 1, radius_y: Radius = 1,
     return rank_filter(labels, "mode", radii, "sphere", "mode_sphere")
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=radius_halo)
 def variance_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                  radius_z: Radius = 0) -> Image:
     """Compute the variance of each pixel's box neighbourhood.
@@ -456,7 +456,7 @@ def variance_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return moments_separable(image, "variance", radii)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=radius_halo)
 def variance_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                     radius_z: Radius = 0) -> Image:
     """Compute the variance of each pixel's ellipsoidal neighbourhood.
@@ -490,7 +490,7 @@ def variance_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                          1.0 / window_size(radii), static=True, vector=True)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=radius_halo)
 def standard_deviation_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                            radius_z: Radius = 0) -> Image:
     """Compute the standard deviation of each pixel's box neighbourhood.
@@ -522,7 +522,7 @@ def standard_deviation_box(image: Image, radius_x: Radius = 1, radius_y: Radius 
     return moments_separable(image, "standard_deviation", radii)
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=radius_halo)
 def standard_deviation_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                               radius_z: Radius = 0) -> Image:
     """Compute the standard deviation of each pixel's ellipsoidal neighbourhood.

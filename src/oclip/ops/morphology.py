@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, extremum_sphere, per_axis
-from ._registry import operation
+from ._registry import operation, radius_halo
 from ._types import Binary, Image, Radius
 
 __all__ = [
@@ -43,6 +43,12 @@ _STEPS = {
 }
 
 
+def opening_halo(**params: int) -> tuple[int, int, int]:
+    """Halo of an opening or closing, a minimum and a maximum over the window: twice
+    its radii, as (z, y, x)."""
+    return tuple(2 * r for r in radius_halo(**params))
+
+
 def morphology(image: backend.DeviceArray, which: str, window: str,
                radii: Mapping[int, int], *, binary: bool = False) -> backend.DeviceArray:
     """Erosion, dilation, opening or closing over a "box" or "sphere" window.
@@ -60,7 +66,7 @@ def morphology(image: backend.DeviceArray, which: str, window: str,
 # --- grey ------------------------------------------------------------------------
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=opening_halo)
 def opening_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Open an image with a box: the maximum of the minimum (grey opening).
@@ -91,7 +97,7 @@ def opening_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return morphology(image, "opening", "box", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=opening_halo)
 def opening_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Open an image with an ellipsoid: the maximum of the minimum (grey opening).
@@ -122,7 +128,7 @@ def opening_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return morphology(image, "opening", "sphere", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=opening_halo)
 def closing_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Close an image with a box: the minimum of the maximum (grey closing).
@@ -153,7 +159,7 @@ def closing_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return morphology(image, "closing", "box", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Filter")
+@operation(category="Filter", halo=opening_halo)
 def closing_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Close an image with an ellipsoid: the minimum of the maximum (grey closing).
@@ -187,7 +193,7 @@ def closing_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
 # --- binary ----------------------------------------------------------------------
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=radius_halo)
 def binary_erosion_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                        radius_z: Radius = 0) -> Binary:
     """Erode a binary image with a box: keep the pixels whose whole box is foreground.
@@ -221,7 +227,7 @@ def binary_erosion_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 
     return morphology(binary, "erosion", "box", radii, binary=True)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=radius_halo)
 def binary_erosion_sphere(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                           radius_z: Radius = 0) -> Binary:
     """Erode a binary image with an ellipsoid: keep the pixels whose whole ellipsoid is foreground.
@@ -254,7 +260,7 @@ def binary_erosion_sphere(binary: Binary, radius_x: Radius = 1, radius_y: Radius
     return morphology(binary, "erosion", "sphere", radii, binary=True)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=radius_halo)
 def binary_dilation_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                         radius_z: Radius = 0) -> Binary:
     """Dilate a binary image with a box: mark the pixels whose box touches foreground.
@@ -284,7 +290,7 @@ def binary_dilation_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius =
     return morphology(binary, "dilation", "box", radii, binary=True)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=radius_halo)
 def binary_dilation_sphere(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                            radius_z: Radius = 0) -> Binary:
     """Dilate a binary image with an ellipsoid: mark the pixels whose ellipsoid touches foreground.
@@ -316,7 +322,7 @@ def binary_dilation_sphere(binary: Binary, radius_x: Radius = 1, radius_y: Radiu
     return morphology(binary, "dilation", "sphere", radii, binary=True)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=opening_halo)
 def binary_opening_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                        radius_z: Radius = 0) -> Binary:
     """Open a binary image with a box: erode, then dilate.
@@ -350,7 +356,7 @@ def binary_opening_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 
     return morphology(binary, "opening", "box", radii, binary=True)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=opening_halo)
 def binary_opening_sphere(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                           radius_z: Radius = 0) -> Binary:
     """Open a binary image with an ellipsoid: erode, then dilate.
@@ -384,7 +390,7 @@ def binary_opening_sphere(binary: Binary, radius_x: Radius = 1, radius_y: Radius
     return morphology(binary, "opening", "sphere", radii, binary=True)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=opening_halo)
 def binary_closing_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                        radius_z: Radius = 0) -> Binary:
     """Close a binary image with a box: dilate, then erode.
@@ -417,7 +423,7 @@ def binary_closing_box(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 
     return morphology(binary, "closing", "box", radii, binary=True)
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", halo=opening_halo)
 def binary_closing_sphere(binary: Binary, radius_x: Radius = 1, radius_y: Radius = 1,
                           radius_z: Radius = 0) -> Binary:
     """Close a binary image with an ellipsoid: dilate, then erode.

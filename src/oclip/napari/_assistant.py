@@ -1,0 +1,328 @@
+"""The oclip Assistant: a napari dock widget that builds a workflow by clicking.
+
+Select an image (or labels) layer and click a category: a step with the
+category's first fitting operation is added, its result appears as a layer,
+and its widget shows the operation's parameters.  Every change recomputes
+that step and the ones after it on the compute thread; undo and redo walk the
+recorded workflow, which can be saved, loaded onto another image, exported as
+a Python script or a notebook, and applied to every time point.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import napari
+from napari.layers import Image, Labels, Layer
+from napari.utils.notifications import show_info, show_warning
+from qtpy.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import oclip
+import oclip.workflow
+from oclip.ops import CATEGORIES, operations
+
+from ._session import Session, fit, session_for
+from ._step_widget import StepWidget
+from ._table import TableWidget
+
+#: What each category button does (its tooltip).
+CATEGORY_TIPS = {
+    "Remove noise": "Smooth the selected image: Gaussian, mean, median, minimum, maximum",
+    "Remove background": "Subtract or divide out uneven background: top-hat, Gaussian "
+                         "background, difference of Gaussians",
+    "Filter": "Edges, gradients, local variance, morphology and pixel-wise functions",
+    "Combine": "Combine the selected image with another: add, subtract, multiply, mask, "
+               "compare",
+    "Transform": "Crop, flip, rotate, scale, resample the selected image",
+    "Projection": "Project a 3D stack to 2D: maximum, mean, sum... along z, y or x",
+    "Binarize": "Make a binary image: thresholds (Otsu...), maxima, binary morphology",
+    "Label": "Turn a (binary) image into labelled objects: connected components, "
+             "Voronoi-Otsu, watershed",
+    "Process labels": "Exclude, dilate, erode, merge or relabel labelled objects",
+    "Measure": "Measure labelled objects (size, intensity, position) into a table",
+}
+
+#: The operations a category click prefers, first to last; among those that fit
+#: the selected layer best, the most preferred wins (then registry order).
+PREFERRED = {
+    "Remove noise": ("gaussian_blur",),
+    "Remove background": ("top_hat_box",),
+    "Filter": ("sobel",),
+    "Combine": ("add_images",),
+    "Transform": ("scale",),
+    "Projection": ("maximum_z_projection",),
+    "Binarize": ("threshold_otsu",),
+    "Label": ("voronoi_otsu_labeling", "connected_components_labeling"),
+    "Process labels": ("exclude_labels_on_edges",),
+    "Measure": ("label_statistics",),
+}
+
+ACTION_TIPS = {
+    "Undo": "Undo the last change of the workflow",
+    "Redo": "Redo what was undone",
+    "Save workflow": "Save the workflow as a YAML file",
+    "Load workflow": "Load a workflow file and run it on the selected layer",
+    "Export Python script": "Write a Python script that runs the workflow on TIFF files",
+    "Export notebook": "Write a Jupyter notebook that runs the workflow step by step",
+    "Apply to all time points": "Compute every time point of a time-lapse into new layers",
+}
+
+
+def ask_save_path(parent: QWidget, title: str, default: str, filters: str) -> str:
+    """A file to write (tests replace this)."""
+    return QFileDialog.getSaveFileName(parent, title, default, filters)[0]
+
+
+def ask_open_path(parent: QWidget, title: str, filters: str) -> str:
+    """A file to read (tests replace this)."""
+    return QFileDialog.getOpenFileName(parent, title, "", filters)[0]
+
+
+class Assistant(QWidget):
+    """The oclip Assistant dock widget of a napari viewer."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__()
+        self.viewer = napari_viewer
+        self.session: Session = session_for(napari_viewer)
+        self.step_widgets: dict[str, StepWidget] = {}
+        self.tables: dict[str, TableWidget] = {}
+        layout = QVBoxLayout(self)
+
+        device_row = QHBoxLayout()
+        device_row.addWidget(QLabel("Device:"))
+        self.device_box = QComboBox()
+        self.device_box.setToolTip("The OpenCL device oclip computes on")
+        device_row.addWidget(self.device_box, 1)
+        layout.addLayout(device_row)
+
+        self.category_buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        for index, category in enumerate(CATEGORIES):
+            button = QPushButton(category)
+            button.setToolTip(CATEGORY_TIPS[category])
+            button.clicked.connect(partial(self._category_clicked, category))
+            grid.addWidget(button, index // 2, index % 2)
+            self.category_buttons[category] = button
+        layout.addLayout(grid)
+
+        self.action_buttons: dict[str, QPushButton] = {}
+        actions = QGridLayout()
+        handlers = {
+            "Undo": self.session.undo,
+            "Redo": self.session.redo,
+            "Save workflow": self.save_workflow,
+            "Load workflow": self.load_workflow,
+            "Export Python script": partial(self.export, "script"),
+            "Export notebook": partial(self.export, "notebook"),
+            "Apply to all time points": self.session.apply_to_all_time_points,
+        }
+        for index, (label, handler) in enumerate(handlers.items()):
+            button = QPushButton(label)
+            button.setToolTip(ACTION_TIPS[label])
+            button.clicked.connect(lambda checked=False, handler=handler: handler())
+            actions.addWidget(button, index // 2, index % 2)
+            self.action_buttons[label] = button
+        layout.addLayout(actions)
+
+        self.step_list = QListWidget()
+        self.step_list.setToolTip("The workflow's steps in order; click one to edit it")
+        self.step_list.setMaximumHeight(120)
+        self.step_list.currentRowChanged.connect(self._step_clicked)
+        layout.addWidget(self.step_list)
+
+        self.steps = QStackedWidget()
+        self.hint = QLabel("Select an image layer and click a category to add a step.")
+        self.hint.setWordWrap(True)
+        self.steps.addWidget(self.hint)
+        layout.addWidget(self.steps, 1)
+
+        self.session.changed.connect(self._workflow_changed)
+        self.session.table_ready.connect(self._show_table)
+        self.session.value_ready.connect(self._show_value)
+        self.session.device_changed.connect(self._device_changed)
+        self.viewer.layers.selection.events.active.connect(self._layer_selected)
+        self._fill_devices()
+        self._workflow_changed()
+
+    # --- what the assistant exposes -------------------------------------------------
+
+    @property
+    def workflow(self) -> oclip.workflow.Workflow:
+        """The viewer's recorded workflow."""
+        return self.session.workflow
+
+    def add_step(self, category: str, layer: Layer | None = None) -> str | None:
+        """Add a step of ``category`` on ``layer`` (default: the selected layer).
+
+        The step runs the category's first operation that takes this kind of
+        layer; other image parameters start with the same layer.  Returns the
+        step id, or None (with a notification) when nothing fits.
+        """
+        layer = layer if layer is not None else self.viewer.layers.selection.active
+        if not isinstance(layer, Image | Labels):
+            show_info("oclip: select an image or labels layer first")
+            return None
+        names = list(operations(category))
+        preferred = PREFERRED.get(category, ())
+        ranked = sorted(names, key=lambda name: (
+            -fit(name, layer),
+            preferred.index(name) if name in preferred else len(preferred),
+            names.index(name)))
+        if not ranked or fit(ranked[0], layer) == 0:
+            show_info(f"oclip: no '{category}' operation takes a {type(layer).__name__} layer")
+            return None
+        op = operations()[ranked[0]]
+        step_id = self.session.add_step(op.name, {p.name: layer for p in op.image_parameters})
+        self.show_step(step_id)
+        return step_id
+
+    def show_step(self, step_id: str) -> None:
+        """Show the widget of step ``step_id`` (and mark it in the step list)."""
+        widget = self.step_widgets.get(step_id)
+        if widget is not None:
+            self.steps.setCurrentWidget(widget)
+            row = list(self.workflow.step_ids).index(step_id)
+            if self.step_list.currentRow() != row:
+                self.step_list.blockSignals(True)
+                self.step_list.setCurrentRow(row)
+                self.step_list.blockSignals(False)
+
+    def save_workflow(self, path: str | None = None) -> None:
+        path = path or ask_save_path(self, "Save workflow", "workflow.yaml",
+                                     "Workflow files (*.yaml *.yml)")
+        if path:
+            oclip.workflow.save(self.workflow, path)
+
+    def load_workflow(self, path: str | None = None) -> None:
+        """Load a workflow file; its first input reads the selected layer, others
+        the layers of the same name."""
+        path = path or ask_open_path(self, "Load workflow", "Workflow files (*.yaml *.yml)")
+        if not path:
+            return
+        workflow = oclip.workflow.load(path)
+        selected = self.viewer.layers.selection.active
+        layers: dict[str, Layer] = {}
+        for index, name in enumerate(workflow.inputs):
+            if index == 0 and isinstance(selected, Image | Labels):
+                layers[name] = selected
+            elif name in self.viewer.layers:
+                layers[name] = self.viewer.layers[name]
+        try:
+            self.session.load(workflow, layers)
+        except ValueError as error:
+            show_warning(f"oclip: {error}; select the layer for '{workflow.inputs[0]}' first")
+
+    def export(self, kind: str, path: str | None = None) -> None:
+        """Export the workflow as a Python script (``kind="script"``) or a notebook."""
+        suffix, filters = (".py", "Python scripts (*.py)") if kind == "script" else \
+            (".ipynb", "Jupyter notebooks (*.ipynb)")
+        path = path or ask_save_path(self, f"Export {kind}", f"workflow{suffix}", filters)
+        if not path:
+            return
+        text = (oclip.workflow.to_python(self.workflow) if kind == "script"
+                else oclip.workflow.to_notebook(self.workflow))
+        Path(path).write_text(text)
+
+    # --- reacting to the session and the viewer -------------------------------------
+
+    def _category_clicked(self, category: str) -> None:
+        self.add_step(category)
+
+    def _workflow_changed(self) -> None:
+        workflow = self.workflow
+        for step_id in [s for s in self.step_widgets if s not in workflow.step_ids]:
+            widget = self.step_widgets.pop(step_id)
+            self.steps.removeWidget(widget)
+            widget.deleteLater()
+        for step_id in workflow.step_ids:
+            widget = self.step_widgets.get(step_id)
+            if widget is None:
+                widget = StepWidget(self.session, step_id)
+                self.step_widgets[step_id] = widget
+                self.steps.addWidget(widget)
+            else:
+                widget.refresh()
+        self.step_list.blockSignals(True)
+        self.step_list.clear()
+        for step in workflow.steps:
+            reads = ", ".join(step.inputs.values())
+            doing = "" if step.op == step.id else f" = {step.op}"
+            self.step_list.addItem(f"{step.id}{doing} ← {reads}")
+        self.step_list.blockSignals(False)
+        shown = next((s for s, w in self.step_widgets.items()
+                      if w is self.steps.currentWidget()), None)
+        if shown is None:
+            if workflow.steps:
+                self.show_step(workflow.step_ids[-1])
+            else:
+                self.steps.setCurrentWidget(self.hint)
+        else:
+            self.show_step(shown)
+        self.action_buttons["Undo"].setEnabled(self.session.history.can_undo)
+        self.action_buttons["Redo"].setEnabled(self.session.history.can_redo)
+
+    def _step_clicked(self, row: int) -> None:
+        if 0 <= row < len(self.workflow.steps):
+            step_id = self.workflow.step_ids[row]
+            self.show_step(step_id)
+            layer = self.session.layer_of(step_id)
+            if layer is not None and layer in self.viewer.layers:
+                self.viewer.layers.selection.active = layer
+
+    def _layer_selected(self, event: Any = None) -> None:
+        layer = self.viewer.layers.selection.active
+        step_id = self.session.step_of(layer) if layer is not None else None
+        if step_id is not None:
+            self.show_step(step_id)
+
+    def _show_table(self, name: str, table: dict) -> None:
+        widget = self.tables.get(name)
+        if widget is None:
+            widget = TableWidget(table, name)
+            self.tables[name] = widget
+            self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
+                                               area="right")
+        else:
+            widget.set_table(table)
+
+    def _show_value(self, step_id: str, value: Any) -> None:
+        widget = self.step_widgets.get(step_id)
+        if widget is not None:
+            widget.show_value(value)
+
+    def _fill_devices(self) -> None:
+        def listing() -> tuple[list[oclip.DeviceInfo], oclip.DeviceInfo]:
+            return oclip.devices(), oclip.current_device()
+
+        self.session.call(listing, lambda found: self._devices_listed(*found))
+
+    def _devices_listed(self, found: list[oclip.DeviceInfo], current: oclip.DeviceInfo) -> None:
+        self.device_box.blockSignals(True)
+        self.device_box.clear()
+        for device in found:
+            self.device_box.addItem(f"{device.name} ({device.type})", device)
+        self.device_box.setCurrentIndex(found.index(current))
+        self.device_box.blockSignals(False)
+        self.device_box.currentIndexChanged.connect(self._device_chosen)
+
+    def _device_chosen(self, index: int) -> None:
+        device = self.device_box.itemData(index)
+        if device is not None:
+            self.session.set_device(device)
+
+    def _device_changed(self, name: str) -> None:
+        show_info(f"oclip: computing on {name}")

@@ -1,0 +1,145 @@
+"""The widget of one workflow step: its operation and its parameter values."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, get_origin
+
+from magicgui.widgets import ComboBox, Container, Widget, create_widget
+from qtpy.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+
+from oclip.ops import Parameter, get_operation, operations
+
+from ._session import Session
+
+_INT_LIMITS = (-(2**31), 2**31 - 1)
+_FLOAT_LIMITS = (-1e9, 1e9)
+
+
+def widget_options(parameter: Parameter) -> dict[str, Any]:
+    """magicgui options of a scalar parameter: its Range, else wide limits
+    (magicgui's spin boxes default to 0..999, which would hide negative values)."""
+    if parameter.choices is not None or parameter.value_type is bool:
+        return {}
+    if get_origin(parameter.value_type) is list:
+        # a list of numbers (an affine matrix): its entries' spin boxes
+        return {"options": {"min": _FLOAT_LIMITS[0], "max": _FLOAT_LIMITS[1], "step": 1e-4}}
+    low, high = _INT_LIMITS if parameter.value_type is int else _FLOAT_LIMITS
+    limits = parameter.range
+    options: dict[str, Any] = {
+        "min": low if limits is None or limits.min is None else limits.min,
+        "max": high if limits is None or limits.max is None else limits.max,
+    }
+    if limits is not None and limits.step is not None:
+        options["step"] = limits.step
+    if parameter.value_type is float:
+        options["step"] = options.get("step", 0.1)
+    return options
+
+
+def parameter_widget(parameter: Parameter, value: Any) -> Widget:
+    """A magicgui widget for a scalar parameter, with its description as tooltip."""
+    widget = create_widget(value=value, annotation=parameter.value_type, name=parameter.name,
+                           label=parameter.name, options=widget_options(parameter))
+    widget.tooltip = parameter.description
+    return widget
+
+
+class StepWidget(QWidget):
+    """Shows and edits one step of the session's workflow.
+
+    The operation chooser lists the operations of the step's category; image
+    parameters choose among the workflow's inputs and earlier steps; every
+    edit becomes a workflow change (and a recomputation).
+    """
+
+    def __init__(self, session: Session, step_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.step_id = step_id
+        self.setObjectName(f"oclip step {step_id}")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel()
+        layout.addWidget(self.title)
+        self.operation_box = QComboBox()
+        self.operation_box.setToolTip("The operation of this step")
+        self.operation_box.currentTextChanged.connect(self._operation_chosen)
+        layout.addWidget(self.operation_box)
+        self.form = Container(labels=True)
+        layout.addWidget(self.form.native)
+        self.result_label = QLabel()
+        self.result_label.setVisible(False)
+        layout.addWidget(self.result_label)
+        layout.addStretch()
+        self._shown_op: str | None = None
+        self.refresh()
+
+    @property
+    def step(self) -> Any:
+        return self.session.workflow.step(self.step_id)
+
+    def refresh(self) -> None:
+        """Show the step as the workflow has it now (no change is emitted)."""
+        step = self.step
+        operation = step.operation
+        self.title.setText(f"<b>{self.step_id}</b>: {operation.summary}")
+        self.title.setWordWrap(True)
+        self.operation_box.blockSignals(True)
+        self.operation_box.clear()
+        self.operation_box.addItems(list(operations(operation.category)))
+        self.operation_box.setCurrentText(step.op)
+        self.operation_box.blockSignals(False)
+        if self._shown_op != step.op:
+            self._build_form()
+        for widget in self.form:
+            with widget.changed.blocked():
+                if widget.name in step.inputs:
+                    widget.choices = self._sources()
+                    widget.value = step.inputs[widget.name]
+                elif widget.name in step.params:
+                    widget.value = step.params[widget.name]
+
+    def _sources(self) -> tuple[str, ...]:
+        workflow = self.session.workflow
+        later = {self.step_id, *workflow.followers(self.step_id)}
+        images = [s for s in workflow.step_ids if s not in later
+                  and get_operation(workflow.step(s).op).result_kind is not None]
+        return (*workflow.inputs, *images)
+
+    def _build_form(self) -> None:
+        step = self.step
+        operation = step.operation
+        self.form.clear()
+        for parameter in operation.parameters:
+            if parameter.kind is not None:
+                widget: Widget = ComboBox(name=parameter.name, label=parameter.name,
+                                          choices=self._sources(),
+                                          value=step.inputs.get(parameter.name))
+                widget.tooltip = parameter.description
+                widget.changed.connect(partial(self._source_chosen, parameter.name))
+            else:
+                value = step.params.get(parameter.name, parameter.default)
+                widget = parameter_widget(parameter, value)
+                widget.changed.connect(partial(self._value_changed, parameter.name))
+            self.form.append(widget)
+        self._shown_op = step.op
+        self.result_label.setVisible(False)
+
+    def show_value(self, value: Any) -> None:
+        """Show a scalar result (e.g. a Jaccard index) under the parameters."""
+        self.result_label.setText(f"result: {value:.6g}" if isinstance(value, float)
+                                  else f"result: {value}")
+        self.result_label.setVisible(True)
+
+    def _operation_chosen(self, name: str) -> None:
+        if name and name != self.step.op:
+            self.session.change_step(self.step_id, op=name)
+
+    def _value_changed(self, name: str, value: Any) -> None:
+        if self.step.params.get(name) != value:
+            self.session.change_step(self.step_id, params={name: value})
+
+    def _source_chosen(self, name: str, source: str) -> None:
+        if source and self.step.inputs.get(name) != source:
+            self.session.change_step(self.step_id, sources={name: source})

@@ -1,0 +1,124 @@
+"""The one thread that does all of the plugin's OpenCL work.
+
+pyopencl's kernel calls are not thread-safe, and a computation must never
+block napari, so every job of the plugin runs here, one after the other.
+Jobs carry a *lane*: a job waiting in a lane is replaced by a newer one of the
+same lane (when a slider moves faster than the device computes, only the
+newest value is computed).  Results come back as Qt signals, delivered on the
+main thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from qtpy.QtCore import QObject, Signal
+
+logger = logging.getLogger("oclip")
+
+
+class ComputeWorker(QObject):
+    """A background thread running submitted jobs in order.
+
+    Signals
+    -------
+    finished(ticket, value)
+        A job returned ``value``; emitted on the main thread.
+    failed(ticket, error)
+        A job raised ``error``.
+    progress(ticket, done, total)
+        A job reported progress through the ``report`` callable it was given.
+    dropped(ticket)
+        A waiting job was replaced by a newer one of its lane; it never runs.
+    """
+
+    finished = Signal(object, object)
+    failed = Signal(object, object)
+    progress = Signal(object, int, int)
+    dropped = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tickets = itertools.count(1)
+        self._condition = threading.Condition()
+        self._waiting: dict[Hashable, tuple[int, Callable[..., Any]]] = {}
+        self._order: list[Hashable] = []
+        self._busy = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="oclip-compute", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[..., Any], *, lane: Hashable | None = None,
+               reports: bool = False) -> int:
+        """Queue ``job`` and return its ticket.
+
+        A job still waiting in the same ``lane`` is dropped (its ticket never
+        finishes).  With ``reports``, the job is called with a
+        ``report(done, total)`` callable that emits :attr:`progress`.
+        """
+        ticket = next(self._tickets)
+        key = lane if lane is not None else ("ticket", ticket)
+        replaced = None
+        with self._condition:
+            if self._closed:
+                raise RuntimeError("the compute worker is closed")
+            if key in self._waiting:
+                self._order.remove(key)
+                replaced = self._waiting[key][0]
+            self._waiting[key] = (ticket, self._with_report(ticket, job) if reports else job)
+            self._order.append(key)
+            self._condition.notify()
+        if replaced is not None:
+            self.dropped.emit(replaced)
+        return ticket
+
+    def _with_report(self, ticket: int, job: Callable[..., Any]) -> Callable[[], Any]:
+        return lambda: job(lambda done, total: self.progress.emit(ticket, done, total))
+
+    @property
+    def idle(self) -> bool:
+        """No job running or waiting."""
+        with self._condition:
+            return not self._busy and not self._order
+
+    def _loop(self) -> None:
+        while True:
+            with self._condition:
+                while not self._order and not self._closed:
+                    self._condition.wait()
+                if self._closed:
+                    return
+                ticket, job = self._waiting.pop(self._order.pop(0))
+                self._busy = True
+            try:
+                value = job()
+            except Exception as error:  # reported to the user, never lost
+                logger.debug("oclip job %s failed", ticket, exc_info=True)
+                self._emit(self.failed, ticket, error)
+            else:
+                self._emit(self.finished, ticket, value)
+            finally:
+                with self._condition:
+                    self._busy = False
+
+    def _emit(self, signal: Any, ticket: int, value: Any) -> None:
+        if self._closed:
+            return
+        try:
+            signal.emit(ticket, value)
+        except RuntimeError:  # the QObject is gone: the viewer was closed
+            self._closed = True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Drop waiting jobs and stop the thread after the running job."""
+        with self._condition:
+            self._closed = True
+            self._waiting.clear()
+            self._order.clear()
+            self._condition.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)

@@ -1,0 +1,209 @@
+"""Batch runs over TIFF files (what ``oclip run`` does).
+
+Which files make one run (a *job*):
+
+* a workflow with one input takes files and folders; every TIFF file given,
+  and every TIFF directly inside a folder given (sorted by name), is one job;
+* any workflow takes ``name=PATH`` pairs, one per input: a file is used for
+  every job; folders pair their files by file name (the jobs are the TIFFs of
+  the first folder input; the other folders must hold files of the same names).
+
+A job's outputs are written to the output folder as
+``<stem>_<output id>.tif`` (label images as uint32) and tables as
+``<stem>_<output id>.csv``, where ``<stem>`` is the file name (without
+suffix) of the job's first input.  Files are written atomically (a temporary
+file, renamed).  A job that fails is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..ops import ImageKind, get_operation
+from ._io import read_image, write_output
+from ._model import Workflow, WorkflowError
+
+#: File name suffixes taken from folders (case-insensitive).
+TIFF_SUFFIXES = (".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of a batch: the file of each input, and the stem of its output names."""
+
+    stem: str
+    paths: Mapping[str, Path]
+
+    @property
+    def source(self) -> str:
+        """The job's first input file, for messages."""
+        return str(next(iter(self.paths.values()), self.stem))
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did."""
+
+    jobs: int = 0
+    done: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _tiffs(path: Path, what: str) -> list[Path]:
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir()
+                       if p.suffix.lower() in TIFF_SUFFIXES and p.is_file())
+        if not found:
+            raise WorkflowError(f"{what}: no TIFF files (.tif, .tiff) in folder {path}")
+        return found
+    if not path.exists():
+        raise WorkflowError(f"{what}: {path} does not exist")
+    return [path]
+
+
+def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
+              named: Mapping[str, str | os.PathLike] | None = None) -> list[Job]:
+    """The jobs of a batch run (see the module for the rules).
+
+    Parameters
+    ----------
+    workflow : Workflow
+    paths : sequence of paths
+        Files and folders, for a workflow with one input.
+    named : mapping of str to path
+        Input name → file or folder.
+
+    Raises
+    ------
+    WorkflowError
+        For inputs missing or unknown, paths that do not exist, folders
+        without TIFFs, or two jobs whose outputs would have the same names.
+    """
+    named = {name: Path(path) for name, path in (named or {}).items()}
+    unknown = [n for n in named if n not in workflow.inputs]
+    if unknown:
+        raise WorkflowError(f"unknown input(s) {', '.join(map(repr, unknown))}; the workflow "
+                            f"takes {', '.join(workflow.inputs) or 'no inputs'}")
+    if paths:
+        if len(workflow.inputs) != 1:
+            raise WorkflowError(
+                f"this workflow has {len(workflow.inputs)} inputs "
+                f"({', '.join(workflow.inputs) or 'none'}): give each as --input NAME=PATH "
+                f"(a file for every run, or a folder whose files pair with the other "
+                f"folders' by file name)")
+        if named:
+            raise WorkflowError("give the input either as INPUT arguments or as "
+                                "--input NAME=PATH, not both")
+        name = workflow.inputs[0]
+        files = [f for p in paths for f in _tiffs(Path(p), f"input '{name}'")]
+        jobs = [Job(f.stem, {name: f}) for f in files]
+    else:
+        missing = [n for n in workflow.inputs if n not in named]
+        if missing:
+            raise WorkflowError(f"no file given for input(s) {', '.join(missing)}: give "
+                                f"INPUT files, or --input NAME=PATH for each input")
+        folders = [n for n in workflow.inputs if named[n].is_dir()]
+        for n in workflow.inputs:
+            _tiffs(named[n], f"input '{n}'")
+        if not folders:
+            first = named[workflow.inputs[0]] if workflow.inputs else Path("workflow")
+            jobs = [Job(first.stem, dict(named))]
+        else:
+            leader = folders[0]
+            jobs = []
+            for file in _tiffs(named[leader], f"input '{leader}'"):
+                job_paths = {n: named[n] / file.name if n in folders else named[n]
+                             for n in workflow.inputs}
+                jobs.append(Job(job_paths[workflow.inputs[0]].stem, job_paths))
+    stems: dict[str, str] = {}
+    for job in jobs:
+        if job.stem in stems:
+            raise WorkflowError(f"{stems[job.stem]} and {job.source} would write outputs of "
+                                f"the same names ({job.stem}_...): rename one or run them "
+                                f"into different folders")
+        stems[job.stem] = job.source
+    return jobs
+
+
+def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike, *,
+              time_lapse: bool = False, static: Sequence[str] = (),
+              progress: Callable[[int, int, Job, str | None], Any] | None = None
+              ) -> BatchSummary:
+    """Run ``workflow`` on each job's files and write its outputs to ``output``.
+
+    Parameters
+    ----------
+    workflow : Workflow
+    jobs : sequence of Job
+        From :func:`plan_jobs`.
+    output : path
+        Folder for the outputs (created if needed).
+    time_lapse : bool
+        The input files have a leading time axis: run every time point (see
+        :meth:`Workflow.run_time_lapse`); ``static`` names inputs without one.
+    progress : callable, optional
+        Called after each job as ``progress(done, total, job, error)``, where
+        ``error`` is None or the message of the job's failure.
+
+    Returns
+    -------
+    BatchSummary
+        Jobs done and failed (with the reason), files written.
+    """
+    start = time.perf_counter()
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    outputs = workflow.output_ids
+    labels = {o for o in outputs
+              if get_operation(workflow.step(o).op).result_kind is ImageKind.LABELS}
+    shared = _shared_paths(jobs)
+    read_once: dict[Path, Any] = {}
+    summary = BatchSummary(jobs=len(jobs))
+    for number, job in enumerate(jobs, 1):
+        error: str | None = None
+        try:
+            arrays = {}
+            for name, path in job.paths.items():
+                if path in shared:
+                    if path not in read_once:
+                        read_once[path] = read_image(path)
+                    arrays[name] = read_once[path]
+                else:
+                    arrays[name] = read_image(path)
+            if time_lapse:
+                values = workflow.run_time_lapse(arrays, static=static, outputs=outputs)
+            else:
+                results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
+                values = {name: results[name] for name in outputs}
+            for name, value in values.items():
+                summary.written.append(write_output(folder, job.stem, name, value,
+                                                    labels=name in labels))
+            summary.done.append(job.source)
+        except Exception as failure:  # one failed file must not stop the others
+            error = f"{type(failure).__name__}: {failure}"
+            summary.failed.append((job.source, error))
+        if progress is not None:
+            progress(number, len(jobs), job, error)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _shared_paths(jobs: Sequence[Job]) -> set[Path]:
+    """Files every job reads (read once for the whole batch)."""
+    if len(jobs) < 2:
+        return set()
+    common = set(jobs[0].paths.values())
+    for job in jobs[1:]:
+        common &= set(job.paths.values())
+    return common

@@ -1,0 +1,103 @@
+"""Small file helpers: optional dependencies, atomic writes, output files."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+import numpy as np
+
+_PACKAGES = {"yaml": "PyYAML", "tifffile": "tifffile", "nbformat": "nbformat"}
+
+
+def require(module: str, purpose: str) -> ModuleType:
+    """Import an optional dependency of the ``workflow`` extra, or say how to get it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(f"{purpose} needs {_PACKAGES.get(module, module)}, which is not "
+                          f'installed: pip install "oclip[workflow]"') from error
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: changing the umask to read it is not thread-safe.
+_UMASK = _read_umask()
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> Path:
+    """Call ``write`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    Readers never see a half-written file, and a failure leaves no file behind
+    (an older file at ``path`` stays as it was).
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".partial")
+    os.close(handle)  # reopened by name: writers such as tifffile want a named file
+    try:
+        with open(temporary, "wb") as file:
+            write(file)
+        # mkstemp makes the file private (0600); give it the mode a plain open()
+        # would, so that others on a shared file system can read the results
+        os.chmod(temporary, 0o666 & ~_UMASK)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` as UTF-8, atomically."""
+    return write_atomically(path, lambda file: file.write(text.encode("utf-8")))
+
+
+def table_csv(table: Mapping[str, Any]) -> str:
+    """A table (dict of equally long 1D columns) as CSV text with a header row."""
+    columns = {name: np.asarray(values).ravel() for name, values in table.items()}
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"table columns differ in length: "
+                         f"{', '.join(f'{n}: {len(v)}' for n, v in columns.items())}")
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*(v.tolist() for v in columns.values()), strict=True))
+    return text.getvalue()
+
+
+def write_output(directory: Path, stem: str, name: str, value: Any,
+                 labels: bool = False) -> Path:
+    """Write one output as ``<stem>_<name>.tif`` (images) or ``.csv`` (tables, scalars).
+
+    ``labels`` writes the image as uint32.
+    """
+    if isinstance(value, Mapping):
+        return write_text(directory / f"{stem}_{name}.csv", table_csv(value))
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return write_text(directory / f"{stem}_{name}.csv", table_csv({name: array[None]}))
+    tifffile = require("tifffile", "writing TIFF files")
+    if labels:
+        array = array.astype(np.uint32, copy=False)
+    # minisblack: a (3, y, x) or (4, y, x) stack is three planes, not an RGB(A) image
+    return write_atomically(directory / f"{stem}_{name}.tif",
+                            lambda file: tifffile.imwrite(file, array, photometric="minisblack"))
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """A TIFF file as a numpy array."""
+    tifffile = require("tifffile", "reading TIFF files")
+    return tifffile.imread(path)

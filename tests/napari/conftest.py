@@ -1,0 +1,58 @@
+"""Fixtures of the napari tests: a viewer with the Assistant docked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+napari = pytest.importorskip("napari", reason="the napari extra is part of the test install")
+
+from oclip.napari import _session  # noqa: E402
+
+
+@pytest.fixture
+def assistant_in(make_napari_viewer: Callable[..., Any], qtbot: Any) -> Callable[..., Any]:
+    """A function giving (viewer, assistant) with an image layer named 'image'."""
+
+    def make(image: np.ndarray | None = None, **layer_kwargs: Any) -> tuple[Any, Any]:
+        viewer = make_napari_viewer()
+        if image is not None:
+            viewer.add_image(image, name="image", **layer_kwargs)
+        _, assistant = viewer.window.add_plugin_dock_widget("oclip", "Assistant")
+        qtbot.waitUntil(lambda: assistant.device_box.count() > 0, timeout=30000)
+        return viewer, assistant
+
+    return make
+
+
+@pytest.fixture
+def settled(qtbot: Any) -> Callable[[Any], None]:
+    """Wait until an assistant's compute thread is idle and its results are shown."""
+
+    def wait(assistant: Any, timeout: int = 60000) -> None:
+        session = assistant.session
+        qtbot.waitUntil(lambda: session.worker.idle and not session._handlers, timeout=timeout)
+
+    return wait
+
+
+class Answers:
+    """The questions the session asked, and the replies it will get (default: no)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.replies: list[bool] = []
+
+    def __call__(self, parent: Any, question: str) -> bool:
+        self.asked.append(question)
+        return self.replies.pop(0) if self.replies else False
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
+    replies = Answers()
+    monkeypatch.setattr(_session, "confirm", replies)
+    return replies

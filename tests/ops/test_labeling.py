@@ -1,0 +1,315 @@
+"""Labeling operations against compositions of scipy / scikit-image steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import oclip
+
+from .._helpers import SHAPES
+from ._label_references import (
+    box,
+    cross,
+    gaussian,
+    grow_in_mask,
+    otsu,
+    relabel_raster,
+    voronoi_otsu,
+)
+
+small_shapes = st.one_of(st.tuples(st.integers(1, 12), st.integers(1, 12)),
+                         st.tuples(st.integers(1, 5), st.integers(1, 6), st.integers(1, 7)))
+
+
+def blobs(shape: tuple[int, ...], seed: int = 1) -> np.ndarray:
+    count = max(1, int(np.prod(shape)) // (9000 if len(shape) == 3 else 1100))
+    return oclip.data.blobs(shape, count=count, seed=seed)
+
+
+# --- label_spots -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_label_spots_numbers_pixels_in_raster_order(shape, rng):
+    spots = rng.random(shape) < 0.05
+    expected = np.where(spots, np.cumsum(spots).reshape(shape), 0)
+    result = oclip.label_spots(spots)
+    assert result.dtype == np.uint32
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_label_spots_of_an_empty_image_is_empty():
+    assert not oclip.label_spots(np.zeros((4, 5, 6), np.uint8)).any()
+
+
+def test_label_spots_gives_touching_pixels_their_own_labels():
+    np.testing.assert_array_equal(oclip.label_spots(np.ones((2, 3), np.uint8)),
+                                  [[1, 2, 3], [4, 5, 6]])
+
+
+# --- masked_voronoi_labeling -------------------------------------------------------
+
+
+def masked_voronoi_reference(binary: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    seeds, _ = ndi.label(binary, structure=box(binary.ndim))
+    return relabel_raster(grow_in_mask(seeds * (mask != 0), mask))
+
+
+@pytest.mark.parametrize("shape", [*SHAPES, (64, 64)])
+@pytest.mark.parametrize("density", [0.002, 0.02, 0.2])
+def test_masked_voronoi_equals_iterated_scipy_filters(shape, density, rng):
+    seeds = rng.random(shape) < density
+    mask = ndi.binary_opening(rng.random(shape) < 0.7)
+    result = oclip.masked_voronoi_labeling(seeds, mask)
+    np.testing.assert_array_equal(result, masked_voronoi_reference(seeds, mask))
+
+
+def test_masked_voronoi_stops_at_the_mask_and_leaves_unseeded_parts():
+    mask = np.zeros((5, 12), np.uint8)
+    mask[:, :5] = 1
+    mask[:, 7:] = 1  # a second part without seeds
+    seeds = np.zeros_like(mask)
+    seeds[2, 0] = seeds[2, 4] = 1
+    result = oclip.masked_voronoi_labeling(seeds, mask)
+    assert not result[:, 5:].any()
+    np.testing.assert_array_equal(result[:, :5], [[1, 1, 1, 2, 2]] * 5)
+
+
+def test_masked_voronoi_ties_go_to_the_smaller_label():
+    mask = np.ones((1, 5), np.uint8)
+    seeds = np.array([[1, 0, 0, 0, 1]], np.uint8)
+    np.testing.assert_array_equal(oclip.masked_voronoi_labeling(seeds, mask),
+                                  [[1, 1, 1, 2, 2]])
+
+
+def test_masked_voronoi_refuses_different_shapes():
+    with pytest.raises(ValueError, match="masked_voronoi_labeling: binary and mask"):
+        oclip.masked_voronoi_labeling(np.ones((3, 4)), np.ones((4, 3)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=small_shapes, seed=st.integers(0, 2**16), density=st.floats(0, 0.5))
+def test_masked_voronoi_small_shapes(shape, seed, density):
+    rng = np.random.default_rng(seed)
+    seeds = rng.random(shape) < density
+    mask = rng.random(shape) < 0.8
+    np.testing.assert_array_equal(oclip.masked_voronoi_labeling(seeds, mask),
+                                  masked_voronoi_reference(seeds, mask))
+
+
+# --- voronoi_labeling -----------------------------------------------------------------
+
+
+def nearest_distance_per_label(labels: np.ndarray) -> dict[int, np.ndarray]:
+    return {int(v): ndi.distance_transform_edt(labels != v) for v in np.unique(labels) if v}
+
+
+def assert_nearest_label(result: np.ndarray, objects: np.ndarray) -> None:
+    """Every pixel's label is (one of) the nearest objects; exact where unique."""
+    distances = nearest_distance_per_label(objects)
+    stack = np.stack(list(distances.values()))
+    nearest = stack.min(axis=0)
+    values = np.array(list(distances))
+    # the objects of the result, as labels of `objects` (same raster order)
+    chosen = np.take_along_axis(stack, np.searchsorted(values, result)[None], 0)[0]
+    np.testing.assert_array_equal(chosen, nearest)
+    _, indices = ndi.distance_transform_edt(objects == 0, return_indices=True)
+    reference = objects[tuple(indices)]
+    tie = (stack == nearest).sum(axis=0) > 1
+    np.testing.assert_array_equal(result[~tie], reference[~tie])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_voronoi_labeling_gives_each_pixel_the_nearest_object(shape, rng):
+    binary = rng.random(shape) < 0.01
+    binary.flat[0] = True
+    objects, _ = ndi.label(binary, structure=box(binary.ndim))
+    result = oclip.voronoi_labeling(binary)
+    assert result.dtype == np.uint32
+    assert result.all()
+    # numbered in raster order of the tiles
+    np.testing.assert_array_equal(result, relabel_raster(result))
+    assert_nearest_label(_to_objects(result, objects), objects)
+
+
+def _to_objects(result: np.ndarray, objects: np.ndarray) -> np.ndarray:
+    """Translate result labels to the object labels they grew from."""
+    lut = np.zeros(result.max() + 1, np.int64)
+    lut[result[objects > 0]] = objects[objects > 0]
+    return lut[result]
+
+
+def test_voronoi_labeling_splits_a_line_between_two_objects():
+    binary = np.array([[1, 0, 0, 0, 0, 1, 1]], np.uint8)
+    np.testing.assert_array_equal(oclip.voronoi_labeling(binary), [[1, 1, 1, 2, 2, 2, 2]])
+
+
+def test_voronoi_labeling_of_an_empty_image_is_empty():
+    assert not oclip.voronoi_labeling(np.zeros((3, 4, 5), np.uint8)).any()
+
+
+# --- threshold compositions -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(256, 200), (30, 96, 80)])
+def test_gauss_otsu_labeling_equals_scipy_steps(shape):
+    image = blobs(shape)
+    expected, _ = ndi.label(otsu(gaussian(image, 2.0)), structure=box(len(shape)))
+    result = oclip.gauss_otsu_labeling(image, outline_sigma=2.0)
+    # float32 blur against scipy's float64: pixels at the threshold may flip
+    assert (result != expected).mean() < 1e-3
+    assert result.max() == expected.max()
+
+
+@pytest.mark.parametrize("shape", [(256, 200), (30, 96, 80)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_voronoi_otsu_labeling_equals_scipy_steps(shape, dtype):
+    image = blobs(shape)
+    image = (image / image.max() * (250 if dtype == np.uint8 else 4000)).astype(dtype)
+    result = oclip.voronoi_otsu_labeling(image, spot_sigma=2.0, outline_sigma=2.0)
+    expected = voronoi_otsu(image, 2.0, 2.0)
+    assert result.dtype == np.uint32
+    # float32 blur against float64: a local maximum between two almost equal
+    # pixels may move; the partition must agree almost everywhere
+    assert (result != expected).mean() < 1e-3
+    assert abs(int(result.max()) - int(expected.max())) <= 1
+
+
+def test_voronoi_otsu_labeling_separates_two_touching_blobs():
+    y, x = np.mgrid[:40, :60]
+    image = (np.exp(-((y - 20) ** 2 + (x - 20) ** 2) / 60)
+             + np.exp(-((y - 20) ** 2 + (x - 38) ** 2) / 60)).astype(np.float32)
+    result = oclip.voronoi_otsu_labeling(image, spot_sigma=2.0, outline_sigma=1.0)
+    assert result.max() == 2
+    assert result[20, 20] == 1 and result[20, 38] == 2
+    np.testing.assert_array_equal(result != 0, otsu(gaussian(image, 1.0)))
+
+
+def test_voronoi_otsu_labeling_of_a_constant_image_is_empty():
+    assert not oclip.voronoi_otsu_labeling(np.full((6, 7), 3, np.uint8)).any()
+
+
+@pytest.mark.parametrize("shape", [(256, 200), (30, 96, 80)])
+@pytest.mark.parametrize("erosions", [0, 2, 5])
+def test_eroded_otsu_labeling_equals_scipy_steps(shape, erosions):
+    image = blobs(shape)
+    mask = otsu(gaussian(image, 2.0))
+    eroded = mask
+    for _ in range(erosions):
+        eroded = ndi.binary_erosion(eroded, cross(len(shape)), border_value=1)
+    seeds, _ = ndi.label(eroded, structure=box(len(shape)))
+    expected = relabel_raster(grow_in_mask(seeds, mask))
+    result = oclip.eroded_otsu_labeling(image, number_of_erosions=erosions, outline_sigma=2.0)
+    assert (result != expected).mean() < 1e-3
+    assert result.max() == expected.max()
+
+
+def test_eroded_otsu_labeling_splits_a_dumbbell():
+    image = np.zeros((30, 60), np.float32)
+    image[5:25, 5:25] = 10
+    image[5:25, 35:55] = 10
+    image[14:16, 25:35] = 10  # a thin neck
+    labels = oclip.eroded_otsu_labeling(image, number_of_erosions=2, outline_sigma=0.0)
+    assert labels.max() == 2
+    np.testing.assert_array_equal(labels != 0, image > 0)
+    assert connected_count(oclip.gauss_otsu_labeling(image, outline_sigma=0.0)) == 1
+
+
+def connected_count(labels: np.ndarray) -> int:
+    return int(labels.max())
+
+
+# --- watershed_labeling ---------------------------------------------------------------
+
+
+def skimage_watershed(image, seeds, connectivity):
+    from skimage.segmentation import watershed
+
+    return watershed(image, seeds, connectivity=1 if connectivity == "diamond" else image.ndim)
+
+
+def distinct_values(rng, shape, dtype):
+    """An image whose values all differ: a random permutation, smoothed by ranks."""
+    smooth = ndi.gaussian_filter(rng.random(shape), 1.5)
+    ranks = np.argsort(np.argsort(smooth.ravel(), kind="stable")).reshape(shape)
+    return ranks.astype(dtype)
+
+
+@pytest.mark.parametrize("shape", [*SHAPES, (64, 64)])
+@pytest.mark.parametrize("connectivity", ["diamond", "box"])
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_watershed_equals_skimage_without_ties(shape, connectivity, dtype, rng):
+    image = distinct_values(rng, shape, dtype)
+    seeds = np.zeros(shape, np.uint32)
+    seeds.flat[rng.choice(image.size, 8, replace=False)] = np.arange(1, 9) * 5
+    result = oclip.watershed_labeling(image, seeds, connectivity=connectivity)
+    assert result.dtype == np.uint32
+    np.testing.assert_array_equal(result, skimage_watershed(image, seeds, connectivity))
+
+
+def test_watershed_uint8_without_ties_equals_skimage(rng):
+    image = distinct_values(rng, (16, 16), np.uint8)
+    seeds = np.zeros(image.shape, np.uint32)
+    seeds[2, 3], seeds[12, 12], seeds[5, 14] = 1, 2, 3
+    np.testing.assert_array_equal(oclip.watershed_labeling(image, seeds),
+                                  skimage_watershed(image, seeds, "diamond"))
+
+
+def test_watershed_seed_regions_keep_their_labels(rng):
+    image = distinct_values(rng, (30, 40), np.float32)
+    seeds = np.zeros(image.shape, np.uint32)
+    seeds[3:6, 3:6] = 7
+    seeds[20:25, 30:33] = 2
+    result = oclip.watershed_labeling(image, seeds)
+    np.testing.assert_array_equal(result[seeds > 0], seeds[seeds > 0])
+    np.testing.assert_array_equal(result, skimage_watershed(image, seeds, "diamond"))
+
+
+@pytest.mark.parametrize("shape", [(200, 180), (24, 64, 60)])
+@pytest.mark.parametrize(("levels", "bound"), [(255, 0.1), (4000, 0.02)])
+def test_watershed_with_plateaus_agrees_almost_everywhere(shape, levels, bound):
+    # blobs quantised to 8 or 12 bits: plateaus everywhere, where flooding
+    # order decides and results may differ (see the docstring)
+    blurred = ndi.gaussian_filter(blobs(shape), 2.0)
+    peaks = (ndi.maximum_filter(blurred, 5) == blurred) & (blurred > blurred.mean())
+    seeds = ndi.label(peaks)[0].astype(np.uint32)
+    relief = (levels * (1 - blurred / blurred.max())).astype(np.uint16)
+    for connectivity in ("diamond", "box"):
+        result = oclip.watershed_labeling(relief, seeds, connectivity=connectivity)
+        expected = skimage_watershed(relief, seeds, connectivity)
+        assert result.all()
+        assert (result != expected).mean() < bound
+
+
+def test_watershed_splits_a_ridge_between_two_valleys():
+    image = np.array([[0, 1, 2, 3, 9, 3, 2, 1, 0]], np.float32)
+    seeds = np.array([[1, 0, 0, 0, 0, 0, 0, 0, 2]], np.uint32)
+    result = oclip.watershed_labeling(image, seeds)
+    np.testing.assert_array_equal(result[0, :4], 1)
+    np.testing.assert_array_equal(result[0, 5:], 2)
+
+
+def test_watershed_without_seeds_is_empty():
+    assert not oclip.watershed_labeling(np.ones((4, 5)), np.zeros((4, 5), np.uint32)).any()
+
+
+def test_watershed_refuses_different_shapes():
+    with pytest.raises(ValueError, match="watershed_labeling: image and labels"):
+        oclip.watershed_labeling(np.ones((3, 4)), np.ones((4, 3), np.uint32))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=small_shapes, seed=st.integers(0, 2**16),
+       connectivity=st.sampled_from(["diamond", "box"]))
+def test_watershed_small_shapes_without_ties(shape, seed, connectivity):
+    rng = np.random.default_rng(seed)
+    image = rng.permutation(int(np.prod(shape))).reshape(shape).astype(np.float32)
+    seeds = np.zeros(shape, np.uint32)
+    count = min(3, image.size)
+    seeds.flat[rng.choice(image.size, count, replace=False)] = np.arange(1, count + 1)
+    np.testing.assert_array_equal(oclip.watershed_labeling(image, seeds, connectivity=connectivity),
+                                  skimage_watershed(image, seeds, connectivity))
