@@ -1,8 +1,20 @@
-"""Shared neighbourhood machinery: separable passes along image axes.
+"""Shared neighbourhood machinery: separable passes, window tables, rank filters.
 
-Axes are numbered as OpenCL grid dimensions: 0 = x, 1 = y, 2 = z.  A box
-filter is one 1D pass per axis; passes with nothing to do (radius 0, sigma 0)
-are skipped.
+Axes are numbered as OpenCL grid dimensions: 0 = x, 1 = y, 2 = z.
+
+* Box windows that separate (sums, minimum, maximum, variance) are one 1D pass
+  per axis; passes with nothing to do (radius 0, sigma 0) are skipped.
+* Other windows are a table of row half-widths (``ellipsoid_widths`` for the
+  "sphere", ``box_widths``), read by the kernels through ``ELLIPSOID_LOOP``
+  (``sphere_arguments``, ``sphere_filter``), or built into the kernel at
+  compile time (``static_window_defines``: one compilation per window, 4x
+  faster on CPUs).  Minimum, maximum and mean over larger ellipsoids go
+  through row segments: the extremum or sum of every x-segment width once,
+  then one value per window row.
+* The kernels of ``filters.cl`` (and ``derivatives.cl``) handle ``VEC`` pixels
+  along x per work-item (``VECTOR_FRAME`` in ``neighbourhood.clh``): 16 on CPU
+  devices, 1 on GPUs (``vector_width``); launched on ``vector_grid``.  Built
+  without ``VEC`` they take one pixel per work-item.
 """
 
 from __future__ import annotations
@@ -59,14 +71,21 @@ def _device_table(values: np.ndarray) -> backend.DeviceArray:
 
 
 #: Pixels along x per work-item of the kernels written with VECTOR_FRAME
-#: (neighbourhood.clh): explicit vectors, which CPU drivers run 5-15x faster.
-VEC = 16
+#: (neighbourhood.clh) on CPU devices: explicit vectors, which CPU drivers run
+#: 5-15x faster.  GPUs take one pixel per work-item (neighbouring work-items
+#: then read neighbouring addresses).
+CPU_VECTOR_WIDTH = 16
+
+
+def vector_width() -> int:
+    """Pixels along x per work-item of VECTOR_FRAME kernels on the current device."""
+    return CPU_VECTOR_WIDTH if backend.current_device().type == "CPU" else 1
 
 
 def vector_grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
-    """Global size of a VECTOR_FRAME kernel (built with ``VEC``) over an image."""
+    """Global size of a VECTOR_FRAME kernel (built with ``VEC = vector_width()``)."""
     nx, ny, nz = backend.grid(shape)
-    return (-(-nx // VEC), ny, nz)
+    return (-(-nx // vector_width()), ny, nz)
 
 
 def _launch_pass(kernel: str, shape: tuple[int, ...], source: backend.DeviceArray,
@@ -76,7 +95,8 @@ def _launch_pass(kernel: str, shape: tuple[int, ...], source: backend.DeviceArra
     filters.cl over an image of ``shape``; T_IN and T_OUT are the element types of
     the buffers."""
     all_defines = {"T_IN": backend.cl_type_name(source.dtype),
-                   "T_OUT": backend.cl_type_name(target.dtype), "VEC": VEC, **(defines or {})}
+                   "T_OUT": backend.cl_type_name(target.dtype), "VEC": vector_width(),
+                   **(defines or {})}
     backend.launch(FILTERS, kernel, vector_grid(shape), source, target, *extra,
                    *backend.grid(shape), defines=all_defines)
 
@@ -141,7 +161,7 @@ def convolve_separable(image: backend.DeviceArray, weights: Mapping[int, np.ndar
     if not passes:  # the identity, as one pass that can finish
         passes = [(0, (_device_table(np.ones(1, np.float32)), 0))]
     *first, (axis, (table, radius)) = passes
-    summed = _run_passes(image, "convolve", first, np.float32)
+    summed = _run_passes(image, "convolve", first, np.float32) if first else image
     out = backend.create(image.shape, np.float32)
     defines = {f"FINISH_{finish.upper()}": 1, "T_OTHER": backend.cl_type_name(other.dtype),
                "CENTRE": f"{float(centre)!r}f"}
@@ -221,7 +241,8 @@ def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[i
     ``"sphere"`` (the ellipsoid) or ``"box"``; ``defines`` are added to T_IN
     and T_OUT.  ``static`` also fixes the window at compile time (STATIC_* of
     neighbourhood.clh): faster, for one compilation per window.  ``vector``
-    builds the kernel with ``VEC`` and launches it on :func:`vector_grid`
+    builds the kernel with ``VEC`` (:func:`vector_width`) and launches it on
+    :func:`vector_grid`
     (for kernels written with VECTOR_FRAME); otherwise one work-item per pixel.
     """
     nx, ny, nz = backend.grid(image.shape)
@@ -231,7 +252,7 @@ def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[i
     if static:
         all_defines.update(static_window_defines(radii, window))
     if vector:
-        all_defines["VEC"] = VEC
+        all_defines["VEC"] = vector_width()
     backend.launch(program, kernel_name, vector_grid(image.shape) if vector else (nx, ny, nz),
                    image, out, *extra, *sphere_arguments(radii, window), nx, ny, nz,
                    defines=all_defines)

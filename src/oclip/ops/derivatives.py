@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend as backend
-from ._neighbourhood import VEC, convolve_separable, gaussian_weights, per_axis, vector_grid
+from ._neighbourhood import (
+    convolve_separable,
+    gaussian_weights,
+    per_axis,
+    vector_grid,
+    vector_width,
+)
 from ._registry import operation
 from ._types import Image, Sigma
 
@@ -128,7 +134,8 @@ def sobel(image: Image) -> Image:
         axes of ``sobel(image, axis, mode="nearest")**2``, on the image as float.
     """
     out = backend.create(image.shape, np.float32)
-    defines = {"T_IN": backend.cl_type_name(image.dtype), "DIMENSIONS": image.ndim, "VEC": VEC}
+    defines = {"T_IN": backend.cl_type_name(image.dtype), "DIMENSIONS": image.ndim,
+               "VEC": vector_width()}
     backend.launch(DERIVATIVES, "sobel", vector_grid(image.shape), image, out,
                    *backend.grid(image.shape), defines=defines)
     return out
@@ -206,7 +213,7 @@ def hessian_eigenvalues(image: Image, sigma_x: Sigma = 1.0, sigma_y: Sigma = 1.0
     blurred = convolve_separable(image, {a: gaussian_weights(s) for a, s in sigmas.items()
                                          if s > 0})
     out = backend.create((image.ndim, *image.shape), np.float32)
-    defines = {"DIMENSIONS": image.ndim, "T_IN": "float", "VEC": VEC}
+    defines = {"DIMENSIONS": image.ndim, "T_IN": "float", "VEC": vector_width()}
     backend.launch(DERIVATIVES, "hessian_eigenvalues", vector_grid(image.shape), blurred, out,
                    *backend.grid(image.shape), defines=defines)
     return out

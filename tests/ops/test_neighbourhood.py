@@ -1,0 +1,74 @@
+"""The shared neighbourhood machinery: window tables and pixels per work-item."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import oclip
+from oclip.ops import _neighbourhood
+
+from ._windows import ellipsoid
+
+RADII = {"radius_x": 2, "radius_y": 1, "radius_z": 1}
+SIGMAS = {"sigma_x": 1.5, "sigma_y": 1.0, "sigma_z": 0.7}
+
+#: Operations over every kind of kernel of filters.cl and derivatives.cl.
+CASES = [
+    ("gaussian_blur", SIGMAS),
+    ("mean_box", RADII),
+    ("minimum_box", RADII),
+    ("maximum_sphere", {"radius_x": 1, "radius_y": 1, "radius_z": 1}),  # pixel by pixel
+    ("minimum_sphere", {"radius_x": 3, "radius_y": 2, "radius_z": 2}),  # through rows
+    ("mean_sphere", {"radius_x": 1, "radius_y": 1, "radius_z": 1}),
+    ("mean_sphere", {"radius_x": 3, "radius_y": 2, "radius_z": 2}),
+    ("variance_box", RADII),
+    ("standard_deviation_sphere", RADII),
+    ("opening_sphere", RADII),
+    ("binary_closing_box", RADII),
+    ("subtract_gaussian_background", SIGMAS),
+    ("divide_by_gaussian_background", SIGMAS),
+    ("laplace_box", {}),
+    ("sobel", {}),
+    ("gradient_x", {}),
+    ("hessian_eigenvalues", SIGMAS),
+]
+
+
+@pytest.mark.parametrize("width", [1, 4])
+@pytest.mark.parametrize(("name", "arguments"), CASES, ids=lambda c: str(c))
+def test_any_number_of_pixels_per_work_item_gives_the_same(width, name, arguments,
+                                                           make_image, monkeypatch):
+    # GPUs take one pixel per work-item, CPUs 16: the kernels are the same code
+    function = getattr(oclip, name)
+    images = [make_image((9, 21, 35), np.uint8), make_image((23, 50), np.float32)]
+    expected = [function(image, **arguments) for image in images]
+    monkeypatch.setattr(_neighbourhood, "CPU_VECTOR_WIDTH", width)
+    for image, reference in zip(images, expected, strict=True):
+        result = function(image, **arguments)
+        assert result.dtype == reference.dtype
+        np.testing.assert_allclose(result, reference, rtol=1e-5,
+                                   atol=1e-5 * float(np.abs(image).max()))
+
+
+def test_window_tables_and_sizes():
+    radii = {0: 3, 1: 2, 2: 1}
+    box = _neighbourhood.box_widths(radii)
+    assert box.shape == (3 * 5,) and (box == 3).all()
+    assert _neighbourhood.window_size(radii, "box") == 7 * 5 * 3
+    assert _neighbourhood.window_size(radii, "sphere") == ellipsoid(1, 2, 3).sum()
+    assert _neighbourhood.window_size({0: 0, 1: 0}, "sphere") == 1
+    with pytest.raises(ValueError, match="window: one of"):
+        _neighbourhood.window_widths(radii, "diamond")
+    defines = _neighbourhood.static_window_defines({0: 1, 1: 1})
+    assert defines == {"STATIC_RX": 1, "STATIC_RY": 1, "STATIC_RZ": 0,
+                       "STATIC_WIDTHS": "0,1,0"}
+
+
+def test_scalar_window_kernels_still_take_one_pixel_per_work_item(make_image):
+    # built without VEC (as other families launch them), one work-item per pixel
+    image = oclip.push(make_image((9, 21, 33), np.uint16))
+    radii = {0: 2, 1: 1, 2: 1}
+    plain = _neighbourhood.sphere_filter(image, "minimum_sphere", radii, image.dtype)
+    fast = _neighbourhood.extremum_sphere(image, "minimum", radii)
+    np.testing.assert_array_equal(plain.get(), fast.get())
