@@ -25,6 +25,7 @@ import pyopencl as cl
 import pyopencl.tools as cl_tools
 
 from .._errors import DeviceError, NoDeviceError, format_bytes
+from ._compiler import compiler_output_logged
 
 ENVIRONMENT_VARIABLE = "OCLIP_DEVICE"
 
@@ -183,7 +184,8 @@ def _open(device: DeviceInfo) -> Session:
     try:
         context = cl.Context([device.cl_device])
         queue = cl.CommandQueue(context)
-        program = cl.Program(context, _PROBE_SOURCE).build()
+        with compiler_output_logged():
+            program = cl.Program(context, _PROBE_SOURCE).build()
         result = np.empty(8, np.int32)
         buffer = cl.Buffer(context, cl.mem_flags.WRITE_ONLY, result.nbytes)
         program.oclip_probe(queue, result.shape, None, buffer)
