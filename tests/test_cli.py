@@ -21,6 +21,12 @@ from .workflow._support import blobs, labeling_workflow, table_operation
 SOURCE = Path(oclip.__file__).resolve().parents[1]
 
 
+def with_source_on_path() -> dict[str, str]:
+    """The environment with this checkout's src first on PYTHONPATH (kept, not replaced)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(SOURCE), os.environ.get("PYTHONPATH", "")]))
+
+
 def oclip_command(*arguments: str, **environment: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "oclip", *arguments],
                           env=dict(os.environ, **environment), capture_output=True, text=True,
@@ -220,7 +226,7 @@ def test_export_writes_a_script_and_a_notebook(tmp_path, capsys):
     tifffile.imwrite(tmp_path / "a.tif", image)
     done = subprocess.run([sys.executable, str(tmp_path / "w.py"), str(tmp_path / "a.tif"),
                            "-o", str(tmp_path / "out")], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(SOURCE)), timeout=300)
+                          env=with_source_on_path(), timeout=300)
     assert done.returncode == 0, done.stderr
     np.testing.assert_array_equal(tifffile.imread(tmp_path / "out" / "a_labels.tif"),
                                   labeling_workflow().run(image)["labels"])

@@ -21,7 +21,8 @@ def fake(name: str, kind: str, memory_gib: float, unified: bool = False,
     return DeviceInfo(name=name, platform="Fake", type=kind,
                       global_memory=int(memory_gib * 2**30), max_allocation=2**28,
                       opencl_version="OpenCL 3.0", driver_version="1", compute_units=4,
-                      unified_memory=unified, double_precision=True, index=index,
+                      unified_memory=unified, double_precision=True,
+                      exact_divide_sqrt=True, index=index,
                       cl_device=None)
 
 

@@ -138,7 +138,8 @@ def fake_device(index: int, kind: str = "GPU", name: str = "Fake GPU",
     return DeviceInfo(name=name, platform="Fake", type=kind, global_memory=memory,
                       max_allocation=memory // 4, opencl_version="OpenCL 3.0",
                       driver_version="1", compute_units=80, unified_memory=kind != "GPU",
-                      double_precision=True, index=index, cl_device=None)
+                      double_precision=True, exact_divide_sqrt=True, index=index,
+                      cl_device=None)
 
 
 @pytest.fixture

@@ -26,6 +26,12 @@ SOURCE = Path(oclip.__file__).resolve().parents[1]
 NO_GUI = ("napari", "qtpy", "PyQt5", "PyQt6", "PySide2", "PySide6", "magicgui", "vispy")
 
 
+def with_source_on_path() -> dict[str, str]:
+    """The environment with this checkout's src first on PYTHONPATH (kept, not replaced)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(SOURCE), os.environ.get("PYTHONPATH", "")]))
+
+
 def python(code: str, *arguments: str, cwd: Path | None = None
            ) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter that finds this oclip and cannot import napari/Qt."""
@@ -146,7 +152,7 @@ def test_the_script_of_a_workflow_with_several_inputs(tmp_path):
     # run as an ordinary command, the way a user runs it
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "n.tif"),
                            str(tmp_path / "bg.tif"), "-o", str(tmp_path / "out")],
-                          env=dict(os.environ, PYTHONPATH=str(SOURCE)), capture_output=True,
+                          env=with_source_on_path(), capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     replayed = workflow.run({"nuclei": nuclei, "background": background})

@@ -25,6 +25,7 @@ import pyopencl as cl
 import pyopencl.tools as cl_tools
 
 from .._errors import DeviceError, NoDeviceError, format_bytes
+from ._compiler import compiler_output_logged
 
 ENVIRONMENT_VARIABLE = "OCLIP_DEVICE"
 
@@ -69,6 +70,9 @@ class DeviceInfo:
         True for devices that share memory with the host (integrated GPUs, CPUs).
     double_precision : bool
         True if the device supports 64-bit floats (``cl_khr_fp64``).
+    exact_divide_sqrt : bool
+        True if the device can round float division and square roots
+        correctly (as numpy does); oclip builds its programs so then.
     index : int
         Position in discovery order (platform by platform).
     """
@@ -83,6 +87,7 @@ class DeviceInfo:
     compute_units: int
     unified_memory: bool
     double_precision: bool
+    exact_divide_sqrt: bool
     index: int
     cl_device: cl.Device = field(repr=False, compare=False, hash=False)
 
@@ -104,6 +109,8 @@ class DeviceInfo:
             unified_memory=bool(device.host_unified_memory),
             double_precision="cl_khr_fp64" in device.extensions.split(),
             index=index,
+            exact_divide_sqrt=bool(device.single_fp_config
+                                   & cl.device_fp_config.CORRECTLY_ROUNDED_DIVIDE_SQRT),
             cl_device=device,
         )
 
@@ -183,7 +190,8 @@ def _open(device: DeviceInfo) -> Session:
     try:
         context = cl.Context([device.cl_device])
         queue = cl.CommandQueue(context)
-        program = cl.Program(context, _PROBE_SOURCE).build()
+        with compiler_output_logged():
+            program = cl.Program(context, _PROBE_SOURCE).build()
         result = np.empty(8, np.int32)
         buffer = cl.Buffer(context, cl.mem_flags.WRITE_ONLY, result.nbytes)
         program.oclip_probe(queue, result.shape, None, buffer)

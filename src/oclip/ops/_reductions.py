@@ -117,7 +117,7 @@ def histogram(image: backend.DeviceArray,
     bins = HistogramBins.for_dtype(image.dtype)
     session = backend.current_session()
     counts = cl_array.zeros(session.queue, bins.count, np.uint32, allocator=session.allocator)
-    if _on_cpu() and bins.count <= 4096:  # no atomics per pixel (see threshold.cl)
+    if _on_cpu() and bins.count <= 4096:  # no atomics per pixel (threshold.cl: same limit)
         chunks, chunk = cpu_chunks(image.size)
         backend.launch(THRESHOLD, "histogram_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), value_range, counts,

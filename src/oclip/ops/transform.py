@@ -411,24 +411,41 @@ def gather(image: backend.DeviceArray, out_shape: Sequence[int], base: int,
     return out
 
 
-def copy_box(image: backend.DeviceArray, origin: Sequence[int], out_shape: Sequence[int],
-             step_z: int = 1) -> backend.DeviceArray:
-    """Copy the box of ``out_shape`` at ``origin`` (numpy order) out of ``image``,
-    taking every ``step_z``-th plane: one rectangular buffer copy."""
+def copy_box(image: backend.DeviceArray, origin: Sequence[int],
+             out_shape: Sequence[int]) -> backend.DeviceArray:
+    """Copy the box of ``out_shape`` at ``origin`` (numpy order) out of ``image``:
+    one rectangular buffer copy."""
     out = backend.create(tuple(out_shape), image.dtype)
     item = image.dtype.itemsize
     nx, ny, _ = backend.grid(image.shape)
     ox, oy, oz = backend.grid(out.shape)
     z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
     try:
-        # The origin as whole rows: the planes' pitch is step_z planes.
+        # The origin as whole rows of the planes' pitch.
         cl.enqueue_copy(backend.current_session().queue, out.base_data, image.base_data,
                         src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
                         region=(ox * item, oy, oz),
-                        src_pitches=(nx * item, nx * ny * item * step_z),
+                        src_pitches=(nx * item, nx * ny * item),
                         dst_pitches=(ox * item, ox * oy * item))
     except cl.Error as error:
         raise DeviceError(f"copying a box of the image failed: {error}") from None
+    return out
+
+
+def copy_planes(image: backend.DeviceArray, planes: Sequence[int],
+                out_shape: Sequence[int]) -> backend.DeviceArray:
+    """Copy whole planes of a 3D image, one contiguous copy each.  (A single
+    rectangular copy with a pitch of several planes is refused by drivers that
+    bound it as region x pitch, past the last plane it really reads.)"""
+    out = backend.create(tuple(out_shape), image.dtype)
+    plane = int(np.prod(image.shape[1:])) * image.dtype.itemsize
+    queue = backend.current_session().queue
+    try:
+        for index, z in enumerate(planes):
+            cl.enqueue_copy(queue, out.base_data, image.base_data, byte_count=plane,
+                            src_offset=image.offset + z * plane, dst_offset=index * plane)
+    except cl.Error as error:
+        raise DeviceError(f"copying planes of the image failed: {error}") from None
     return out
 
 
@@ -607,7 +624,7 @@ def reduce_stack(image: Image, step: IntegerFactor = 2, offset: Position = 0) ->
         raise ValueError(f"reduce_stack: parameter 'offset' ({offset}) must lie in the stack "
                          f"of {nz} planes")
     out_shape = (-(-(nz - offset) // step), *image.shape[1:])
-    return copy_box(image, (offset, 0, 0), out_shape, step_z=step)
+    return copy_planes(image, range(offset, nz, step), out_shape)
 
 
 @operation(category="Transform")

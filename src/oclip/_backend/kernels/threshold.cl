@@ -105,7 +105,10 @@ __kernel void range_of_chunks(__global const T2 *partial, const int chunks, __gl
 }
 
 // Histogram of a chunk in the work-group's local memory (one work-item per
-// group: plain increments), added to the global counts at the end.
+// group: plain increments), added to the global counts at the end.  Only for
+// up to 4096 bins (ops/_reductions.py launches it so): 65536 bins would not fit
+// a GPU's local memory, and the compiler refuses the whole program.
+#if NBINS <= 4096
 __kernel void histogram_chunks(__global const T *image, const ulong n, const ulong chunk,
                                __global const T2 *range, __global uint *hist)
 {
@@ -127,6 +130,7 @@ __kernel void histogram_chunks(__global const T *image, const ulong n, const ulo
         if (counts[b])
             atomic_add(&hist[b], counts[b]);
 }
+#endif
 
 #if INTEGER_BINS
 #define FIRST_BIN(r) ((int)(r).x - (TYPE_OFFSET))
