@@ -348,6 +348,43 @@ def compare(shape: tuple[int, ...], names: list[str], repeat: int,
     return rows
 
 
+def replay_rows(image: np.ndarray, names: list[str], repeat: int) -> list[dict[str, Any]]:
+    """The 5-step workflow of benchmarks/replay.py end to end, from a numpy array
+    to the pulled table: oclip's replay beside the same chain written in cupy."""
+    shape = "x".join(map(str, image.shape))
+    rows = []
+    chains: dict[str, tuple[Callable[[], Any], Callable[[], None], str]] = {}
+    if "oclip" in names:
+        from replay import build_workflow
+
+        workflow = build_workflow()
+        chains["oclip"] = (lambda: workflow.run({"image": image}, outputs=["statistics"])
+                           ["statistics"], backend.synchronize, oclip.current_device().name)
+    if "cupy" in names:
+        try:
+            cupy = Cupy()
+        except Exception as error:
+            print(f"cupy: not available ({error})", file=sys.stderr)
+        else:
+            ndi, cp = cupy.ndi, cupy.cp
+
+            def chain() -> dict:
+                pushed = cp.asarray(image)
+                blurred = ndi.gaussian_filter(pushed, (1.0, 2.0, 2.0), mode="nearest")
+                background = ndi.white_tophat(blurred, size=(5, 21, 21), mode="nearest")
+                binary = cupy.threshold_otsu(background)
+                labels = ndi.label(binary, structure=cp.ones((3, 3, 3)))[0]
+                return cupy.pull(cupy.label_statistics(pushed, labels))
+
+            chains["cupy"] = (chain, cupy.sync, cupy.device)
+    for name, (chain, sync, device) in chains.items():
+        rows.append({"operation": "5-step replay, numpy to table", "library": name,
+                     "device": device, "shape": shape,
+                     "seconds": median_seconds(chain, sync, repeat)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     libraries = list(dict.fromkeys(r["library"] for r in rows))
     operations = list(dict.fromkeys(r["operation"] for r in rows))
@@ -369,7 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="also append the JSON lines to this file")
     args = parser.parse_args(argv)
     shape = tuple(int(n) for n in args.size.lower().split("x"))
-    rows = compare(shape, args.libraries.split(","), args.repeat, args.cpu_repeat)
+    names = args.libraries.split(",")
+    rows = compare(shape, names, args.repeat, args.cpu_repeat)
+    if len(shape) == 3:
+        image = oclip.data.blobs(shape, count=max(1, int(np.prod(shape)) // 9000), seed=1)
+        rows += replay_rows(image, names, args.repeat)
     if args.output:
         with open(args.output, "a") as output:
             output.writelines(json.dumps(row) + "\n" for row in rows)

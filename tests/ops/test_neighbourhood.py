@@ -72,3 +72,30 @@ def test_scalar_window_kernels_still_take_one_pixel_per_work_item(make_image):
     plain = _neighbourhood.sphere_filter(image, "minimum_sphere", radii, image.dtype)
     fast = _neighbourhood.extremum_sphere(image, "minimum", radii)
     np.testing.assert_array_equal(plain.get(), fast.get())
+
+
+@pytest.mark.parametrize("device_type", ["CPU", "GPU"])
+def test_windows_fixed_at_compile_time_only_where_it_pays_off(device_type, monkeypatch, rng):
+    # A GPU gets one program for every radius (no compilation per new radius);
+    # results are the same either way.
+    import dataclasses
+
+    import scipy.ndimage as ndi
+    import skimage.morphology
+
+    from oclip import _backend as backend
+
+    session = backend.current_session()
+    monkeypatch.setattr(session, "device", dataclasses.replace(session.device, type=device_type))
+    assert _neighbourhood.static_windows_pay_off() == (device_type == "CPU")
+    image = rng.random((9, 21, 33)).astype(np.float32)
+    builds = backend.stats["builds"]
+    for radius in (1, 2):
+        np.testing.assert_allclose(
+            oclip.mean_sphere(image, radius_x=radius, radius_y=radius, radius_z=radius),
+            ndi.correlate(image.astype(np.float64), skimage.morphology.ball(radius)
+                          / skimage.morphology.ball(radius).sum(), mode="nearest"),
+            rtol=1e-5, atol=1e-5)
+    new_programs = backend.stats["builds"] - builds
+    if device_type == "GPU":
+        assert new_programs <= 1  # at most the generic program, once
