@@ -400,3 +400,25 @@ def test_rank_filters_on_small_and_one_pixel_axes(shape, radius, seed):
             ndi.median_filter(image, footprint=fp, mode="nearest"))
         np.testing.assert_array_equal(getattr(oclip, f"mode_{window}")(labels, **arguments),
                                       mode_reference(labels, fp))
+
+
+@pytest.mark.parametrize("device_type", ["CPU", "GPU"])
+@pytest.mark.parametrize("which", ["median", "mode"])
+def test_rank_filters_without_unrolled_sorts_give_the_same(device_type, which, monkeypatch, rng):
+    # On GPUs large sorting networks stay loops (and medians select bit by bit):
+    # the same results as the unrolled networks CPU drivers get.
+    import dataclasses
+
+    from oclip import _backend as backend
+
+    session = backend.current_session()
+    monkeypatch.setattr(session, "device", dataclasses.replace(session.device, type=device_type))
+    image = rng.integers(0, 7, (5, 13, 17)).astype(np.uint16)
+    function = getattr(oclip, f"{which}_box")
+    result = function(image, radius_x=3, radius_y=2, radius_z=1)  # 105 pixels: 128 keys
+    if which == "median":
+        expected = ndi.median_filter(image, size=(3, 5, 7), mode="nearest")
+    else:
+        expected = ndi.generic_filter(image, lambda v: np.bincount(v.astype(int)).argmax(),
+                                      size=(3, 5, 7), mode="nearest")
+    np.testing.assert_array_equal(result, expected)

@@ -410,6 +410,11 @@ _KEYS = {
 }
 
 
+#: Largest sorting network unrolled for a GPU (its compiler slows down sharply
+#: beyond; the bit-by-bit median selection is a plain loop).
+_GPU_UNROLLED_SORT = 64
+
+
 def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int],
                 window: str, operation: str) -> backend.DeviceArray:
     """Median or mode over a box or sphere window; keeps the dtype.
@@ -442,7 +447,10 @@ def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int]
         defines["KEY_FLOAT"] = 1
     sort_size = defines["SORT_SIZE"]
     exchanges = sort_size * (sort_size.bit_length() - 1) * sort_size.bit_length() // 4
-    if which == "median" and bits * size < 0.8 * exchanges:
+    unrolled = static_windows_pay_off() or sort_size <= _GPU_UNROLLED_SORT
+    if unrolled:
+        defines["UNROLL_SORT"] = 1
+    if which == "median" and (bits * size < 0.8 * exchanges or not unrolled):
         defines["SELECT_BITS"] = 1
     # the kernel sizes its per-pixel array by the window: fixed on every device
     defines.update(static_window_defines(radii, window))

@@ -310,16 +310,24 @@ MOMENTS(z)
     STATIC_ELLIPSOID_LOOP(keys[n++] = TO_KEY(src[j]))
 
 // Sort keys[0..SORT_SIZE) ascending (SORT_SIZE a power of two >= WINDOW_SIZE,
-// the tail filled with the largest key): a bitonic network.  Unrolled, the
-// compiler drops the exchanges that do not lead to the keys read afterwards.
+// the tail filled with the largest key): a bitonic network.  Unrolled
+// (UNROLL_SORT defined), the compiler drops the exchanges that do not lead to
+// the keys read afterwards; the host unrolls only where that is cheap to
+// compile (CPU drivers, small networks): a GPU compiler given a fully
+// unrolled 1024-key network works for minutes.
+#ifdef UNROLL_SORT
+#define SORT_UNROLL _Pragma("unroll")
+#else
+#define SORT_UNROLL
+#endif
 #define BITONIC_SORT(keys)                                                      \
     for (int i = WINDOW_SIZE; i < SORT_SIZE; ++i)                               \
         keys[i] = (KEY_T)~(KEY_T)0;                                             \
-    _Pragma("unroll")                                                           \
+    SORT_UNROLL                                                                 \
     for (int k = 2; k <= SORT_SIZE; k <<= 1)                                    \
-        _Pragma("unroll")                                                       \
+        SORT_UNROLL                                                             \
         for (int j = k >> 1; j > 0; j >>= 1)                                    \
-            _Pragma("unroll")                                                   \
+            SORT_UNROLL                                                         \
             for (int t = 0; t < SORT_SIZE / 2; ++t) {                           \
                 const int lo = ((t & ~(j - 1)) << 1) | (t & (j - 1));          \
                 const KEY_T a = keys[lo], b = keys[lo + j];                     \
