@@ -37,6 +37,16 @@ def test_feature_transform_is_exact_and_takes_the_first_of_equally_near_sites(
             assert feature.flat[i] == positions[d == d.min()].min()
 
 
+
+@pytest.fixture(autouse=True)
+def _compiler_output_logged():
+    """These tests call internal helpers directly, outside the operation wrapper
+    that routes OpenCL compiler output (printed by GPU drivers) to the log."""
+    from oclip import _backend as backend
+
+    with backend.compiler_output_logged():
+        yield
+
 def test_feature_transform_of_zero_sites_and_of_no_sites():
     image = np.ones((5, 6), np.uint32)
     image[2, 3] = 0
