@@ -504,7 +504,16 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if "--compare" in arguments:
+        # oclip beside pyclesperanto, cupy and scipy on the same data (compare.py)
+        import compare
+
+        arguments.remove("--compare")
+        return compare.main(arguments)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare", action="store_true",
+                        help="run benchmarks/compare.py instead (its options follow)")
     parser.add_argument("--sizes", default="1024x1024,64x256x256",
                         help="comma-separated shapes, numpy order (default: %(default)s)")
     parser.add_argument("--operations", default="",
@@ -512,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per measurement")
     parser.add_argument("--device", help="OpenCL device (gpu, cpu or part of a name)")
     parser.add_argument("--output", help="also append the JSON lines to this file")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
 
     device = oclip.select_device(args.device)
     print(f"device: {backend.describe(device)}", file=sys.stderr)
