@@ -32,7 +32,7 @@
 __kernel void convolve_##AXIS(__global const T_IN *src, __global T_OUT *dst,    \
                               __constant float *weights, PASS_PARAMETERS)       \
 {                                                                               \
-    VECTOR_FRAME(REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_SUM)                  \
+    PASS_FRAME(AXIS, REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_SUM)                  \
 }
 
 CONVOLVE(x)
@@ -60,7 +60,7 @@ __kernel void convolve_finish_##AXIS(__global const T_IN *src, __global float *d
                                      __constant float *weights,                 \
                                      __global const T_OTHER *other, PASS_PARAMETERS) \
 {                                                                               \
-    VECTOR_FRAME(REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_FINISHED)             \
+    PASS_FRAME(AXIS, REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_FINISHED)             \
 }
 
 CONVOLVE_FINISH(x)
@@ -91,7 +91,7 @@ CONVOLVE_FINISH(z)
 __kernel void NAME##_##AXIS(__global const T_IN *src, __global T_OUT *dst,     \
                             PASS_PARAMETERS)                                    \
 {                                                                               \
-    VECTOR_FRAME(REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS)                       \
+    PASS_FRAME(AXIS, REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS)                       \
 }
 
 // Minimum or maximum over an ellipsoid (the window table), pixel by pixel.
@@ -276,7 +276,7 @@ __kernel void standard_deviation_window(__global const T_IN *src, __global float
 __kernel void moments_##AXIS(__global const MOMENTS_IN *src, __global float *dst, \
                              const float inverse_width, PASS_PARAMETERS)       \
 {                                                                               \
-    VECTOR_FRAME(REACH_##AXIS, MOMENTS_BODY, AXIS)                              \
+    PASS_FRAME(AXIS, REACH_##AXIS, MOMENTS_BODY, AXIS)                              \
 }
 
 MOMENTS(x)
