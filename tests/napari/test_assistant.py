@@ -218,8 +218,8 @@ def test_deleting_a_result_layer(qtbot, assistant_in, settled, blobs, answers):
     assert assistant.workflow.step_ids == ("gaussian_blur", "threshold_otsu")
     answers.replies.append(True)
     viewer.layers.remove("gaussian_blur")  # answered yes: the follower goes too
+    qtbot.waitUntil(lambda: not assistant.workflow.steps)
     settled(assistant)
-    assert not assistant.workflow.steps
     assert "threshold_otsu" not in viewer.layers
 
 
@@ -313,3 +313,35 @@ def test_categories_start_with_the_preferred_operation_for_the_layer_kind(qtbot,
     click(qtbot, assistant.category_buttons["Label"])
     settled(assistant)
     assert assistant.workflow.steps[-1].op == "connected_components_labeling"
+
+
+def test_measure_shows_a_table_and_stores_it_as_features(qtbot, assistant_in, settled, blobs,
+                                                         tmp_path):
+    viewer, assistant = assistant_in(blobs)
+    build_three_steps(qtbot, viewer, assistant, settled)
+    viewer.layers.selection.active = viewer.layers["connected_components_labeling"]
+    click(qtbot, assistant.category_buttons["Measure"])
+    settled(assistant)
+    step = assistant.workflow.steps[-1]
+    assert step.op == "label_statistics"
+    assert step.inputs == {"image": "image", "labels": "connected_components_labeling"}
+    labels = viewer.layers["connected_components_labeling"].data
+    expected = oclip.label_statistics(blobs, labels)
+    table = assistant.tables[step.id]
+    assert table.view.rowCount() == labels.max() == len(expected["label"])
+    np.testing.assert_array_equal(table.table["area"], expected["area"])
+    features = viewer.layers["connected_components_labeling"].features
+    np.testing.assert_array_equal(np.asarray(features["intensity_mean"]),
+                                  expected["intensity_mean"])
+    path = tmp_path / "table.csv"
+    table.save_csv(path)
+    header, *rows = path.read_text().splitlines()
+    assert header.split(",")[:2] == list(expected)[:2] and len(rows) == labels.max()
+    table.view.sortItems(list(table.table).index("area"))  # sortable by number
+    areas = [float(table.view.item(r, list(table.table).index("area")).text())
+             for r in range(table.view.rowCount())]
+    assert areas == sorted(areas)
+    table.copy_to_clipboard()
+    from qtpy.QtWidgets import QApplication
+
+    assert QApplication.clipboard().text().splitlines()[0].split("\t") == list(expected)

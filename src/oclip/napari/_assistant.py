@@ -32,7 +32,7 @@ from qtpy.QtWidgets import (
 
 import oclip
 import oclip.workflow
-from oclip.ops import CATEGORIES, operations
+from oclip.ops import CATEGORIES, ImageKind, operations
 
 from ._session import Session, fit, session_for
 from ._step_widget import StepWidget
@@ -186,9 +186,29 @@ class Assistant(QWidget):
             show_info(f"oclip: no '{category}' operation takes a {type(layer).__name__} layer")
             return None
         op = operations()[ranked[0]]
-        step_id = self.session.add_step(op.name, {p.name: layer for p in op.image_parameters})
+        step_id = self.session.add_step(op.name, self._starting_layers(op, layer))
         self.show_step(step_id)
         return step_id
+
+    def _starting_layers(self, op: Any, layer: Layer) -> dict[str, Layer]:
+        """The layer each image parameter of ``op`` starts with: the selected one,
+        except that a measurement of a labels layer (an operation reading both
+        labels and intensities) measures the intensity image the labels come from."""
+        reads_labels = any(p.kind is not ImageKind.IMAGE for p in op.image_parameters)
+        intensities = (self._intensity_source(layer)
+                       if isinstance(layer, Labels) and reads_labels else layer)
+        return {p.name: intensities if p.kind is ImageKind.IMAGE else layer
+                for p in op.image_parameters}
+
+    def _intensity_source(self, layer: Layer) -> Layer:
+        """The intensity image behind ``layer``: for a result of the workflow, the
+        input image its chain starts from; otherwise the layer itself."""
+        step_id = self.session.step_of(layer)
+        if step_id is not None:
+            source = self.session._spatial_source(self.workflow, step_id)
+            if isinstance(source, Image):
+                return source
+        return layer
 
     def show_step(self, step_id: str) -> None:
         """Show the widget of step ``step_id`` (and mark it in the step list)."""

@@ -172,13 +172,14 @@ class Session(QObject):
         self._computations: set[int] = set()  # tickets of recomputations
         self._latest = 0
         self._closing_layers: set[int] = set()
+        self._closed = False
         self.last_error: str | None = None
         viewer.layers.events.removed.connect(self._layer_removed)
         viewer.dims.events.current_step.connect(self._time_moved)
         # the compute thread ends with the viewer's window: no orphan worker
         window = getattr(getattr(viewer, "window", None), "_qt_window", None)
         if window is not None:
-            window.destroyed.connect(lambda *_: self.worker.close())
+            window.destroyed.connect(lambda *_: self.close())
 
     # --- the workflow --------------------------------------------------------------
 
@@ -544,16 +545,10 @@ class Session(QObject):
             followers = self.workflow.followers(step_id)
             if not followers:
                 self.remove_step(step_id)
-            elif confirm(self.viewer.window._qt_window,
-                         f"Step '{step_id}' is read by {', '.join(followers)}. "
-                         "Remove those steps too?"):
-                self.remove_step(step_id, with_followers=True)
-            else:  # keep the step: give its layer back once napari is done removing
-                def restore() -> None:
-                    self.viewer.layers.append(layer)
-                    self._result_layers[step_id] = layer
-
-                QTimer.singleShot(0, restore)
+            else:
+                # Asked once napari is done removing, and only if the viewer is not
+                # closing (closing removes every layer first, then the window).
+                QTimer.singleShot(0, lambda: self._ask_about_followers(step_id, layer))
             return
         for name, bound in list(self._input_layers.items()):
             if bound is layer:
@@ -564,16 +559,31 @@ class Session(QObject):
                                  "is loaded onto another layer")
                 self._unbind_input(name)
 
+    def _ask_about_followers(self, step_id: str, layer: Layer) -> None:
+        """The result layer of a step that others read was removed: remove them too,
+        or keep the step and give its layer back."""
+        window = getattr(self.viewer.window, "_qt_window", None)
+        if self._closed or window is None or step_id not in self.workflow.step_ids:
+            return
+        followers = self.workflow.followers(step_id)
+        if confirm(window, f"Step '{step_id}' is read by {', '.join(followers)}. "
+                           "Remove those steps too?"):
+            self.remove_step(step_id, with_followers=True)
+        else:
+            self.viewer.layers.append(layer)
+            self._result_layers[step_id] = layer
+
     def close(self) -> None:
         """Stop the compute thread (the viewer is closing)."""
+        self._closed = True
         self.worker.close()
 
 
 def fit(op_name: str, layer: Layer) -> int:
-    """How well ``layer`` fits the first image parameter of ``op_name``: 2 for
-    the same kind (an image layer for an Image, a labels layer for Labels or
-    Binary), 1 for a labels layer given as an image, 0 for no fit."""
-    first = get_operation(op_name).image_parameters[0]
+    """How well ``layer`` fits the image parameters of ``op_name``: 2 when one of
+    them takes its kind (an image layer an Image, a labels layer Labels or
+    Binary), 1 when a labels layer can only be given as an image, 0 otherwise."""
+    kinds = {p.kind for p in get_operation(op_name).image_parameters}
     if isinstance(layer, Labels):
-        return 2 if first.kind in (ImageKind.LABELS, ImageKind.BINARY) else 1
-    return 2 if first.kind is ImageKind.IMAGE else 0
+        return 2 if kinds & {ImageKind.LABELS, ImageKind.BINARY} else 1
+    return 2 if ImageKind.IMAGE in kinds else 0
