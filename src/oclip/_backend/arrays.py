@@ -24,7 +24,7 @@ import pyopencl.array as cl_array
 
 from .._errors import DeviceMemoryError, format_bytes
 from .device import current_session
-from .programs import compiler_output_logged
+from .programs import compiler_output_logged, launch
 
 DeviceArray = cl_array.Array
 
@@ -251,6 +251,38 @@ def _stager(size: int) -> Stager | None:
         with compiler_output_logged():
             session.stager = Stager(session.context, session.queue)
     return session.stager
+
+
+#: Work-items of the non-finite check: one launch size for every array (see checks.cl).
+_CHECK_ITEMS = 1 << 16
+
+
+def holds_nonfinite(image: object, *, nan: bool = True, infinity: bool = True) -> bool:
+    """Whether a float image holds NaN (if ``nan``) or +-inf (if ``infinity``).
+
+    Integer images never do.  A host array is checked on the host; a device
+    array on the device, with one small read back of the answer.
+    """
+    if not (nan or infinity):
+        return False
+    if is_device_array(image):
+        if image.dtype != np.float32 or image.size == 0:
+            return False
+        if image.offset:
+            image = image.copy()
+        flag = _allocate((1,), np.dtype(np.uint32), "a flag")
+        session = current_session()
+        cl.enqueue_fill_buffer(session.queue, flag.base_data, np.uint32(0), flag.offset, 4)
+        launch("checks.cl", "flag_nonfinite", (_CHECK_ITEMS,), image, np.uint64(image.size),
+               flag, defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
+                              "CONTIGUOUS": int(session.device.type == "CPU")})
+        return bool(flag.get()[0])
+    array = np.asarray(image)
+    if array.dtype.kind != "f" or array.size == 0:
+        return False
+    if nan and infinity:
+        return not bool(np.isfinite(array).all())
+    return bool(np.isnan(array).any() if nan else np.isinf(array).any())
 
 
 def push(image: object) -> DeviceArray:
