@@ -8,7 +8,11 @@ The dtype rule for uploads (documented in the README):
 * uint8, int8, uint16, int16, uint32, int32 and float32 keep their dtype;
 * bool becomes uint8 (0/1); float16 and float64 become float32;
 * int64 and uint64 become int32 / uint32 when every value fits, else ValueError;
-* complex, object, string and other dtypes are refused with TypeError.
+* complex, object, string and other dtypes are refused with TypeError;
+* byte order does not matter: big-endian arrays (as some TIFF files give) are
+  read as the same dtype in the device's order;
+* masked arrays (``numpy.ma``) are refused with TypeError: their masked pixels
+  hold arbitrary values, which an operation would silently use.
 """
 
 from __future__ import annotations
@@ -80,6 +84,8 @@ def upload_dtype(dtype: np.dtype | type, name: str = "image") -> np.dtype:
         For complex, object, string, datetime and other unsupported dtypes.
     """
     dtype = np.dtype(dtype)
+    if dtype.kind in "biuf" and not dtype.isnative:
+        dtype = dtype.newbyteorder("=")
     if dtype in SUPPORTED_DTYPES:
         return dtype
     if dtype == np.bool_:
@@ -98,6 +104,10 @@ def upload_dtype(dtype: np.dtype | type, name: str = "image") -> np.dtype:
 def as_host_array(value: object, name: str = "image") -> np.ndarray:
     """Convert array-likes (lists, dask/xarray via ``__array__``) to a C-contiguous
     numpy array with the upload dtype."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name}: masked arrays are not supported (the masked pixels would be "
+                        f"used as they are); give array.filled(value), or the mask as a "
+                        f"binary image of its own")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:

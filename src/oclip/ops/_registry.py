@@ -271,6 +271,8 @@ _IMAGE_LIKE = ("a numpy array, a device array from oclip.push, or an array-like 
 
 def _host_array(where: str, value: Any) -> np.ndarray:
     """``value`` as a numpy array, or a TypeError saying what was given and what is taken."""
+    if isinstance(value, np.ma.MaskedArray):
+        backend.as_host_array(value, where)  # refuses it, saying why
     if isinstance(value, np.ndarray):
         return value
     if value is None:
