@@ -117,7 +117,8 @@ def test_integer_and_choice_arguments_are_checked():
     (np.zeros((0, 4), np.float32), ValueError, "'image': the image is empty"),
     (np.zeros((3, 3), np.complex64), TypeError, "'image': arrays of dtype complex64"),
     (None, TypeError, "'image': an image is required, got None"),
-    ("blobs.tif", TypeError, "'image': arrays of dtype <U9 are not supported"),
+    ("blobs.tif", TypeError, "'image': expected an image, got the str 'blobs.tif'; read the "
+                             "file first"),
 ])
 def test_image_arguments_are_checked(image, error, message):
     with pytest.raises(error, match=message):

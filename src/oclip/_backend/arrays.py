@@ -8,7 +8,11 @@ The dtype rule for uploads (documented in the README):
 * uint8, int8, uint16, int16, uint32, int32 and float32 keep their dtype;
 * bool becomes uint8 (0/1); float16 and float64 become float32;
 * int64 and uint64 become int32 / uint32 when every value fits, else ValueError;
-* complex, object, string and other dtypes are refused with TypeError.
+* complex, object, string and other dtypes are refused with TypeError;
+* byte order does not matter: big-endian arrays (as some TIFF files give) are
+  read as the same dtype in the device's order;
+* masked arrays (``numpy.ma``) are refused with TypeError: their masked pixels
+  hold arbitrary values, which an operation would silently use.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import pyopencl.array as cl_array
 
 from .._errors import DeviceMemoryError, format_bytes
 from .device import current_session
-from .programs import compiler_output_logged
+from .programs import compiler_output_logged, launch
 
 DeviceArray = cl_array.Array
 
@@ -80,6 +84,8 @@ def upload_dtype(dtype: np.dtype | type, name: str = "image") -> np.dtype:
         For complex, object, string, datetime and other unsupported dtypes.
     """
     dtype = np.dtype(dtype)
+    if dtype.kind in "biuf" and not dtype.isnative:
+        dtype = dtype.newbyteorder("=")
     if dtype in SUPPORTED_DTYPES:
         return dtype
     if dtype == np.bool_:
@@ -98,6 +104,10 @@ def upload_dtype(dtype: np.dtype | type, name: str = "image") -> np.dtype:
 def as_host_array(value: object, name: str = "image") -> np.ndarray:
     """Convert array-likes (lists, dask/xarray via ``__array__``) to a C-contiguous
     numpy array with the upload dtype."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name}: masked arrays are not supported (the masked pixels would be "
+                        f"used as they are); give array.filled(value), or the mask as a "
+                        f"binary image of its own")
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
@@ -251,6 +261,38 @@ def _stager(size: int) -> Stager | None:
         with compiler_output_logged():
             session.stager = Stager(session.context, session.queue)
     return session.stager
+
+
+#: Work-items of the non-finite check: one launch size for every array (see checks.cl).
+_CHECK_ITEMS = 1 << 16
+
+
+def holds_nonfinite(image: object, *, nan: bool = True, infinity: bool = True) -> bool:
+    """Whether a float image holds NaN (if ``nan``) or +-inf (if ``infinity``).
+
+    Integer images never do.  A host array is checked on the host; a device
+    array on the device, with one small read back of the answer.
+    """
+    if not (nan or infinity):
+        return False
+    if is_device_array(image):
+        if image.dtype != np.float32 or image.size == 0:
+            return False
+        if image.offset:
+            image = image.copy()
+        flag = _allocate((1,), np.dtype(np.uint32), "a flag")
+        session = current_session()
+        cl.enqueue_fill_buffer(session.queue, flag.base_data, np.uint32(0), flag.offset, 4)
+        launch("checks.cl", "flag_nonfinite", (_CHECK_ITEMS,), image, np.uint64(image.size),
+               flag, defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
+                              "CONTIGUOUS": int(session.device.type == "CPU")})
+        return bool(flag.get()[0])
+    array = np.asarray(image)
+    if array.dtype.kind != "f" or array.size == 0:
+        return False
+    if nan and infinity:
+        return not bool(np.isfinite(array).all())
+    return bool(np.isnan(array).any() if nan else np.isinf(array).any())
 
 
 def push(image: object) -> DeviceArray:

@@ -21,6 +21,17 @@ tile read with the summed halos of its steps around it gives exactly the
 pixels the whole image would.  The default, None, means "needs the whole
 image" (thresholds from a histogram, labeling, measurements, projections, and
 any operation that has not said otherwise).
+
+An operation also declares what it does with NaN and infinity in float images
+(``@operation(..., nonfinite=...)``): :data:`PROPAGATE` (the default: they go
+through the arithmetic as IEEE float32 arithmetic, and numpy, takes them, or
+as the operation documents), :data:`REFUSE_NAN` (operations that order
+values, such as rank filters: NaN has no place in an order, so an image
+holding NaN is refused; infinities are ordinary values),
+:data:`REFUSE_INFINITY` (histogram thresholds, which ignore NaN pixels but
+need a finite value range) or :data:`REFUSE_NONFINITE` (NaN and infinities
+are refused: labeling from intensities, measurements).  The wrapper checks float images (host arrays on the
+host, device arrays with one small device kernel) before the operation runs.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ import functools
 import inspect
 import math
 import numbers
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -57,6 +69,17 @@ _DIMENSION_WORDS = {2: "2D", 3: "3D"}
 
 #: Halo of operations whose result at a pixel depends on the input at that pixel only.
 PIXELWISE = (0, 0, 0)
+
+#: NaN and infinities in float images go through as IEEE float32 arithmetic takes them.
+PROPAGATE = "propagate"
+#: Float images holding NaN are refused (the operation orders values); infinities are fine.
+REFUSE_NAN = "refuse NaN"
+#: Float images holding +-inf are refused (a histogram over the value range); NaN is
+#: handled as the operation documents.
+REFUSE_INFINITY = "refuse infinity"
+#: Float images holding NaN or +-inf are refused.
+REFUSE_NONFINITE = "refuse NaN and infinity"
+_NONFINITE_POLICIES = (PROPAGATE, REFUSE_NAN, REFUSE_INFINITY, REFUSE_NONFINITE)
 
 
 def radius_halo(radius_x: int, radius_y: int, radius_z: int, **_: Any) -> tuple[int, int, int]:
@@ -120,6 +143,10 @@ class Operation:
     #: taking the scalar parameters as keywords and returning them; None: the
     #: operation needs the whole image (see the module documentation).
     halo: Any = field(default=None, repr=False)
+    #: What the operation does with NaN and infinities in float images: one of
+    #: PROPAGATE, REFUSE_NAN, REFUSE_INFINITY, REFUSE_NONFINITE (see the module
+    #: documentation).
+    nonfinite: str = field(default=PROPAGATE, repr=False)
 
     @property
     def local(self) -> bool:
@@ -237,6 +264,79 @@ def _dimension_text(dimensions: tuple[int, ...]) -> str:
     return " or ".join(_DIMENSION_WORDS.get(d, f"{d}D") for d in dimensions)
 
 
+#: What an image argument may be, for messages.
+_IMAGE_LIKE = ("a numpy array, a device array from oclip.push, or an array-like numpy "
+               "converts (a list of rows, a dask or xarray array)")
+
+
+def _host_array(where: str, value: Any) -> np.ndarray:
+    """``value`` as a numpy array, or a TypeError saying what was given and what is taken."""
+    if isinstance(value, np.ma.MaskedArray):
+        backend.as_host_array(value, where)  # refuses it, saying why
+    if isinstance(value, np.ndarray):
+        return value
+    if value is None:
+        raise TypeError(f"{where}: an image is required, got None; give {_IMAGE_LIKE}")
+    if isinstance(value, str | bytes | os.PathLike):
+        raise TypeError(f"{where}: expected an image, got the {type(value).__name__} "
+                        f"{value!r}; read the file first (e.g. with tifffile.imread) and give "
+                        f"{_IMAGE_LIKE}")
+    if isinstance(value, Mapping | set | frozenset) or callable(value):
+        raise TypeError(f"{where}: expected an image, got a {type(value).__name__}; give "
+                        f"{_IMAGE_LIKE}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged lists, a failing __array__
+        raise TypeError(f"{where}: expected an image, got a {type(value).__name__} that numpy "
+                        f"cannot convert to an array ({error}); give {_IMAGE_LIKE}") from None
+    if array.dtype == object and not isinstance(value, list | tuple) and array.ndim == 0:
+        raise TypeError(f"{where}: expected an image, got a {type(value).__name__}; give "
+                        f"{_IMAGE_LIKE}")
+    return array
+
+
+def _check_shape(op: Operation, where: str, shape: tuple[int, ...]) -> None:
+    """Refuse images of a dimensionality the operation does not take, and empty ones."""
+    ndim = len(shape)
+    if ndim not in op.dimensions:
+        accepted = _dimension_text(op.dimensions)
+        if ndim == 0:
+            got = "a single value (an array of shape ())"
+        else:
+            got = f"a {ndim}D array of shape {shape}"
+        hint = ""
+        if ndim == 1:
+            hint = "; a row of n pixels is the 2D image of shape (1, n): reshape it"
+        elif ndim > max(op.dimensions):
+            hint = ("; operations take one image at a time: run a time-lapse (t, z, y, x) "
+                    "time point by time point with a workflow (Workflow.run_time_lapse, "
+                    "`oclip run --time-lapse`, or 'Apply to all time points' in napari), and "
+                    "split channels into images of their own first")
+        elif ndim < max(op.dimensions) and len(op.dimensions) == 1:
+            hint = "; give a stack of images"
+        raise ValueError(f"{where} must be a {accepted} image (axes (z,) y, x), got {got}{hint}")
+    if 0 in shape:
+        raise ValueError(f"{where}: the image is empty (shape {shape}); an image needs at least "
+                         f"one pixel along each axis")
+
+
+def _check_values(op: Operation, where: str, value: Any) -> None:
+    """Refuse NaN (and infinities) where the operation declared it cannot take them."""
+    if op.nonfinite == PROPAGATE:
+        return
+    nan = op.nonfinite in (REFUSE_NAN, REFUSE_NONFINITE)
+    infinity = op.nonfinite in (REFUSE_INFINITY, REFUSE_NONFINITE)
+    if backend.holds_nonfinite(value, nan=nan, infinity=infinity):
+        what, why = {
+            REFUSE_NAN: ("NaN", "it orders pixel values, and NaN has no place in an order"),
+            REFUSE_INFINITY: ("infinite", "it needs a finite range of pixel values"),
+            REFUSE_NONFINITE: ("NaN or infinite", "its result would not be defined"),
+        }[op.nonfinite]
+        raise ValueError(f"{where}: the image holds {what} values, which {op.name} does not "
+                         f"take ({why}); replace them first (numpy.nan_to_num, or oclip.clip "
+                         f"for infinities)")
+
+
 def _to_device(op: Operation, parameter: Parameter, value: Any) -> backend.DeviceArray:
     """Check an image-like argument and return it as a device array of its kind."""
     where = f"{op.name}: parameter '{parameter.name}'"
@@ -249,27 +349,29 @@ def _to_device(op: Operation, parameter: Parameter, value: Any) -> backend.Devic
                 f"the selected one ('{session.device.name}'); pull and push it again"
             )
         if value.dtype not in backend.SUPPORTED_DTYPES:
-            raise TypeError(f"{where}: device arrays of dtype {value.dtype} are not supported")
+            raise TypeError(f"{where}: device arrays of dtype {value.dtype} are not supported; "
+                            f"device arrays hold one of "
+                            f"{', '.join(str(d) for d in backend.SUPPORTED_DTYPES)}")
+        _check_shape(op, where, value.shape)
         if not value.flags.c_contiguous:
-            raise ValueError(f"{where}: device arrays must be C-contiguous")
+            raise ValueError(f"{where}: device arrays must be C-contiguous, got one of shape "
+                             f"{value.shape} with strides {value.strides}; pull it and push "
+                             f"it again")
         if value.offset:
             value = value.copy()
+        if kind is ImageKind.IMAGE:
+            _check_values(op, where, value)
     else:
-        if value is None:
-            raise TypeError(f"{where}: an image is required, got None")
-        host = np.asarray(value) if not isinstance(value, np.ndarray) else value
+        host = _host_array(where, value)
+        _check_shape(op, where, host.shape)
         if kind is ImageKind.LABELS:
             host = _labels_on_host(where, host)
         elif kind is ImageKind.BINARY and host.dtype not in (np.bool_, np.uint8):
             host = _binary_on_host(where, host)
+        elif kind is ImageKind.IMAGE:
+            backend.upload_dtype(host.dtype, where)  # refuse unsupported dtypes before a scan
+            _check_values(op, where, host)
         value = backend.push(backend.as_host_array(host, where))
-    if value.ndim not in op.dimensions:
-        raise ValueError(
-            f"{where} must be a {_dimension_text(op.dimensions)} image (axes (z,) y, x), "
-            f"got an array of shape {value.shape}"
-        )
-    if value.size == 0:
-        raise ValueError(f"{where}: the image is empty (shape {value.shape})")
     if kind is ImageKind.LABELS and value.dtype != np.uint32:
         value = _labels_on_device(where, value)
     elif kind is ImageKind.BINARY and value.dtype != np.uint8:
@@ -277,11 +379,15 @@ def _to_device(op: Operation, parameter: Parameter, value: Any) -> backend.Devic
     return value
 
 
+_LABEL_DTYPES = "unsigned or non-negative signed integers, or bool"
+
+
 def _labels_on_host(where: str, host: np.ndarray) -> np.ndarray:
     if host.dtype == np.bool_:
         return host.astype(np.uint32)
     if host.dtype.kind not in "iu":
-        raise TypeError(f"{where}: a label image must hold integers, got dtype {host.dtype}")
+        raise TypeError(f"{where}: a label image must hold integers ({_LABEL_DTYPES}), got "
+                        f"dtype {host.dtype}")
     if host.size and host.dtype.kind == "i" and host.min() < 0:
         raise ValueError(f"{where}: labels must not be negative (found {host.min()})")
     if host.size and host.max() > np.iinfo(np.uint32).max:
@@ -291,13 +397,22 @@ def _labels_on_host(where: str, host: np.ndarray) -> np.ndarray:
 
 def _labels_on_device(where: str, value: backend.DeviceArray) -> backend.DeviceArray:
     if value.dtype.kind not in "iu":
-        raise TypeError(f"{where}: a label image must hold integers, got dtype {value.dtype}")
+        raise TypeError(f"{where}: a label image must hold integers ({_LABEL_DTYPES}), got "
+                        f"dtype {value.dtype}")
+    if value.dtype.kind == "i":
+        import pyopencl.array as cl_array
+
+        with backend.compiler_output_logged():
+            lowest = cl_array.min(value).get()[()]
+        if lowest < 0:
+            raise ValueError(f"{where}: labels must not be negative (found {lowest})")
     return value.astype(np.uint32)
 
 
 def _binary_on_host(where: str, host: np.ndarray) -> np.ndarray:
-    if host.dtype.kind not in "iuf":
-        raise TypeError(f"{where}: a binary image must be numeric or bool, got {host.dtype}")
+    if host.dtype.kind not in "iufb":
+        raise TypeError(f"{where}: a binary image must be numeric or bool (any non-zero value "
+                        f"counts as foreground), got dtype {host.dtype}")
     return host != 0
 
 
@@ -307,30 +422,46 @@ def _check_scalar(op: Operation, parameter: Parameter, value: Any) -> Any:
     expected = parameter.value_type
     choices = parameter.choices
     if choices is not None:
-        if value not in choices:
+        # compared by type too: an array or a number never equals a choice by accident
+        if not any(type(value) is type(choice) and value == choice for choice in choices):
             raise ValueError(f"{where} must be one of {', '.join(map(repr, choices))}, "
-                             f"got {value!r}")
+                             f"got {_shown(value)}")
         return value
     if expected is bool:
         if not isinstance(value, bool | np.bool_):
-            raise TypeError(f"{where} must be True or False, got {value!r}")
+            raise TypeError(f"{where} must be True or False, got {_shown(value)}")
         return bool(value)
     if expected is int:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{where} must be an integer, got {value!r}")
-        if not float(value).is_integer():
+            raise TypeError(f"{where} must be an integer, got {_shown(value)}")
+        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
             raise ValueError(f"{where} must be a whole number, got {value!r}")
         value = int(value)
     elif expected is float:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{where} must be a number, got {value!r}")
-        value = float(value)
+            raise TypeError(f"{where} must be a number, got {_shown(value)}")
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ValueError(f"{where} must be a number a float can hold (up to about "
+                             f"1.8e308), got an integer of {int(value).bit_length()} "
+                             f"bits") from None
         if math.isnan(value):
             raise ValueError(f"{where} must be a number, got NaN")
     limits = parameter.range
     if limits is not None and value not in limits:
-        raise ValueError(f"{where} must be {limits.describe()}, got {value!r}")
+        raise ValueError(f"{where} must be {limits.describe()}, got {_shown(value)}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message: its repr, shortened, with its type if not obvious."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    if isinstance(value, str | numbers.Number):
+        return text
+    return f"{type(value).__name__} {text}"
 
 
 def _to_host(result: Any) -> Any:
@@ -347,7 +478,8 @@ def _to_host(result: Any) -> Any:
 
 
 def _describe(function: Callable[..., Any], category: str,
-              dimensions: tuple[int, ...], halo: Any = None) -> Operation:
+              dimensions: tuple[int, ...], halo: Any = None,
+              nonfinite: str = PROPAGATE) -> Operation:
     hints = get_type_hints(function, include_extras=True)
     descriptions = parameter_descriptions(function.__doc__ or "")
     parameters = []
@@ -368,11 +500,13 @@ def _describe(function: Callable[..., Any], category: str,
         summary=summary,
         dimensions=tuple(dimensions),
         halo=halo,
+        nonfinite=nonfinite,
     )
 
 
 def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
-              halo: tuple[int, int, int] | Callable[..., tuple[int, int, int]] | None = None
+              halo: tuple[int, int, int] | Callable[..., tuple[int, int, int]] | None = None,
+              nonfinite: str = PROPAGATE,
               ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as an operation of ``category``.
 
@@ -390,6 +524,11 @@ def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
         :func:`sigma_halo`; :data:`PIXELWISE` for pixel-wise operations.
         None (the default): the operation needs the whole image and is never
         tiled.
+    nonfinite : str
+        What the operation does with NaN and infinities in float images:
+        :data:`PROPAGATE` (the default), :data:`REFUSE_NAN`,
+        :data:`REFUSE_INFINITY` or :data:`REFUSE_NONFINITE` (see the module
+        documentation).
     """
     if category not in CATEGORIES:
         raise ValueError(f"category: unknown category {category!r}; known: {', '.join(CATEGORIES)}")
@@ -398,9 +537,12 @@ def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
             or not all(isinstance(h, int) and h >= 0 for h in halo)):
         raise ValueError(f"halo: expected None, a callable or three non-negative ints "
                          f"(z, y, x), got {halo!r}")
+    if nonfinite not in _NONFINITE_POLICIES:
+        raise ValueError(f"nonfinite: expected one of {', '.join(map(repr, _NONFINITE_POLICIES))}"
+                         f", got {nonfinite!r}")
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        described = _describe(function, category, dimensions, halo)
+        described = _describe(function, category, dimensions, halo, nonfinite)
         if described.name in _registry:
             raise ValueError(f"an operation named {described.name!r} is already registered")
         signature = inspect.signature(function)

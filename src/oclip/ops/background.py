@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import _backend as backend
 from ._neighbourhood import convolve_separable, gaussian_weights, per_axis
-from ._registry import operation, sigma_halo
+from ._registry import REFUSE_NAN, operation, sigma_halo
 from ._types import Image, Radius, Sigma
 from .morphology import morphology, opening_halo
 
@@ -58,7 +58,7 @@ def _gaussian_weights(image: backend.DeviceArray, x: float, y: float, z: float) 
     return {axis: gaussian_weights(s) for axis, s in per_axis(image, x, y, z).items() if s > 0}
 
 
-@operation(category="Remove background", halo=opening_halo)
+@operation(category="Remove background", halo=opening_halo, nonfinite=REFUSE_NAN)
 def top_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                 radius_z: Radius = 0) -> Image:
     """Subtract the background estimated by a grey opening over a box (white top-hat).
@@ -91,7 +91,7 @@ def top_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
     return _top_hat(image, "box", radius_x, radius_y, radius_z)
 
 
-@operation(category="Remove background", halo=opening_halo)
+@operation(category="Remove background", halo=opening_halo, nonfinite=REFUSE_NAN)
 def top_hat_sphere(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                    radius_z: Radius = 0) -> Image:
     """Subtract the background estimated by a grey opening over an ellipsoid (white top-hat).
@@ -124,7 +124,7 @@ def top_hat_sphere(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
     return _top_hat(image, "sphere", radius_x, radius_y, radius_z)
 
 
-@operation(category="Remove background", halo=opening_halo)
+@operation(category="Remove background", halo=opening_halo, nonfinite=REFUSE_NAN)
 def bottom_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                    radius_z: Radius = 0) -> Image:
     """Subtract the image from its grey closing over a box (black top-hat).
@@ -156,7 +156,7 @@ def bottom_hat_box(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
     return _bottom_hat(image, "box", radius_x, radius_y, radius_z)
 
 
-@operation(category="Remove background", halo=opening_halo)
+@operation(category="Remove background", halo=opening_halo, nonfinite=REFUSE_NAN)
 def bottom_hat_sphere(image: Image, radius_x: Radius = 10, radius_y: Radius = 10,
                       radius_z: Radius = 0) -> Image:
     """Subtract the image from its grey closing over an ellipsoid (black top-hat).

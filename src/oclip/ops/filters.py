@@ -23,7 +23,7 @@ from ._neighbourhood import (
     window_size,
 )
 from ._neighbourhood import mean_sphere as mean_sphere_filter
-from ._registry import operation, radius_halo, sigma_halo
+from ._registry import REFUSE_NAN, operation, radius_halo, sigma_halo
 from ._types import Image, Labels, Radius, Sigma
 
 __all__ = [
@@ -108,7 +108,7 @@ def mean_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return convolve_separable(image, {a: box_weights(r) for a, r in radii.items() if r > 0})
 
 
-@operation(category="Remove noise", halo=radius_halo)
+@operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
 def minimum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Replace each pixel by the minimum of its box neighbourhood (grey erosion).
@@ -137,7 +137,7 @@ def minimum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_separable(image, "minimum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise", halo=radius_halo)
+@operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
 def maximum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Replace each pixel by the maximum of its box neighbourhood (grey dilation).
@@ -166,7 +166,7 @@ def maximum_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_separable(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise", halo=radius_halo)
+@operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
 def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Replace each pixel by the minimum of its ellipsoidal neighbourhood (grey erosion).
@@ -200,7 +200,7 @@ def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return extremum_sphere(image, "minimum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise", halo=radius_halo)
+@operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
 def maximum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Replace each pixel by the maximum of its ellipsoidal neighbourhood (grey dilation).
@@ -263,7 +263,7 @@ def mean_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return mean_sphere_filter(image, per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Remove noise", halo=radius_halo)
+@operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
 def median_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                radius_z: Radius = 0) -> Image:
     """Replace each pixel by the median of its box neighbourhood.
@@ -301,7 +301,7 @@ def median_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return rank_filter(image, "median", radii, "box", "median_box")
 
 
-@operation(category="Remove noise", halo=radius_halo)
+@operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
 def median_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                   radius_z: Radius = 0) -> Image:
     """Replace each pixel by the median of its ellipsoidal neighbourhood.

@@ -16,7 +16,7 @@ from . import _labeling as labeling
 from ._labeling import components
 from ._labels_common import same_shape
 from ._neighbourhood import convolve_separable, gaussian_weights, per_axis, sphere_filter
-from ._registry import operation
+from ._registry import REFUSE_NONFINITE, operation
 from ._types import Binary, Image, Labels, Range, Sigma
 from .threshold import local_extrema, otsu_binary
 
@@ -170,7 +170,7 @@ def voronoi_labeling(binary: Binary) -> Labels:
     return labeling.relabel_raster(labeling.nearest_labels(labels))
 
 
-@operation(category="Label")
+@operation(category="Label", nonfinite=REFUSE_NONFINITE)
 def voronoi_otsu_labeling(image: Image, spot_sigma: Sigma = 2.0,
                           outline_sigma: Sigma = 2.0) -> Labels:
     """Segment blob-like objects: seeds at the spots, grown within Otsu's foreground.
@@ -221,7 +221,7 @@ def labeling_and(a: backend.DeviceArray, b: backend.DeviceArray) -> backend.Devi
     return a * b
 
 
-@operation(category="Label")
+@operation(category="Label", nonfinite=REFUSE_NONFINITE)
 def gauss_otsu_labeling(image: Image, outline_sigma: Sigma = 2.0) -> Labels:
     """Segment objects by Gaussian blur, Otsu's threshold and connected components.
 
@@ -247,7 +247,7 @@ def gauss_otsu_labeling(image: Image, outline_sigma: Sigma = 2.0) -> Labels:
     return components(otsu_binary(blur(image, outline_sigma)), "box")[0]
 
 
-@operation(category="Label")
+@operation(category="Label", nonfinite=REFUSE_NONFINITE)
 def eroded_otsu_labeling(image: Image,
                          number_of_erosions: Annotated[int, Range(0, 100, 1)] = 5,
                          outline_sigma: Sigma = 2.0) -> Labels:
@@ -364,7 +364,7 @@ def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: 
     return out
 
 
-@operation(category="Label")
+@operation(category="Label", nonfinite=REFUSE_NONFINITE)
 def watershed_labeling(image: Image, labels: Labels,
                        connectivity: Connectivity = "diamond") -> Labels:
     """Flood an image from seeds: seeded watershed.

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _backend as backend
 from . import _labeling as labeling
 from ._labels_common import same_shape
-from ._registry import operation
+from ._registry import REFUSE_NONFINITE, operation
 from ._statistics import (
     MEASURE,
     Records,
@@ -81,7 +81,7 @@ def statistics_table(records: Records) -> dict[str, np.ndarray]:
     return table
 
 
-@operation(category="Measure")
+@operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def label_statistics(image: Image, labels: Labels) -> Table:
     """Measure every label: size, position, shape and intensity statistics.
 
@@ -184,7 +184,7 @@ def _intensity_map(name: str, image: backend.DeviceArray, labels: backend.Device
     return _record_map(labels, image, which)
 
 
-@operation(category="Measure")
+@operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def mean_intensity_map(image: Image, labels: Labels) -> Image:
     """Replace every label by the mean intensity of its pixels.
 
@@ -208,7 +208,7 @@ def mean_intensity_map(image: Image, labels: Labels) -> Image:
     return _intensity_map("mean_intensity_map", image, labels, 1)
 
 
-@operation(category="Measure")
+@operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def minimum_intensity_map(image: Image, labels: Labels) -> Image:
     """Replace every label by the smallest intensity of its pixels.
 
@@ -232,7 +232,7 @@ def minimum_intensity_map(image: Image, labels: Labels) -> Image:
     return _intensity_map("minimum_intensity_map", image, labels, 2)
 
 
-@operation(category="Measure")
+@operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def maximum_intensity_map(image: Image, labels: Labels) -> Image:
     """Replace every label by the largest intensity of its pixels.
 
@@ -256,7 +256,7 @@ def maximum_intensity_map(image: Image, labels: Labels) -> Image:
     return _intensity_map("maximum_intensity_map", image, labels, 3)
 
 
-@operation(category="Measure")
+@operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def standard_deviation_intensity_map(image: Image, labels: Labels) -> Image:
     """Replace every label by the standard deviation of its pixels' intensities.
 
@@ -472,7 +472,7 @@ def touching_neighbor_count_map(labels: Labels) -> Image:
     return _host_map(labels, counts)
 
 
-@operation(category="Measure")
+@operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def mean_of_touching_neighbors_map(image: Image, labels: Labels) -> Image:
     """Replace every label by the mean value of itself and the labels it touches.
 

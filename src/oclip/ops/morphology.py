@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, extremum_sphere, per_axis
-from ._registry import operation, radius_halo
+from ._registry import REFUSE_NAN, operation, radius_halo
 from ._types import Binary, Image, Radius
 
 __all__ = [
@@ -66,7 +66,7 @@ def morphology(image: backend.DeviceArray, which: str, window: str,
 # --- grey ------------------------------------------------------------------------
 
 
-@operation(category="Filter", halo=opening_halo)
+@operation(category="Filter", halo=opening_halo, nonfinite=REFUSE_NAN)
 def opening_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Open an image with a box: the maximum of the minimum (grey opening).
@@ -97,7 +97,7 @@ def opening_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return morphology(image, "opening", "box", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Filter", halo=opening_halo)
+@operation(category="Filter", halo=opening_halo, nonfinite=REFUSE_NAN)
 def opening_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Open an image with an ellipsoid: the maximum of the minimum (grey opening).
@@ -128,7 +128,7 @@ def opening_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return morphology(image, "opening", "sphere", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Filter", halo=opening_halo)
+@operation(category="Filter", halo=opening_halo, nonfinite=REFUSE_NAN)
 def closing_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                 radius_z: Radius = 0) -> Image:
     """Close an image with a box: the minimum of the maximum (grey closing).
@@ -159,7 +159,7 @@ def closing_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return morphology(image, "closing", "box", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Filter", halo=opening_halo)
+@operation(category="Filter", halo=opening_halo, nonfinite=REFUSE_NAN)
 def closing_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                    radius_z: Radius = 0) -> Image:
     """Close an image with an ellipsoid: the minimum of the maximum (grey closing).

@@ -9,7 +9,7 @@ from pyopencl.reduction import ReductionKernel
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, per_axis
 from ._reductions import THRESHOLD, HistogramBins, cpu_chunks, histogram, minimum_maximum
-from ._registry import operation
+from ._registry import REFUSE_INFINITY, REFUSE_NAN, operation
 from ._types import Binary, Image, Radius
 
 SEGMENTATION = "segmentation.cl"
@@ -35,13 +35,15 @@ def _binarize_above(image: backend.DeviceArray, threshold: backend.DeviceArray,
     return out
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", nonfinite=REFUSE_INFINITY)
 def threshold_otsu(image: Image) -> Binary:
     """Binarize an image with Otsu's threshold.
 
     The threshold maximises the between-class variance of the image's
     histogram: one bin per value for 8- and 16-bit images, 256 bins between
-    the minimum and the maximum otherwise.  Pixels above it become 1.
+    the minimum and the maximum otherwise.  Pixels above it become 1.  NaN
+    pixels are ignored and stay 0; an image holding +-inf is refused
+    (ValueError): the histogram needs a finite range.
 
     Parameters
     ----------
@@ -87,10 +89,11 @@ _HISTOGRAM_NOTE = """
     The threshold is computed on the device from the image's histogram: one
     bin per value for 8- and 16-bit images (as scikit-image), 256 bins
     between the minimum and the maximum otherwise; pixels above it become 1.
-    NaN pixels are ignored and stay 0."""
+    NaN pixels are ignored and stay 0; an image holding +-inf is refused
+    (ValueError): the histogram needs a finite range."""
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", nonfinite=REFUSE_INFINITY)
 def threshold_isodata(image: Image) -> Binary:
     """Binarize an image with the isodata (Ridler-Calvard) threshold.
 
@@ -124,7 +127,7 @@ def threshold_isodata(image: Image) -> Binary:
     return histogram_binary(image, "isodata")
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", nonfinite=REFUSE_INFINITY)
 def threshold_li(image: Image) -> Binary:
     """Binarize an image with Li's minimum cross-entropy threshold.
 
@@ -160,7 +163,7 @@ def threshold_li(image: Image) -> Binary:
     return histogram_binary(image, "li")
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", nonfinite=REFUSE_INFINITY)
 def threshold_triangle(image: Image) -> Binary:
     """Binarize an image with the triangle threshold.
 
@@ -194,7 +197,7 @@ def threshold_triangle(image: Image) -> Binary:
     return histogram_binary(image, "triangle")
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", nonfinite=REFUSE_INFINITY)
 def threshold_yen(image: Image) -> Binary:
     """Binarize an image with Yen's threshold.
 
@@ -303,7 +306,7 @@ def local_extrema(image: backend.DeviceArray, which: str, radii: dict[int, int]
     return out
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", nonfinite=REFUSE_NAN)
 def detect_maxima_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                       radius_z: Radius = 1) -> Binary:
     """Mark the pixels that are the maximum of their box neighbourhood.
@@ -311,7 +314,8 @@ def detect_maxima_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     A pixel is marked when no pixel of the box of ``2 * radius + 1`` around it
     is larger; borders replicate the edge pixel.  Every pixel of a plateau
     whose value is the maximum of each of its pixels' boxes is marked (so a
-    constant image is marked everywhere); NaN pixels are never marked.
+    constant image is marked everywhere).  An image holding NaN is refused
+    (ValueError): no pixel is the maximum of a window holding NaN.
 
     Parameters
     ----------
@@ -339,14 +343,14 @@ def detect_maxima_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     return local_extrema(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
 
 
-@operation(category="Binarize")
+@operation(category="Binarize", nonfinite=REFUSE_NAN)
 def detect_minima_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
                       radius_z: Radius = 1) -> Binary:
     """Mark the pixels that are the minimum of their box neighbourhood.
 
     A pixel is marked when no pixel of the box of ``2 * radius + 1`` around it
     is smaller; borders replicate the edge pixel.  Every pixel of a minimal
-    plateau is marked; NaN pixels are never marked.
+    plateau is marked.  An image holding NaN is refused (ValueError).
 
     Parameters
     ----------

@@ -71,7 +71,10 @@
 #define INIT_std(i, first) shift[i] = (float)(first); s1[i] = 0.0f; s2[i] = 0.0f;
 #define STEP_std(i, v, k) { const float d = (float)(v) - shift[i]; s1[i] += d; s2[i] += d * d; }
 #define MERGE_std(i, j) s1[i] += s1[j]; s2[i] += s2[j];
-#define FINISH_std(i, n) sqrt(max((s2[i] - s1[i] * s1[i] / (float)(n)) / (float)(n), 0.0f))
+// Rounding may make the variance slightly negative: 0 then; NaN (from NaN or
+// infinite pixels) stays NaN, as in numpy (max() would drop it).
+inline float not_negative(const float v) { return v < 0.0f ? 0.0f : v; }
+#define FINISH_std(i, n) sqrt(not_negative((s2[i] - s1[i] * s1[i] / (float)(n)) / (float)(n)))
 #define OUT_std float
 
 // Position of the first maximum (NaN counts as the maximum, as numpy.argmax).
