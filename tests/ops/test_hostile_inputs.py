@@ -361,7 +361,7 @@ def test_scalar_values_are_checked_naming_the_parameter(op, rng):
         for value, expected in scalar_cases(parameter):
             if expected is None and (op.name, parameter.name) in HEAVY:
                 continue
-            result, error = call(op, {**images, parameter.name: value})
+            _, error = call(op, {**images, parameter.name: value})
             if expected is None:
                 if error is not None:
                     problems.append(f"{parameter.name}={value!r}: {error!r}")

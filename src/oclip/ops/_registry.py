@@ -18,9 +18,11 @@ in pixels along (z, y, x), a result pixel looks into its input.  Only an
 operation with a halo is *local*, and only workflows of local operations are
 processed in tiles (``oclip.workflow.run_distributed(..., tile=...)``): a
 tile read with the summed halos of its steps around it gives exactly the
-pixels the whole image would.  The default, None, means "needs the whole
-image" (thresholds from a histogram, labeling, measurements, projections, and
-any operation that has not said otherwise).
+pixels the whole image would.  A local operation given host images too large
+for the device runs tile by tile the same way (see ``_tiles``).  The
+default, None, means "needs the whole image" (thresholds from a histogram,
+labeling, measurements, projections, and any operation that has not said
+otherwise).
 
 An operation also declares what it does with NaN and infinity in float images
 (``@operation(..., nonfinite=...)``): :data:`PROPAGATE` (the default: they go
@@ -30,8 +32,9 @@ values, such as rank filters: NaN has no place in an order, so an image
 holding NaN is refused; infinities are ordinary values),
 :data:`REFUSE_INFINITY` (histogram thresholds, which ignore NaN pixels but
 need a finite value range) or :data:`REFUSE_NONFINITE` (NaN and infinities
-are refused: labeling from intensities, measurements).  The wrapper checks float images (host arrays on the
-host, device arrays with one small device kernel) before the operation runs.
+are refused: labeling from intensities, measurements).  The wrapper checks
+float images (host arrays on the host, device arrays with one small device
+kernel) before the operation runs.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 import numpy as np
 
 from .. import _backend as backend
+from . import _tiles
 from ._types import ImageKind, Range, base_type, image_kind, is_table, value_range
 
 #: The categories of the assistant, in the order its buttons show them.
@@ -416,6 +420,32 @@ def _binary_on_host(where: str, host: np.ndarray) -> np.ndarray:
     return host != 0
 
 
+def _in_tiles_if_too_large(op: Operation, images: dict[str, Any],
+                           scalars: dict[str, Any]) -> np.ndarray | None:
+    """The result of local operation ``op`` computed tile by tile, where its host images
+    are too large for the device at once; None where they fit (or cannot be tiled)."""
+    if _tiles.inside_a_tile.get():
+        return None
+    hosts = {}
+    for name, value in images.items():
+        where = f"{op.name}: parameter '{name}'"
+        hosts[name] = _host_array(where, value)
+        _check_shape(op, where, hosts[name].shape)
+        backend.upload_dtype(hosts[name].dtype, where)
+    shapes = {a.shape for a in hosts.values()}
+    if len(shapes) != 1:
+        return None  # the operation says which shapes differ
+    shape = shapes.pop()
+    if _tiles.fits(list(hosts.values()), shape):
+        return None
+    halo = op.halo_for(scalars)
+    assert halo is not None
+    tile = _tiles.tile_shape_for(list(hosts.values()), shape, halo[-len(shape):])
+    if tile is None or tile == shape:
+        return None
+    return _tiles.run_in_tiles(_registry[op.name], hosts, scalars, tile)
+
+
 def _check_scalar(op: Operation, parameter: Parameter, value: Any) -> Any:
     """Check a scalar argument against its annotation; return it in its canonical type."""
     where = f"{op.name}: parameter '{parameter.name}'"
@@ -554,16 +584,19 @@ def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
             except TypeError as error:
                 raise TypeError(f"{described.name}: {error}") from None
             bound.apply_defaults()
-            arguments: dict[str, Any] = {}
-            on_device = False
+            scalars = {p.name: _check_scalar(described, p, bound.arguments[p.name])
+                       for p in described.scalar_parameters}
+            images = {p.name: bound.arguments[p.name] for p in described.image_parameters}
+            on_device = any(backend.is_device_array(v) for v in images.values())
+            if described.local and images and not on_device:
+                tiled = _in_tiles_if_too_large(described, images, scalars)
+                if tiled is not None:
+                    return tiled
+            arguments = dict(scalars)
             with backend.compiler_output_logged():
-                for parameter in described.parameters:
-                    value = bound.arguments[parameter.name]
-                    if parameter.kind is None:
-                        arguments[parameter.name] = _check_scalar(described, parameter, value)
-                    else:
-                        on_device = on_device or backend.is_device_array(value)
-                        arguments[parameter.name] = _to_device(described, parameter, value)
+                for parameter in described.image_parameters:
+                    arguments[parameter.name] = _to_device(described, parameter,
+                                                           images[parameter.name])
                 result = function(**arguments)
             return result if on_device else _to_host(result)
 
