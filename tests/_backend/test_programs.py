@@ -68,3 +68,26 @@ def test_compiler_output_goes_to_the_log_and_other_warnings_pass(caplog):
         assert "1 warning generated" in caplog.text
     with pytest.warns(UserWarning, match="unrelated"), backend.compiler_output_logged():
         warnings.warn("unrelated", UserWarning, stacklevel=1)
+
+
+def test_a_device_whose_builds_fail_reports_them_and_another_selection_works(
+        monkeypatch, restore_device):
+    from oclip._backend import programs
+
+    image = np.arange(30, dtype=np.float32).reshape(5, 6)
+    expected = oclip.gaussian_blur(image, sigma_x=1.0, sigma_y=1.0)
+    # a driver that refuses oclip's build options: every new program fails to build
+    real = programs.build_options
+    monkeypatch.setattr(programs, "build_options",
+                        lambda defines: (*real(defines), "-cl-no-such-option"))
+    for call in (lambda: oclip.gaussian_blur(image, sigma_x=1.0, sigma_y=1.0),
+                 lambda: oclip.threshold_otsu(image)):
+        with pytest.raises(oclip.KernelBuildError) as caught:
+            call()
+        message = str(caught.value)
+        assert "-cl-no-such-option" in message and oclip.current_device().name in message
+        assert "failed" in message
+    # changing the device (here: selecting it again, with working options) and going on
+    monkeypatch.setattr(programs, "build_options", real)
+    oclip.select_device(oclip.current_device())
+    np.testing.assert_array_equal(oclip.gaussian_blur(image, sigma_x=1.0, sigma_y=1.0), expected)
