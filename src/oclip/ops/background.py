@@ -7,7 +7,7 @@ closing); the Gaussian operations subtract or divide by a blurred copy.
 from __future__ import annotations
 
 from .. import _backend as backend
-from ._neighbourhood import convolve_separable, gaussian_weights, per_axis
+from ._neighbourhood import convolve_separable, extremum_separable, gaussian_weights, per_axis
 from ._registry import REFUSE_NAN, operation, sigma_halo
 from ._types import Image, Radius, Sigma
 from .morphology import morphology, opening_halo
@@ -36,13 +36,22 @@ def _subtract_in_place(a: backend.DeviceArray, b: backend.DeviceArray,
 
 def _top_hat(image: backend.DeviceArray, window: str, radius_x: int, radius_y: int,
              radius_z: int) -> backend.DeviceArray:
-    opened = morphology(image, "opening", window, per_axis(image, radius_x, radius_y, radius_z))
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    if window == "box":  # the subtraction in the opening's last pass
+        eroded = extremum_separable(image, "minimum", radii)
+        return extremum_separable(eroded, "maximum", radii, finish="subtract", other=image)
+    opened = morphology(image, "opening", window, radii)
     return _subtract_in_place(image, opened, opened)
 
 
 def _bottom_hat(image: backend.DeviceArray, window: str, radius_x: int, radius_y: int,
                 radius_z: int) -> backend.DeviceArray:
-    closed = morphology(image, "closing", window, per_axis(image, radius_x, radius_y, radius_z))
+    radii = per_axis(image, radius_x, radius_y, radius_z)
+    if window == "box":  # the subtraction in the closing's last pass
+        dilated = extremum_separable(image, "maximum", radii)
+        return extremum_separable(dilated, "minimum", radii, finish="result_minus",
+                                  other=image)
+    closed = morphology(image, "closing", window, radii)
     return _subtract_in_place(closed, image, closed)
 
 

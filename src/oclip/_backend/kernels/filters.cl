@@ -49,6 +49,8 @@ CONVOLVE(z)
 #define FINISH(a, s) ((s) != 0.0f ? (a) / (s) : 0.0f)
 #elif defined(FINISH_CENTRE_MINUS_SUM)
 #define FINISH(a, s) (CENTRE * (a) - (s))
+#elif defined(FINISH_RESULT_MINUS)
+#define FINISH(a, s) ((s) - (a))
 #endif
 
 #ifdef FINISH
@@ -80,19 +82,38 @@ CONVOLVE_FINISH(z)
 
 #define STORE_RESULT(M, best) STORE_##M(CONVERT_##M(T_OUT, RESULT(best)), dst, here);
 
-// Minimum or maximum over a box, one axis at a time (PICK is min or max).
-#define EXTREMUM_BODY(M, PICK, AXIS)                                            \
+// Minimum or maximum over a box, one axis at a time (PICK is min or max), then
+// STORE(M, best).
+#define EXTREMUM_BODY(M, PICK, AXIS, STORE)                                     \
     TYPE_##M(T_IN) best = LOAD_##M(src, here);                                  \
     for (int k = -radius; k <= radius; ++k)                                     \
         best = PICK(best, LOAD_##M(src, here + SHIFT_##AXIS##_##M(k)));         \
-    STORE_RESULT(M, best)
+    STORE(M, best)
 
 #define EXTREMUM(NAME, PICK, AXIS)                                              \
 __kernel void NAME##_##AXIS(__global const T_IN *src, __global T_OUT *dst,     \
                             PASS_PARAMETERS)                                    \
 {                                                                               \
-    PASS_FRAME(AXIS, REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS)                       \
+    PASS_FRAME(AXIS, REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS, STORE_RESULT)         \
 }
+
+// The last pass of an opening or closing combined with the image `other` of
+// the same type (a top-hat: other - opening, FINISH_SUBTRACT; a bottom-hat:
+// closing - other, FINISH_RESULT_MINUS), saving a pass over the image.
+#ifdef FINISH
+#define STORE_EXTREMUM_FINISHED(M, best)                                        \
+    STORE_##M(CONVERT_##M(T_OUT, FINISH(LOAD_##M(other, here), best)), dst, here);
+
+#define EXTREMUM_FINISH(NAME, PICK, AXIS)                                       \
+__kernel void NAME##_finish_##AXIS(__global const T_IN *src, __global T_OUT *dst, \
+                                   __global const T_OTHER *other, PASS_PARAMETERS) \
+{                                                                               \
+    PASS_FRAME(AXIS, REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS,                   \
+               STORE_EXTREMUM_FINISHED)                                         \
+}
+#else
+#define EXTREMUM_FINISH(NAME, PICK, AXIS)
+#endif
 
 // Minimum or maximum over an ellipsoid (the window table), pixel by pixel.
 #define SPHERE_EXTREMUM_BODY(M, PICK)                                           \
@@ -153,6 +174,12 @@ EXTREMUM(minimum, min, z)
 EXTREMUM(maximum, max, x)
 EXTREMUM(maximum, max, y)
 EXTREMUM(maximum, max, z)
+EXTREMUM_FINISH(minimum, min, x)
+EXTREMUM_FINISH(minimum, min, y)
+EXTREMUM_FINISH(minimum, min, z)
+EXTREMUM_FINISH(maximum, max, x)
+EXTREMUM_FINISH(maximum, max, y)
+EXTREMUM_FINISH(maximum, max, z)
 EXTREMUM_SPHERE(minimum, min)
 EXTREMUM_SPHERE(maximum, max)
 EXTREMUM_SPHERE_ROWS(minimum, min)
