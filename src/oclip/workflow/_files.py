@@ -18,7 +18,9 @@ unresolved), anchors and aliases (no alias-expansion blow-ups), duplicate
 keys, nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES`
 values, numbers written with more than :data:`MAX_NUMBER_CHARS` characters (an
 integer's conversion takes time quadratic in its length) and files over
-:data:`MAX_BYTES` (no more than that is ever read).  Operations resolve only
+:data:`MAX_BYTES` (no more than that is ever read).  ``outputs``, written last,
+must be there: a file cut short at the end of a line would otherwise read as
+a smaller workflow.  Operations resolve only
 through the registry.  Every refusal names the problem, the line and the step.
 """
 
@@ -248,7 +250,7 @@ def loads(text: str, *, source: str = "<string>") -> Workflow:
         loader.dispose()
     top, step_lines, step_keys = _lines(root)
     try:
-        return Workflow.from_dict(data)
+        workflow = Workflow.from_dict(data)
     except WorkflowError as error:
         line = None
         if error.index is not None and error.index < len(step_lines):
@@ -257,6 +259,14 @@ def loads(text: str, *, source: str = "<string>") -> Workflow:
             line = top.get(error.field)
         raise WorkflowFileError(str(error), source=source, line=line,
                                 step=error.step) from None
+    if data.get("outputs") is None:
+        # a file cut short at the end of a line can still be a valid workflow (fewer steps,
+        # or default parameters); the outputs, written last, tell a whole file
+        raise WorkflowFileError("'outputs' is missing or empty: was the file cut short? A "
+                                "workflow file ends with its outputs ('outputs: []' returns "
+                                "each step no other step reads)", source=source,
+                                line=top.get("outputs", text.count("\n") + 1))
+    return workflow
 
 
 def load(path: str | os.PathLike) -> Workflow:

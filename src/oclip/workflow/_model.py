@@ -174,7 +174,20 @@ def _check_value(op: Operation, where: str, parameter: Any, value: Any, **contex
     try:
         return _check_scalar(op, parameter, value)
     except (TypeError, ValueError) as error:
-        raise WorkflowError(f"{where}: {error}", **context) from None
+        hint = ""
+        if parameter.value_type in (int, float) and isinstance(value, str) and _is_number(value):
+            hint = (" (YAML reads 1e5 as text: write a number with a point and a signed "
+                    "exponent, such as 1.0e+5)" if "e" in value.lower() else
+                    " (in quotes, a number is text: write it without quotes)")
+        raise WorkflowError(f"{where}: {error}{hint}", **context) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number_tuple(where: str, parameter: Any, value: list | tuple, **context: Any) -> tuple:
