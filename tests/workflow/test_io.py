@@ -65,14 +65,21 @@ def test_a_folder_where_the_file_goes_is_left_alone(tmp_path):
     assert (tmp_path / "out.tif" / "inside.txt").read_text() == "kept"
 
 
-def test_the_data_reaches_the_disk_before_the_rename(tmp_path, monkeypatch):
+def test_results_reach_the_disk_before_the_rename(tmp_path, monkeypatch):
     calls = []
     real_fsync, real_replace = os.fsync, os.replace
     monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
     monkeypatch.setattr(os, "replace",
                         lambda *paths: (calls.append("replace"), real_replace(*paths))[1])
-    write_atomically(tmp_path / "out.bin", lambda file: file.write(b"data"))
+    write_atomically(tmp_path / "out.bin", lambda file: file.write(b"data"), sync=True)
     assert calls == ["fsync", "replace"]
+    calls.clear()
+    write_output(tmp_path, "cells", "labels", np.ones((3, 4), np.uint32), labels=True)
+    write_output(tmp_path, "cells", "areas", {"label": np.array([1, 2])})
+    assert calls == ["fsync", "replace"] * 2
+    calls.clear()
+    write_atomically(tmp_path / "part.npy", lambda file: file.write(b"data"))  # intermediate
+    assert calls == ["replace"]
 
 
 def test_temporaries_are_hidden_and_never_taken_for_results(tmp_path):

@@ -41,13 +41,17 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> Path:
+def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any], *,
+                     sync: bool = False) -> Path:
     """Call ``write`` on a temporary file beside ``path``, then rename it to ``path``.
 
     Readers never see a half-written file, and a failure leaves no file behind
     (an older file at ``path`` stays as it was).  The temporary file is hidden
     and named ``.<name>.<random>.partial``, so that one left by a killed
     process is never taken for a result (see :func:`remove_leftovers`).
+    ``sync`` waits until the data is on the disk before the rename, so that a
+    crash of the machine cannot leave an empty file under the name either (a
+    result, not an intermediate file, is worth the wait).
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
@@ -56,8 +60,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any])
     try:
         with open(temporary, "wb") as file:
             write(file)
-            file.flush()
-            os.fsync(file.fileno())  # the data is on disk before the name points to it
+            if sync:
+                file.flush()
+                os.fsync(file.fileno())
         # mkstemp makes the file private (0600); give it the mode a plain open()
         # would, so that others on a shared file system can read the results
         os.chmod(temporary, 0o666 & ~_UMASK)
@@ -86,7 +91,7 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` as UTF-8, atomically."""
-    return write_atomically(path, lambda file: file.write(text.encode("utf-8")))
+    return write_atomically(path, lambda file: file.write(text.encode("utf-8")), sync=True)
 
 
 def table_csv(table: Mapping[str, Any]) -> str:
@@ -119,7 +124,8 @@ def write_output(directory: Path, stem: str, name: str, value: Any,
         array = array.astype(np.uint32, copy=False)
     # minisblack: a (3, y, x) or (4, y, x) stack is three planes, not an RGB(A) image
     return write_atomically(directory / f"{stem}_{name}.tif",
-                            lambda file: tifffile.imwrite(file, array, photometric="minisblack"))
+                            lambda file: tifffile.imwrite(file, array, photometric="minisblack"),
+                            sync=True)
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
