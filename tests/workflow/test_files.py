@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tracemalloc
@@ -112,12 +113,15 @@ def _audit(event: str, arguments: tuple) -> None:
         _WATCHING[-1].append(event)
 
 
-sys.addaudithook(_audit)  # cannot be removed; idle unless a test watches
+@functools.cache
+def _install_audit_hook() -> None:
+    sys.addaudithook(_audit)  # cannot be removed; idle unless a test watches
 
 
 @contextmanager
 def code_run() -> Iterator[list[str]]:
     """The audit events of code run by the body (exec, processes, libraries loaded)."""
+    _install_audit_hook()
     events: list[str] = []
     _WATCHING.append(events)
     try:
