@@ -14,7 +14,8 @@ import tifffile
 
 import oclip
 from oclip.__main__ import main
-from oclip.workflow import Step, Workflow, save
+from oclip.workflow import Step, Workflow, plan_jobs, save
+from oclip.workflow._io import read_image
 
 from .workflow._support import blobs, labeling_workflow, table_operation
 
@@ -233,3 +234,205 @@ def test_export_writes_a_script_and_a_notebook(tmp_path, capsys):
     assert main(["export", str(tmp_path / "missing.yaml"), "--to", "script", "-o",
                  str(tmp_path / "x.py")]) == 2
     assert "cannot read it" in capsys.readouterr().err
+
+
+# --- failures of single files, a full disk, a killed run ------------------------------------
+
+
+def two_output_workflow(folder: Path) -> Workflow:
+    workflow = labeling_workflow().with_outputs(["labels", "blurred"])
+    save(workflow, folder / "w.yaml")
+    return workflow
+
+
+def assert_outputs_of(out: Path, workflow: Workflow, images: dict[str, np.ndarray]) -> None:
+    for stem, image in images.items():
+        replayed = workflow.run(image)
+        for name in workflow.outputs:
+            np.testing.assert_array_equal(tifffile.imread(out / f"{stem}_{name}.tif"),
+                                          replayed[name])
+
+
+def run_lines(err: str) -> dict[str, str]:
+    """File name → the progress line of a failure."""
+    return {Path(line.split(": FAILED: ")[0].split("] ", 1)[1]).name: line
+            for line in err.splitlines() if ": FAILED: " in line and line.startswith("[")}
+
+
+def test_run_reports_damaged_and_unreadable_files_and_completes_the_others(tmp_path, capsys,
+                                                                         monkeypatch):
+    workflow = two_output_workflow(tmp_path)
+    folder = tmp_path / "in"
+    images = write_images(folder, count=3)
+    whole = (folder / "cells_0.tif").read_bytes()
+    (folder / "cut_in_half.tif").write_bytes(whole[:len(whole) // 2])
+    (folder / "cut_after_header.tif").write_bytes(whole[:8])
+    (folder / "empty.tif").write_bytes(b"")
+    (folder / "noise.tif").write_bytes(
+        np.random.default_rng(3).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    (folder / "dangling.tif").symlink_to(tmp_path / "moved_away.tif")
+    # root reads files whatever their mode: a file without read permission is simulated
+    tifffile.imwrite(folder / "locked.tif", blobs())
+    real_imread = tifffile.imread
+
+    def imread(path, *arguments, **options):
+        if Path(path).name == "locked.tif":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_imread(path, *arguments, **options)
+
+    monkeypatch.setattr(tifffile, "imread", imread)
+    (folder / "subfolder.tif").mkdir()  # a folder is not a file of the folder: left out
+    status = main(["run", str(tmp_path / "w.yaml"), str(folder), "-o", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "9 run(s)" in out and "3 done, 6 failed; 6 file(s) written" in out
+    failures = run_lines(err)
+    expected = {
+        "cut_in_half.tif": "ValueError: not a TIFF file, or a damaged or truncated one",
+        "cut_after_header.tif": "ValueError: no image in this TIFF file (shape (0,)): "
+                                "damaged or truncated",
+        "empty.tif": "ValueError: not a TIFF file, or a damaged or truncated one",
+        "noise.tif": "ValueError: not a TIFF file, or a damaged or truncated one",
+        "dangling.tif": "FileNotFoundError: [Errno 2] No such file or directory",
+        "locked.tif": "PermissionError: [Errno 13] Permission denied",
+    }
+    assert set(failures) == set(expected)
+    for name, reason in expected.items():
+        assert reason in failures[name], failures[name]
+        assert f"  failed: {folder / name}: {reason}" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"{stem}_{name}.tif" for stem in images for name in ("labels", "blurred"))
+    assert_outputs_of(tmp_path / "out", workflow, images)
+
+
+def test_run_reports_outputs_that_cannot_be_written(tmp_path, capsys, monkeypatch):
+    workflow = two_output_workflow(tmp_path)
+    images = write_images(tmp_path / "in", count=3)
+    out = tmp_path / "out"
+    out.mkdir()
+    # an earlier result of cells_1, which a failed rewrite must keep
+    old = np.full((37, 53), 7, np.uint32)
+    tifffile.imwrite(out / "cells_1_labels.tif", old)
+    old_bytes = (out / "cells_1_labels.tif").read_bytes()
+    # a folder where cells_2's blurred image goes
+    (out / "cells_2_blurred.tif").mkdir()
+    real_imwrite = tifffile.imwrite
+
+    def imwrite(file, data, **options):
+        if Path(file.name).name.startswith(".cells_1_labels.tif."):
+            file.write(b"II*\x00" + bytes(100))  # some of it, then the disk is full
+            raise OSError(28, "No space left on device")
+        return real_imwrite(file, data, **options)
+
+    monkeypatch.setattr(tifffile, "imwrite", imwrite)
+    status = main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)])
+    output, err = capsys.readouterr()
+    assert status == 1
+    assert "3 run(s)" in output and "1 done, 2 failed" in output
+    failures = run_lines(err)
+    assert set(failures) == {"cells_1.tif", "cells_2.tif"}
+    assert "OSError: [Errno 28] No space left on device" in failures["cells_1.tif"]
+    assert "IsADirectoryError: [Errno 21] Is a directory" in failures["cells_2.tif"]
+    assert (out / "cells_1_labels.tif").read_bytes() == old_bytes
+    assert (out / "cells_2_blurred.tif").is_dir()
+    assert not list((out / "cells_2_blurred.tif").iterdir())
+    assert_outputs_of(out, workflow, {"cells_0": images["cells_0"]})
+    # outputs are written in order: cells_1 stopped at its first, cells_2 at its second,
+    # and what was written before the failure is whole
+    assert not (out / "cells_1_blurred.tif").exists()
+    np.testing.assert_array_equal(tifffile.imread(out / "cells_2_labels.tif"),
+                                  workflow.run(images["cells_2"])["labels"])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cells_0_blurred.tif", "cells_0_labels.tif", "cells_1_labels.tif",
+        "cells_2_blurred.tif", "cells_2_labels.tif"]
+
+
+def test_run_refuses_an_output_folder_that_cannot_be_made(tmp_path, capsys):
+    two_output_workflow(tmp_path)
+    write_images(tmp_path / "in", count=1)
+    (tmp_path / "taken").write_text("a file")
+    for output, problem in ((tmp_path / "taken", "a file is there, not a folder"),
+                            (tmp_path / "taken" / "out", "Not a directory")):
+        status = main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o",
+                       str(output)])
+        assert status == 2
+        assert (f"oclip run: cannot use {output} as the output folder: {problem}"
+                in capsys.readouterr().err)
+    assert (tmp_path / "taken").read_text() == "a file"
+
+
+#: The command line, killed with SIGKILL while it writes the second output file.
+KILLED_WHILE_WRITING = """
+import io, os, signal, sys
+import tifffile
+real_imwrite = tifffile.imwrite
+written = []
+
+def imwrite(file, data, **options):
+    written.append(file.name)
+    if len(written) == 2:
+        whole = io.BytesIO()
+        real_imwrite(whole, data, **options)
+        file.write(whole.getvalue()[:len(whole.getvalue()) // 2])
+        file.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_imwrite(file, data, **options)
+
+tifffile.imwrite = imwrite
+from oclip.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_killed_run_leaves_no_half_written_result_and_a_rerun_cleans_up(tmp_path, capsys):
+    workflow = two_output_workflow(tmp_path)
+    images = write_images(tmp_path / "in", count=2)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, "run",
+                           str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)],
+                          env=with_source_on_path(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == -9, done.stderr
+    # the first output is whole; the second never got its name: only a hidden temporary
+    [first] = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert first.name == "cells_0_labels.tif"
+    np.testing.assert_array_equal(tifffile.imread(first), workflow.run(images["cells_0"])["labels"])
+    [partial] = [p for p in out.iterdir() if p.name.startswith(".")]
+    assert partial.name.startswith(".cells_0_blurred.tif.") and partial.name.endswith(".partial")
+    assert partial.stat().st_size > 0
+    with pytest.raises(ValueError, match="damaged or truncated"):
+        read_image(partial)  # it is indeed half a file
+    # read as a folder of inputs, the output folder offers the whole file only
+    assert [job.stem for job in plan_jobs(workflow, [out])] == ["cells_0_labels"]
+    # a rerun writes everything and removes the leftover
+    assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)]) == 0
+    assert "2 done, 0 failed; 4 file(s) written" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{stem}_{name}.tif" for stem in images for name in ("labels", "blurred"))
+    assert_outputs_of(out, workflow, images)
+
+
+# --- hostile workflow files ------------------------------------------------------------------
+
+HOSTILE = Path(__file__).parent / "workflow" / "files"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("control_characters.yaml", "line 9: not valid YAML: the control character #x0000"),
+    ("long_integer.yaml", "line 7: the number 99999999999999999999... has 5000 characters"),
+    ("python_object.yaml", "line 7: the tag !!python/object/apply:builtins.exec is not "
+                           "allowed"),
+    ("billion_laughs.yaml", "line 3: anchors (&a) are not allowed"),
+])
+def test_run_refuses_a_hostile_workflow_file_cleanly(tmp_path, name, message):
+    write_images(tmp_path / "in", count=1)
+    done = subprocess.run([sys.executable, "-m", "oclip", "run", str(HOSTILE / name),
+                           str(tmp_path / "in"), "-o", str(tmp_path / "out")], cwd=tmp_path,
+                          env=with_source_on_path(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr == f"oclip run: {HOSTILE / name}, {message}" + done.stderr.split(
+        message, 1)[1]
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no output, no payload file

@@ -115,9 +115,16 @@ def _run(args: argparse.Namespace) -> int:
         jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input))
         if args.device and args.scheduler is None:  # workers select their own device
             select_device(args.device)
-        os.makedirs(args.output, exist_ok=True)
     except (ValueError, ImportError, OclipError, OSError) as error:
         print(f"oclip run: {error}", file=sys.stderr)
+        return 2
+    try:
+        os.makedirs(args.output, exist_ok=True)
+    except OSError as error:
+        problem = ("a file is there, not a folder" if os.path.lexists(args.output) else
+                   error.strerror or str(error))
+        print(f"oclip run: cannot use {args.output} as the output folder: {problem}",
+              file=sys.stderr)
         return 2
     unknown = [n for n in args.static if n not in workflow.inputs]
     if unknown or (args.static and not args.time_lapse):

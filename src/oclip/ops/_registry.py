@@ -234,7 +234,7 @@ def get_operation(name: str) -> Operation:
 
         close = difflib.get_close_matches(name, _registry, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown operation {name!r}{hint}") from None
+        raise ValueError(f"unknown operation {_shown(name)}{hint}") from None
 
 
 # --- docstrings ------------------------------------------------------------------

@@ -11,8 +11,11 @@ Which files make one run (a *job*):
 A job's outputs are written to the output folder as
 ``<stem>_<output id>.tif`` (label images as uint32) and tables as
 ``<stem>_<output id>.csv``, where ``<stem>`` is the file name (without
-suffix) of the job's first input.  Files are written atomically (a temporary
-file, renamed).  A job that fails is reported and the others go on.
+suffix) of the job's first input.  Files are written atomically (a hidden
+temporary file ``.<name>.<random>.partial``, renamed); one left by a killed run
+is removed when its output is written again.  A job that fails (a file that
+cannot be read, is no TIFF or a damaged one, an output that cannot be written)
+is reported and the others go on.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ops import ImageKind, get_operation
-from ._io import read_image, write_output
+from ._io import read_image, remove_leftovers, write_output
 from ._model import Workflow, WorkflowError
 
 #: File name suffixes taken from folders (case-insensitive).
@@ -62,8 +65,9 @@ class BatchSummary:
 
 def _tiffs(path: Path, what: str) -> list[Path]:
     if path.is_dir():
-        found = sorted(p for p in path.iterdir()
-                       if p.suffix.lower() in TIFF_SUFFIXES and p.is_file())
+        # a broken link is taken, to be reported as unreadable rather than left out
+        found = sorted(p for p in path.iterdir() if p.suffix.lower() in TIFF_SUFFIXES
+                       and (p.is_file() or (p.is_symlink() and not p.exists())))
         if not found:
             raise WorkflowError(f"{what}: no TIFF files (.tif, .tiff) in folder {path}")
         return found
@@ -187,8 +191,9 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
                 results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
                 values = {name: results[name] for name in outputs}
             for name, value in values.items():
-                summary.written.append(write_output(folder, job.stem, name, value,
-                                                    labels=name in labels))
+                written = write_output(folder, job.stem, name, value, labels=name in labels)
+                summary.written.append(written)
+                remove_leftovers(written)  # of an earlier run that was killed
             summary.done.append(job.source)
         except Exception as failure:  # one failed file must not stop the others
             error = f"{type(failure).__name__}: {failure}"

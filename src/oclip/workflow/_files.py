@@ -16,8 +16,12 @@ that also refuses every tag but plain strings, numbers, booleans, null, lists
 and mappings (so ``!!python/...`` tags are named and refused, not merely
 unresolved), anchors and aliases (no alias-expansion blow-ups), duplicate
 keys, nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES`
-values and files over :data:`MAX_BYTES`.  Operations resolve only through the
-registry.  Every refusal names the problem, the line and the step.
+values, numbers written with more than :data:`MAX_NUMBER_CHARS` characters (an
+integer's conversion takes time quadratic in its length) and files over
+:data:`MAX_BYTES` (no more than that is ever read).  ``outputs``, written last,
+must be there: a file cut short at the end of a line would otherwise read as
+a smaller workflow.  Operations resolve only
+through the registry.  Every refusal names the problem, the line and the step.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ MAX_BYTES = 1 << 20
 MAX_DEPTH = 16
 #: Most values (scalars, lists, mappings) read from one file.
 MAX_NODES = 100_000
+#: Longest number read, in characters.
+MAX_NUMBER_CHARS = 1000
 
 _STANDARD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_STANDARD + t for t in ("str", "int", "float", "bool", "null",
@@ -99,6 +105,8 @@ def _loader_class() -> type:
                 self.depth -= 1
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if not isinstance(node, yaml.MappingNode):  # !!map on a scalar: the base refuses
+                return super().construct_mapping(node, deep=deep)
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=True)
@@ -113,7 +121,44 @@ def _loader_class() -> type:
                 seen[key] = key_node.start_mark.line + 1
             return super().construct_mapping(node, deep=deep)
 
+        def construct_yaml_int(self, node: Any) -> Any:
+            return _number(node, "an integer", super().construct_yaml_int)
+
+        def construct_yaml_float(self, node: Any) -> Any:
+            return _number(node, "a number", super().construct_yaml_float)
+
+        def construct_yaml_bool(self, node: Any) -> Any:
+            try:
+                return super().construct_yaml_bool(node)
+            except KeyError:  # !!bool maybe
+                raise _Refused(node.start_mark, f"{_start(node.value)!r} is not true or "
+                                                f"false") from None
+
+    # the base class registered its own functions: register the overrides
+    WorkflowLoader.add_constructor(_STANDARD + "int", WorkflowLoader.construct_yaml_int)
+    WorkflowLoader.add_constructor(_STANDARD + "float", WorkflowLoader.construct_yaml_float)
+    WorkflowLoader.add_constructor(_STANDARD + "bool", WorkflowLoader.construct_yaml_bool)
     return WorkflowLoader
+
+
+def _start(text: str) -> str:
+    return text if len(text) <= 20 else f"{text[:20]}..."
+
+
+def _number(node: Any, what: str, construct: Any) -> Any:
+    """A number node's value; refused if too long to convert, malformed or too large."""
+    text = node.value
+    if isinstance(text, str) and len(text) > MAX_NUMBER_CHARS:
+        raise _Refused(node.start_mark, f"the number {_start(text)} has {len(text)} "
+                                        f"characters, more than a workflow file's numbers may "
+                                        f"have ({MAX_NUMBER_CHARS})")
+    try:
+        return construct(node)
+    except OverflowError:  # 1:0:0:...:0.5, sexagesimal beyond a float's range
+        raise _Refused(node.start_mark, f"the number {_start(text)} is too large for a "
+                                        f"float") from None
+    except (ValueError, IndexError):  # !!int abc, !!float ''
+        raise _Refused(node.start_mark, f"{_start(text)!r} is not {what}") from None
 
 
 def _check_tags(root: Any) -> None:
@@ -124,7 +169,9 @@ def _check_tags(root: Any) -> None:
         if node.tag not in _ALLOWED_TAGS:
             tag = node.tag.replace(_STANDARD, "!!")
             hint = (" (Python objects are never created from a workflow file)"
-                    if "python" in tag else "")
+                    if "python" in tag else
+                    " (merge keys, <<, are not read: write the keys out)"
+                    if tag == "!!merge" else "")
             raise _Refused(node.start_mark, f"the tag {tag} is not allowed{hint}; a workflow "
                                             f"file holds only text, numbers, true/false, "
                                             f"null, lists and mappings")
@@ -174,7 +221,13 @@ def loads(text: str, *, source: str = "<string>") -> Workflow:
     if len(text) > MAX_BYTES:
         raise WorkflowFileError(f"{len(text)} characters is more than a workflow file may "
                                 f"hold ({MAX_BYTES} bytes)", source=source)
-    loader = _loader_class()(text)
+    try:
+        loader = _loader_class()(text)
+    except yaml.reader.ReaderError as error:  # a control character (the reader checks all)
+        line = text.count("\n", 0, error.position) + 1
+        raise WorkflowFileError(f"not valid YAML: the control character #x{error.character:04x} "
+                                f"is not allowed (is this a text file?)", source=source,
+                                line=line) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -197,7 +250,7 @@ def loads(text: str, *, source: str = "<string>") -> Workflow:
         loader.dispose()
     top, step_lines, step_keys = _lines(root)
     try:
-        return Workflow.from_dict(data)
+        workflow = Workflow.from_dict(data)
     except WorkflowError as error:
         line = None
         if error.index is not None and error.index < len(step_lines):
@@ -206,6 +259,14 @@ def loads(text: str, *, source: str = "<string>") -> Workflow:
             line = top.get(error.field)
         raise WorkflowFileError(str(error), source=source, line=line,
                                 step=error.step) from None
+    if data.get("outputs") is None:
+        # a file cut short at the end of a line can still be a valid workflow (fewer steps,
+        # or default parameters); the outputs, written last, tell a whole file
+        raise WorkflowFileError("'outputs' is missing or empty: was the file cut short? A "
+                                "workflow file ends with its outputs ('outputs: []' returns "
+                                "each step no other step reads)", source=source,
+                                line=top.get("outputs", text.count("\n") + 1))
+    return workflow
 
 
 def load(path: str | os.PathLike) -> Workflow:
@@ -217,7 +278,11 @@ def load(path: str | os.PathLike) -> Workflow:
         if size > MAX_BYTES:
             raise WorkflowFileError(f"the file has {size} bytes, more than a workflow file may "
                                     f"hold ({MAX_BYTES})", source=source)
-        data = path.read_bytes()
+        with open(path, "rb") as file:  # never more than the limit, whatever stat said
+            data = file.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise WorkflowFileError(f"the file has more than {MAX_BYTES} bytes, more than a "
+                                    f"workflow file may hold", source=source)
     except OSError as error:
         raise WorkflowFileError(f"cannot read it: {error.strerror or error}",
                                 source=source) from None

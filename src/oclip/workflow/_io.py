@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import glob
 import importlib
 import io
 import os
@@ -15,6 +17,9 @@ from typing import IO, Any
 import numpy as np
 
 _PACKAGES = {"yaml": "PyYAML", "tifffile": "tifffile", "nbformat": "nbformat"}
+
+#: Suffix of the temporary files of :func:`write_atomically`.
+PARTIAL = ".partial"
 
 
 def require(module: str, purpose: str) -> ModuleType:
@@ -36,19 +41,28 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> Path:
+def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any], *,
+                     sync: bool = False) -> Path:
     """Call ``write`` on a temporary file beside ``path``, then rename it to ``path``.
 
     Readers never see a half-written file, and a failure leaves no file behind
-    (an older file at ``path`` stays as it was).
+    (an older file at ``path`` stays as it was).  The temporary file is hidden
+    and named ``.<name>.<random>.partial``, so that one left by a killed
+    process is never taken for a result (see :func:`remove_leftovers`).
+    ``sync`` waits until the data is on the disk before the rename, so that a
+    crash of the machine cannot leave an empty file under the name either (a
+    result, not an intermediate file, is worth the wait).
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".partial")
+                                         suffix=PARTIAL)
     os.close(handle)  # reopened by name: writers such as tifffile want a named file
     try:
         with open(temporary, "wb") as file:
             write(file)
+            if sync:
+                file.flush()
+                os.fsync(file.fileno())
         # mkstemp makes the file private (0600); give it the mode a plain open()
         # would, so that others on a shared file system can read the results
         os.chmod(temporary, 0o666 & ~_UMASK)
@@ -59,9 +73,25 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any])
     return path
 
 
+def remove_leftovers(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files of :func:`write_atomically` for ``path`` that are left.
+
+    Only a process killed while writing leaves one; call this after ``path``
+    was written, when no other writer of it can be at work.  Returns the files
+    removed.
+    """
+    path = Path(path)
+    removed = []
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*{PARTIAL}"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+            removed.append(leftover)
+    return removed
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` as UTF-8, atomically."""
-    return write_atomically(path, lambda file: file.write(text.encode("utf-8")))
+    return write_atomically(path, lambda file: file.write(text.encode("utf-8")), sync=True)
 
 
 def table_csv(table: Mapping[str, Any]) -> str:
@@ -94,10 +124,29 @@ def write_output(directory: Path, stem: str, name: str, value: Any,
         array = array.astype(np.uint32, copy=False)
     # minisblack: a (3, y, x) or (4, y, x) stack is three planes, not an RGB(A) image
     return write_atomically(directory / f"{stem}_{name}.tif",
-                            lambda file: tifffile.imwrite(file, array, photometric="minisblack"))
+                            lambda file: tifffile.imwrite(file, array, photometric="minisblack"),
+                            sync=True)
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """A TIFF file as a numpy array."""
+    """A TIFF file as a numpy array.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened or read (missing, a folder, no permission).
+    ValueError
+        If it is not a TIFF file, or a damaged or truncated one.
+    """
     tifffile = require("tifffile", "reading TIFF files")
-    return tifffile.imread(path)
+    try:
+        image = tifffile.imread(path)
+    except OSError:
+        raise
+    except Exception as error:  # tifffile's errors: TiffFileError, ValueError, zlib's...
+        raise ValueError(f"not a TIFF file, or a damaged or truncated one "
+                         f"({type(error).__name__}: {error})") from error
+    if image.size == 0:  # a TIFF header without images (a file cut after 8 bytes)
+        raise ValueError(f"no image in this TIFF file (shape {image.shape}): damaged or "
+                         f"truncated")
+    return image

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import keyword
+import reprlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_origin
@@ -38,6 +39,22 @@ RESERVED_NAMES = frozenset({"oclip"})
 
 #: The types a parameter value may have (what YAML and Python literals share).
 LITERAL_TYPES = (bool, int, float, str, type(None))
+
+
+def _brief_repr() -> reprlib.Repr:
+    shortened = reprlib.Repr()
+    shortened.maxstring = shortened.maxother = shortened.maxlong = 60
+    shortened.maxlist = shortened.maxdict = shortened.maxtuple = shortened.maxset = 6
+    shortened.maxlevel = 3
+    return shortened
+
+
+_BRIEF = _brief_repr()
+
+
+def _brief(value: Any) -> str:
+    """``repr(value)`` for a message, shortened: a file may hold huge values."""
+    return _BRIEF.repr(value)
 
 
 class WorkflowError(ValueError):
@@ -124,20 +141,21 @@ def _check_name(name: object, what: str, **where: Any) -> str:
     if not isinstance(name, str):
         hint = ("; in a file, write it in quotes (YAML reads yes, no, on, off, true, false "
                 "and null as values)" if isinstance(name, bool) or name is None else "")
-        raise WorkflowError(f"{what} must be a name (text), got {name!r}{hint}", **where)
+        raise WorkflowError(f"{what} must be a name (text), got {_brief(name)}{hint}", **where)
     if not name.isidentifier() or keyword.iskeyword(name):
         raise WorkflowError(
-            f"{what} {name!r} is not a valid name: use letters, digits and underscores, "
+            f"{what} {_brief(name)} is not a valid name: use letters, digits and underscores, "
             f"not starting with a digit, and no Python keyword (it becomes a variable name "
             f"in exported scripts)", **where)
     if name in RESERVED_NAMES:
-        raise WorkflowError(f"{what} {name!r} is reserved (exported scripts use it)", **where)
+        raise WorkflowError(f"{what} {_brief(name)} is reserved (exported scripts use it)",
+                            **where)
     return name
 
 
 def _names(value: Any, what: str, field: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise WorkflowError(f"{what} must be a list of names, got {value!r}", field=field)
+        raise WorkflowError(f"{what} must be a list of names, got {_brief(value)}", field=field)
     return tuple(value)
 
 
@@ -152,11 +170,24 @@ def _check_value(op: Operation, where: str, parameter: Any, value: Any, **contex
         else:
             raise WorkflowError(
                 f"{where}: parameter '{parameter.name}' must be a number, text, true/false or "
-                f"null, got {type(value).__name__} {value!r}", **context)
+                f"null, got {type(value).__name__} {_brief(value)}", **context)
     try:
         return _check_scalar(op, parameter, value)
     except (TypeError, ValueError) as error:
-        raise WorkflowError(f"{where}: {error}", **context) from None
+        hint = ""
+        if parameter.value_type in (int, float) and isinstance(value, str) and _is_number(value):
+            hint = (" (YAML reads 1e5 as text: write a number with a point and a signed "
+                    "exponent, such as 1.0e+5)" if "e" in value.lower() else
+                    " (in quotes, a number is text: write it without quotes)")
+        raise WorkflowError(f"{where}: {error}{hint}", **context) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number_tuple(where: str, parameter: Any, value: list | tuple, **context: Any) -> tuple:
@@ -169,7 +200,7 @@ def _number_tuple(where: str, parameter: Any, value: list | tuple, **context: An
             item = item.item()
         if isinstance(item, bool) or not isinstance(item, int | float):
             raise WorkflowError(f"{where}: parameter '{parameter.name}' must be a list of "
-                                f"numbers, got {item!r} in it", **context)
+                                f"numbers, got {_brief(item)} in it", **context)
         numbers.append(float(item))
     return tuple(numbers)
 
@@ -180,21 +211,21 @@ def _canonical_step(step: Step, index: int, known: Mapping[str, int]) -> Step:
     ``known`` maps the names a step may refer to (inputs and step ids) to -1
     for inputs and the step's index for steps.
     """
-    where = f"step '{step.id}'"
+    where = f"step {_brief(step.id)}"
     context = {"step": step.id, "index": index}
     try:
         op = get_operation(step.op) if isinstance(step.op, str) else None
     except ValueError as error:
         raise WorkflowError(f"{where}: {error}", field="op", **context) from None
     if op is None:
-        raise WorkflowError(f"{where}: op must be an operation name, got {step.op!r}",
+        raise WorkflowError(f"{where}: op must be an operation name, got {_brief(step.op)}",
                             field="op", **context)
     by_name = {p.name: p for p in op.parameters}
     for name, source in step.inputs.items():
         parameter = by_name.get(name)
         if parameter is None:
             raise WorkflowError(
-                f"{where}: {op.name} has no parameter '{name}' (its image parameters: "
+                f"{where}: {op.name} has no parameter {_brief(name)} (its image parameters: "
                 f"{', '.join(p.name for p in op.image_parameters)})", field="inputs", **context)
         if parameter.kind is None:
             raise WorkflowError(
@@ -202,8 +233,8 @@ def _canonical_step(step: Step, index: int, known: Mapping[str, int]) -> Step:
                 f"params", field="inputs", **context)
         if not isinstance(source, str) or source not in known:
             raise WorkflowError(
-                f"{where}: input '{name}' refers to {source!r}, which is neither an input of "
-                f"the workflow nor a step", field="inputs", **context)
+                f"{where}: input '{name}' refers to {_brief(source)}, which is neither an "
+                f"input of the workflow nor a step", field="inputs", **context)
     for parameter in op.image_parameters:
         if parameter.required and parameter.name not in step.inputs:
             raise WorkflowError(f"{where}: {op.name} needs an image for '{parameter.name}' "
@@ -213,7 +244,7 @@ def _canonical_step(step: Step, index: int, known: Mapping[str, int]) -> Step:
         parameter = by_name.get(name)
         if parameter is None:
             known_params = ", ".join(p.name for p in op.scalar_parameters) or "none"
-            raise WorkflowError(f"{where}: {op.name} has no parameter '{name}' (its "
+            raise WorkflowError(f"{where}: {op.name} has no parameter {_brief(name)} (its "
                                 f"parameters: {known_params})", field="params", **context)
         if parameter.kind is not None:
             raise WorkflowError(f"{where}: '{name}' of {op.name} is an image: put it under "
@@ -282,7 +313,7 @@ class Workflow:
         inputs = _names(self.inputs, "inputs", "inputs")
         steps = tuple(self.steps) if not isinstance(self.steps, str | Mapping) else None
         if steps is None:
-            raise WorkflowError(f"steps must be a list of steps, got {self.steps!r}",
+            raise WorkflowError(f"steps must be a list of steps, got {_brief(self.steps)}",
                                 field="steps")
         outputs = _names(self.outputs, "outputs", "outputs")
 
@@ -296,7 +327,7 @@ class Workflow:
                       for index, step in enumerate(steps))
         for index, step in enumerate(steps):
             if not isinstance(step, Step):
-                raise WorkflowError(f"steps[{index}] is not a Step: {step!r}", index=index)
+                raise WorkflowError(f"steps[{index}] is not a Step: {_brief(step)}", index=index)
             _check_name(step.id, "step id", index=index, field="id", step=None)
             if step.id in known:
                 first = "an input" if known[step.id] < 0 else "another step"
@@ -317,7 +348,7 @@ class Workflow:
         seen: set[str] = set()
         for name in outputs:
             if not isinstance(name, str) or name not in known or known[name] < 0:
-                raise WorkflowError(f"output {name!r} is not a step of the workflow",
+                raise WorkflowError(f"output {_brief(name)} is not a step of the workflow",
                                     field="outputs")
             if name in seen:
                 raise WorkflowError(f"output '{name}' is declared twice", field="outputs")
@@ -561,7 +592,7 @@ class Workflow:
                                 field="oclip_workflow")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise WorkflowError(f"oclip_workflow must be a version number (1, 2, ...), got "
-                                f"{version!r}", field="oclip_workflow")
+                                f"{_brief(version)}", field="oclip_workflow")
         if version > SCHEMA_VERSION:
             raise WorkflowError(
                 f"this workflow file has format version {version}, newer than this oclip "
@@ -569,21 +600,21 @@ class Workflow:
         unknown = [str(k) for k in data if k not in ("oclip_workflow", "inputs", "steps",
                                                         "outputs")]
         if unknown:
-            raise WorkflowError(f"unknown key(s) {', '.join(map(repr, unknown))}; a workflow "
+            raise WorkflowError(f"unknown key(s) {', '.join(map(_brief, unknown))}; a workflow "
                                 f"has oclip_workflow, inputs, steps and outputs",
                                 field=unknown[0])
         raw_steps = data.get("steps") or []
         if not isinstance(raw_steps, list):
-            raise WorkflowError(f"steps must be a list of steps, got {raw_steps!r}",
+            raise WorkflowError(f"steps must be a list of steps, got {_brief(raw_steps)}",
                                 field="steps")
         steps = [_step_from_dict(item, index) for index, item in enumerate(raw_steps)]
         inputs = data.get("inputs") or []
         if not isinstance(inputs, list):
-            raise WorkflowError(f"inputs must be a list of names, got {inputs!r}",
+            raise WorkflowError(f"inputs must be a list of names, got {_brief(inputs)}",
                                 field="inputs")
         outputs = data.get("outputs") or []
         if not isinstance(outputs, list):
-            raise WorkflowError(f"outputs must be a list of step ids, got {outputs!r}",
+            raise WorkflowError(f"outputs must be a list of step ids, got {_brief(outputs)}",
                                 field="outputs")
         return cls(tuple(inputs), tuple(steps), tuple(outputs))
 
@@ -612,13 +643,13 @@ _STEP_KEYS = ("id", "op", "inputs", "params")
 def _step_from_dict(item: Any, index: int) -> Step:
     if not isinstance(item, Mapping):
         raise WorkflowError(f"steps[{index}] must be a mapping with id, op, inputs and params, "
-                            f"got {item!r}", index=index)
+                            f"got {_brief(item)}", index=index)
     step_id = item.get("id")
-    where = f"step '{step_id}'" if isinstance(step_id, str) else f"steps[{index}]"
+    where = f"step {_brief(step_id)}" if isinstance(step_id, str) else f"steps[{index}]"
     context = {"step": step_id if isinstance(step_id, str) else None, "index": index}
     unknown = [str(k) for k in item if k not in _STEP_KEYS]
     if unknown:
-        raise WorkflowError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; a step "
+        raise WorkflowError(f"{where}: unknown key(s) {', '.join(map(_brief, unknown))}; a step "
                             f"has id, op, inputs and params", field="id", **context)
     for key in ("id", "op"):
         if key not in item:
@@ -627,7 +658,7 @@ def _step_from_dict(item: Any, index: int) -> Step:
         value = item.get(key)
         if value is not None and not isinstance(value, Mapping):
             raise WorkflowError(f"{where}: {key} must be a mapping (name: value), got "
-                                f"{value!r}", field=key, **context)
+                                f"{_brief(value)}", field=key, **context)
     return Step(step_id, item["op"], item.get("inputs") or {}, item.get("params") or {})
 
 
@@ -655,8 +686,12 @@ def _topological(steps: Sequence[Step], known: Mapping[str, int]) -> list[Step]:
         first = min(cycle, key=position.__getitem__)
         start = cycle.index(first)
         cycle = [*cycle[start:], *cycle[:start], first]  # from the first step in the file
-        raise WorkflowError(f"cycle: {' → '.join(cycle)} (a step cannot read its own result)",
-                            step=first, index=position[first], field="inputs")
+        length = ""
+        if len(cycle) > 8:  # a file may hold a cycle through thousands of steps
+            length = f"{len(cycle) - 1} steps; "
+            cycle = [*cycle[:4], "...", *cycle[-3:]]
+        raise WorkflowError(f"cycle: {' → '.join(cycle)} ({length}a step cannot read its own "
+                            f"result)", step=first, index=position[first], field="inputs")
     return ordered
 
 

@@ -1,0 +1,173 @@
+"""Atomic writes, leftovers of killed writers, and reading damaged TIFF files."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+from oclip.workflow import _io
+from oclip.workflow._batch import TIFF_SUFFIXES, _tiffs
+from oclip.workflow._io import (
+    PARTIAL,
+    read_image,
+    remove_leftovers,
+    write_atomically,
+    write_output,
+)
+
+
+def no_space(file) -> None:
+    """A writer that writes part of its data, then finds the disk full."""
+    file.write(b"half of the data")
+    file.flush()
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_failed_write_leaves_no_file_and_no_temporary(tmp_path):
+    with pytest.raises(OSError, match="No space left on device") as caught:
+        write_atomically(tmp_path / "out.tif", no_space)
+    assert caught.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_rewrite_keeps_the_old_file(tmp_path):
+    path = write_atomically(tmp_path / "out.tif", lambda file: file.write(b"old result"))
+    with pytest.raises(OSError, match="No space left on device"):
+        write_atomically(path, no_space)
+    assert path.read_bytes() == b"old result"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_an_interrupted_write_leaves_no_temporary(tmp_path):
+    def interrupted(file):
+        file.write(b"partial")
+        raise KeyboardInterrupt
+
+    (tmp_path / "out.csv").write_text("old")
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(tmp_path / "out.csv", interrupted)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    assert (tmp_path / "out.csv").read_text() == "old"
+
+
+def test_a_folder_where_the_file_goes_is_left_alone(tmp_path):
+    (tmp_path / "out.tif").mkdir()
+    (tmp_path / "out.tif" / "inside.txt").write_text("kept")
+    with pytest.raises(IsADirectoryError):
+        write_atomically(tmp_path / "out.tif", lambda file: file.write(b"data"))
+    assert [p.name for p in tmp_path.iterdir()] == ["out.tif"]
+    assert (tmp_path / "out.tif" / "inside.txt").read_text() == "kept"
+
+
+def test_results_reach_the_disk_before_the_rename(tmp_path, monkeypatch):
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace",
+                        lambda *paths: (calls.append("replace"), real_replace(*paths))[1])
+    write_atomically(tmp_path / "out.bin", lambda file: file.write(b"data"), sync=True)
+    assert calls == ["fsync", "replace"]
+    calls.clear()
+    write_output(tmp_path, "cells", "labels", np.ones((3, 4), np.uint32), labels=True)
+    write_output(tmp_path, "cells", "areas", {"label": np.array([1, 2])})
+    assert calls == ["fsync", "replace"] * 2
+    calls.clear()
+    write_atomically(tmp_path / "part.npy", lambda file: file.write(b"data"))  # intermediate
+    assert calls == ["replace"]
+
+
+def test_temporaries_are_hidden_and_never_taken_for_results(tmp_path):
+    seen = []
+
+    def write(file):
+        seen.extend(tmp_path.iterdir())
+        file.write(b"data")
+
+    write_atomically(tmp_path / "cells_labels.tif", write)
+    [temporary] = seen
+    assert temporary.name.startswith(".cells_labels.tif.") and temporary.name.endswith(PARTIAL)
+    assert temporary.suffix.lower() not in TIFF_SUFFIXES
+    # a leftover (of a killed writer) is not an input when the folder is read again
+    leftover = tmp_path / temporary.name
+    leftover.write_bytes(b"half")
+    assert _tiffs(tmp_path, "input") == [tmp_path / "cells_labels.tif"]
+
+
+def test_remove_leftovers_removes_only_those_of_the_file(tmp_path):
+    name = "a[1]*_labels.tif"  # glob's special characters in a name
+    kept = [tmp_path / name, tmp_path / f".{name}", tmp_path / ".other.tif.x1.partial",
+            tmp_path / f".{name}.x1.partial.tif", tmp_path / f"{name}.x1.partial"]
+    leftovers = [tmp_path / f".{name}.x1{PARTIAL}", tmp_path / f".{name}.abc_2{PARTIAL}"]
+    for path in kept + leftovers:
+        path.write_bytes(b"")
+    assert sorted(remove_leftovers(tmp_path / name)) == sorted(leftovers)
+    assert sorted(tmp_path.iterdir()) == sorted(kept)
+    assert remove_leftovers(tmp_path / name) == []
+
+
+def test_write_output_is_atomic_for_images_and_tables(tmp_path, monkeypatch):
+    image = np.arange(12, dtype=np.uint16).reshape(3, 4)
+    write_output(tmp_path, "cells", "labels", image, labels=True)
+    write_output(tmp_path, "cells", "areas", {"label": np.array([1, 2])})
+
+    def imwrite(file, data, **options):
+        file.write(b"II*\x00")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tifffile, "imwrite", imwrite)
+    with pytest.raises(OSError, match="No space left"):
+        write_output(tmp_path, "cells", "labels", image + 1, labels=True)
+    monkeypatch.setattr(_io, "table_csv", lambda table: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        write_output(tmp_path, "cells", "areas", {"label": np.array([3])})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cells_areas.csv", "cells_labels.tif"]
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "cells_labels.tif"), image)
+    assert (tmp_path / "cells_areas.csv").read_text() == "label\n1\n2\n"
+
+
+def tiff_bytes(tmp_path: Path, **options) -> bytes:
+    image = (np.arange(37 * 53) % 251).astype(np.uint16).reshape(37, 53)
+    tifffile.imwrite(tmp_path / "whole.tif", image, **options)
+    return (tmp_path / "whole.tif").read_bytes()
+
+
+@pytest.mark.parametrize(("cut", "options", "expected"), [
+    (0, {}, "not a TIFF file, or a damaged or truncated one"),
+    (4, {}, "not a TIFF file, or a damaged or truncated one"),
+    (8, {}, "no image in this TIFF file (shape (0,)): damaged or truncated"),
+    (100, {}, "not a TIFF file, or a damaged or truncated one"),
+    (0.5, {}, "not a TIFF file, or a damaged or truncated one"),
+    (-10, {}, "not a TIFF file, or a damaged or truncated one"),
+    (0.5, {"compression": "zlib"}, "not a TIFF file, or a damaged or truncated one"),
+])
+def test_damaged_tiffs_are_refused_with_a_reason(tmp_path, cut, options, expected):
+    data = tiff_bytes(tmp_path, **options)
+    end = int(len(data) * cut) if isinstance(cut, float) else cut
+    (tmp_path / "cut.tif").write_bytes(data[:end])
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        read_image(tmp_path / "cut.tif")
+
+
+def test_random_bytes_are_no_tiff(tmp_path):
+    noise = np.random.default_rng(5).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    (tmp_path / "noise.tif").write_bytes(noise)
+    with pytest.raises(ValueError, match="not a TIFF file"):
+        read_image(tmp_path / "noise.tif")
+
+
+def test_unreadable_files_raise_os_errors(tmp_path):
+    (tmp_path / "folder.tif").mkdir()
+    (tmp_path / "dangling.tif").symlink_to(tmp_path / "gone.tif")
+    with pytest.raises(IsADirectoryError):
+        read_image(tmp_path / "folder.tif")
+    with pytest.raises(FileNotFoundError):
+        read_image(tmp_path / "dangling.tif")
+    tiff_bytes(tmp_path)
+    np.testing.assert_array_equal(read_image(tmp_path / "whole.tif"),
+                                  tifffile.imread(tmp_path / "whole.tif"))
