@@ -10,15 +10,27 @@ main thread.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from qtpy.QtCore import QObject, Signal
 
 logger = logging.getLogger("oclip")
+
+#: Compute threads still running; the interpreter waits for their running job
+#: at exit (they are daemons, so that a closed viewer never waits for one).
+_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_running_jobs(timeout: float = 10.0) -> None:
+    for thread in list(_threads):
+        thread.join(timeout)
 
 
 class ComputeWorker(QObject):
@@ -51,6 +63,7 @@ class ComputeWorker(QObject):
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="oclip-compute", daemon=True)
         self._thread.start()
+        _threads.add(self._thread)
 
     def submit(self, job: Callable[..., Any], *, lane: Hashable | None = None,
                reports: bool = False) -> int:
@@ -114,7 +127,9 @@ class ComputeWorker(QObject):
             self._closed = True
 
     def close(self, timeout: float = 10.0) -> None:
-        """Drop waiting jobs and stop the thread after the running job."""
+        """Drop waiting jobs and stop the thread after the running job, waiting
+        for it at most ``timeout`` seconds (0: return at once; the thread ends
+        by itself when its job returns, and no result is emitted after this)."""
         with self._condition:
             self._closed = True
             self._waiting.clear()
