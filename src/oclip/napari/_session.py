@@ -561,7 +561,8 @@ class Session(QObject):
             return
         for name, bound in list(self._input_layers.items()):
             if bound is layer:
-                users = self.workflow.users(name)
+                # (an input that undo took out of the workflow stays bound: redo may need it)
+                users = self.workflow.users(name) if name in self.workflow.inputs else ()
                 if users:
                     show_warning(f"oclip: the layer of input '{name}' was removed; "
                                  f"{', '.join(users)} cannot be computed until a workflow "
