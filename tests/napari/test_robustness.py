@@ -445,19 +445,23 @@ def test_choosing_an_operation_with_other_image_parameters(assistant_in, settled
     unhandled.check()
 
 
-def test_the_interpreter_waits_at_exit_for_a_running_job(tmp_path):
+def test_the_interpreter_waits_at_exit_for_a_running_job_only(tmp_path):
     """A closed worker's thread is a daemon that finishes its running job by itself;
-    at interpreter exit the job is waited for (a kernel is never cut off)."""
+    at interpreter exit that job is waited for (a kernel is never cut off), while
+    an idle worker nobody closed does not delay the exit."""
     done = tmp_path / "done"
     script = (
         "import time\n"
         "from oclip.napari._worker import ComputeWorker\n"
-        "worker = ComputeWorker()\n"
+        "idle, worker = ComputeWorker(), ComputeWorker()\n"
         f"worker.submit(lambda: (time.sleep(0.5), open({str(done)!r}, 'w').close()))\n"
         "time.sleep(0.1)\n"
         "worker.close(timeout=0)\n"
+        "print(time.time(), flush=True)\n"
     )
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    ended = time.time()
     assert ran.returncode == 0, ran.stderr
     assert done.exists()
+    assert ended - float(ran.stdout) < 3.0  # not the 10 s an idle thread's join would take

@@ -22,15 +22,16 @@ from qtpy.QtCore import QObject, Signal
 
 logger = logging.getLogger("oclip")
 
-#: Compute threads still running; the interpreter waits for their running job
-#: at exit (they are daemons, so that a closed viewer never waits for one).
-_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+#: Every worker whose thread may still run.  The threads are daemons, so that
+#: closing a viewer never waits for a computation; at interpreter exit the
+#: workers are closed and a running job is waited for (a kernel is not cut off).
+_workers: weakref.WeakSet[ComputeWorker] = weakref.WeakSet()
 
 
 @atexit.register
-def _finish_running_jobs(timeout: float = 10.0) -> None:
-    for thread in list(_threads):
-        thread.join(timeout)
+def _close_workers(timeout: float = 10.0) -> None:
+    for worker in list(_workers):
+        worker.close(timeout)
 
 
 class ComputeWorker(QObject):
@@ -63,7 +64,7 @@ class ComputeWorker(QObject):
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="oclip-compute", daemon=True)
         self._thread.start()
-        _threads.add(self._thread)
+        _workers.add(self)
 
     def submit(self, job: Callable[..., Any], *, lane: Hashable | None = None,
                reports: bool = False) -> int:
