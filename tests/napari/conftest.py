@@ -10,6 +10,7 @@ import pytest
 
 napari = pytest.importorskip("napari", reason="the napari extra is part of the test install")
 
+import oclip  # noqa: E402
 from oclip.napari import _session  # noqa: E402
 
 
@@ -26,6 +27,11 @@ def assistant_in(make_napari_viewer: Callable[..., Any], qtbot: Any) -> Callable
         return viewer, assistant
 
     return make
+
+
+@pytest.fixture
+def blobs() -> np.ndarray:
+    return oclip.data.blobs2d((96, 120))
 
 
 @pytest.fixture

@@ -22,11 +22,6 @@ def click(qtbot: Any, button: Any) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-@pytest.fixture
-def blobs() -> np.ndarray:
-    return oclip.data.blobs2d((96, 120))
-
-
 def build_three_steps(qtbot, viewer, assistant, settled) -> None:
     """blur → threshold → label, by clicking, each on the previous result."""
     for category, layer in [("Remove noise", "image"), ("Binarize", "gaussian_blur"),

@@ -172,6 +172,11 @@ class Session(QObject):
         self._computations: set[int] = set()  # tickets of recomputations
         self._latest = 0
         self._closing_layers: set[int] = set()
+        # Steps whose result layer was removed while the user is asked whether to
+        # remove their followers too: step id → the removed layer, and the result
+        # that arrived meanwhile (shown only if the step and its layer are kept).
+        self._detached: dict[str, Layer] = {}
+        self._missed: dict[str, tuple[np.ndarray, ImageKind]] = {}
         self._closed = False
         self.last_error: str | None = None
         viewer.layers.events.removed.connect(self._layer_removed)
@@ -319,7 +324,7 @@ class Session(QObject):
     def recompute(self) -> None:
         """Re-run the workflow on the compute thread (unchanged steps are reused)."""
         workflow = self.workflow
-        if not workflow.steps:
+        if not workflow.steps or self._closed:
             return
         inputs: dict[str, Any] = {}
         time_index = None
@@ -483,6 +488,9 @@ class Session(QObject):
         return tuple(scale[len(scale) - ndim:]), tuple(translate[len(translate) - ndim:])
 
     def _show_image(self, step_id: str, data: np.ndarray, kind: ImageKind) -> None:
+        if step_id in self._detached:  # its layer was removed: no stray layer while asking
+            self._missed[step_id] = (data, kind)
+            return
         layer_type = Image if kind is ImageKind.IMAGE else Labels
         layer = self._result_layers.get(step_id)
         if layer is not None and layer in self.viewer.layers and isinstance(layer, layer_type) \
@@ -548,35 +556,47 @@ class Session(QObject):
             else:
                 # Asked once napari is done removing, and only if the viewer is not
                 # closing (closing removes every layer first, then the window).
-                QTimer.singleShot(0, lambda: self._ask_about_followers(step_id, layer))
+                self._detached[step_id] = layer
+                QTimer.singleShot(0, lambda: self._ask_about_followers(step_id))
             return
         for name, bound in list(self._input_layers.items()):
             if bound is layer:
-                users = self.workflow.users(name)
+                # (an input that undo took out of the workflow stays bound: redo may need it)
+                users = self.workflow.users(name) if name in self.workflow.inputs else ()
                 if users:
                     show_warning(f"oclip: the layer of input '{name}' was removed; "
                                  f"{', '.join(users)} cannot be computed until a workflow "
                                  "is loaded onto another layer")
                 self._unbind_input(name)
 
-    def _ask_about_followers(self, step_id: str, layer: Layer) -> None:
+    def _ask_about_followers(self, step_id: str) -> None:
         """The result layer of a step that others read was removed: remove them too,
-        or keep the step and give its layer back."""
+        or keep the step and give its layer back (with the result computed while
+        the question was open)."""
         window = getattr(self.viewer.window, "_qt_window", None)
-        if self._closed or window is None or step_id not in self.workflow.step_ids:
+        if self._closed or window is None:
+            return  # the viewer is closing: the step stays detached, nothing is shown
+        remove = step_id in self.workflow.step_ids and confirm(
+            window, f"Step '{step_id}' is read by "
+                    f"{', '.join(self.workflow.followers(step_id))}. Remove those steps too?")
+        layer = self._detached.pop(step_id)
+        missed = self._missed.pop(step_id, None)
+        if step_id not in self.workflow.step_ids:  # gone meanwhile (undo)
             return
-        followers = self.workflow.followers(step_id)
-        if confirm(window, f"Step '{step_id}' is read by {', '.join(followers)}. "
-                           "Remove those steps too?"):
+        if remove:
             self.remove_step(step_id, with_followers=True)
-        else:
-            self.viewer.layers.append(layer)
-            self._result_layers[step_id] = layer
+            return
+        self.viewer.layers.append(layer)
+        self._result_layers[step_id] = layer
+        if missed is not None:
+            self._show_image(step_id, *missed)
 
     def close(self) -> None:
-        """Stop the compute thread (the viewer is closing)."""
+        """Stop the compute thread (the viewer is closing).  Closing never waits
+        for a running computation, which cannot be interrupted: the thread ends
+        when it returns, and its result is dropped."""
         self._closed = True
-        self.worker.close()
+        self.worker.close(timeout=0)
 
 
 def fit(op_name: str, layer: Layer) -> int:

@@ -133,8 +133,16 @@ class StepWidget(QWidget):
         self.result_label.setVisible(True)
 
     def _operation_chosen(self, name: str) -> None:
-        if name and name != self.step.op:
-            self.session.change_step(self.step_id, op=name)
+        step = self.step
+        if name and name != step.op:
+            # Image parameters the new operation names like the old one keep their
+            # sources; the others read the step's first source (as a new step reads
+            # the selected layer for all of them), so no input is left unset.
+            first = next(iter(step.inputs.values()), None)
+            sources = {p.name: step.inputs.get(p.name, first)
+                       for p in get_operation(name).image_parameters}
+            self.session.change_step(self.step_id, op=name,
+                                     sources={k: v for k, v in sources.items() if v})
 
     def _value_changed(self, name: str, value: Any) -> None:
         if self.step.params.get(name) != value:

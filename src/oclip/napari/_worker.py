@@ -10,15 +10,28 @@ main thread.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from qtpy.QtCore import QObject, Signal
 
 logger = logging.getLogger("oclip")
+
+#: Every worker whose thread may still run.  The threads are daemons, so that
+#: closing a viewer never waits for a computation; at interpreter exit the
+#: workers are closed and a running job is waited for (a kernel is not cut off).
+_workers: weakref.WeakSet[ComputeWorker] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_workers(timeout: float = 10.0) -> None:
+    for worker in list(_workers):
+        worker.close(timeout)
 
 
 class ComputeWorker(QObject):
@@ -51,6 +64,7 @@ class ComputeWorker(QObject):
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="oclip-compute", daemon=True)
         self._thread.start()
+        _workers.add(self)
 
     def submit(self, job: Callable[..., Any], *, lane: Hashable | None = None,
                reports: bool = False) -> int:
@@ -114,7 +128,9 @@ class ComputeWorker(QObject):
             self._closed = True
 
     def close(self, timeout: float = 10.0) -> None:
-        """Drop waiting jobs and stop the thread after the running job."""
+        """Drop waiting jobs and stop the thread after the running job, waiting
+        for it at most ``timeout`` seconds (0: return at once; the thread ends
+        by itself when its job returns, and no result is emitted after this)."""
         with self._condition:
             self._closed = True
             self._waiting.clear()
