@@ -99,3 +99,21 @@ def test_windows_fixed_at_compile_time_only_where_it_pays_off(device_type, monke
     new_programs = backend.stats["builds"] - builds
     if device_type == "GPU":
         assert new_programs <= 1  # at most the generic program, once
+
+
+def test_work_groups_of_separable_passes_on_gpus(monkeypatch):
+    import dataclasses
+
+    from oclip._backend import current_session
+    from oclip.ops._neighbourhood import pass_local_size
+
+    session = current_session()
+    monkeypatch.setattr(session, "device", dataclasses.replace(session.device, type="GPU"))
+    assert pass_local_size("minimum_z", (1024, 1024, 256)) == (32, 1, 8)
+    assert pass_local_size("convolve_finish_y", (1024, 1024, 256)) == (32, 8, 1)
+    assert pass_local_size("maximum_y", (100, 64, 3)) == (4, 8, 1)  # sizes must divide
+    assert pass_local_size("convolve_z", (33, 64, 5)) is None  # 1 x 1: the driver's choice
+    assert pass_local_size("convolve_x", (1024, 1024, 256)) is None
+    assert pass_local_size("minimum_sphere_rows", (1024, 1024, 256)) is None
+    monkeypatch.setattr(session, "device", dataclasses.replace(session.device, type="CPU"))
+    assert pass_local_size("minimum_z", (1024, 1024, 256)) is None

@@ -100,7 +100,7 @@ def _launch_pass(kernel: str, shape: tuple[int, ...], source: backend.DeviceArra
     global_size = vector_grid(shape)
     backend.launch(FILTERS, kernel, global_size, source, target, *extra,
                    *backend.grid(shape), defines=all_defines,
-                   local_size=pass_local_size(kernel[-1], global_size))
+                   local_size=pass_local_size(kernel, global_size))
 
 
 def _power_of_two_dividing(length: int, most: int) -> int:
@@ -108,10 +108,10 @@ def _power_of_two_dividing(length: int, most: int) -> int:
     return min(length & -length, most)
 
 
-def pass_local_size(axis: str, global_size: tuple[int, int, int]
+def pass_local_size(kernel: str, global_size: tuple[int, int, int]
                     ) -> tuple[int, int, int] | None:
-    """Work-group shape of a separable pass along ``axis`` ('x', 'y' or 'z'); None: the
-    driver's choice.
+    """Work-group shape of ``kernel``, a separable pass along an axis if its name ends in
+    ``_y`` or ``_z``; None: the driver's choice.
 
     On GPUs a work-group of 32 pixels along x and 8 along the pass's axis reads each
     window row once into the cache for 8 pixels: NVIDIA's own choice for a pass along
@@ -119,9 +119,9 @@ def pass_local_size(axis: str, global_size: tuple[int, int, int]
     2.7 ms on an H100).  CPU drivers run a work-group's items one after another, and
     passes along x read along the row anyway: the driver's choice for those.
     """
-    if axis == "x" or backend.current_device().type != "GPU":
+    along = {"_y": 1, "_z": 2}.get(kernel[-2:])
+    if along is None or backend.current_device().type != "GPU":
         return None
-    along = {"y": 1, "z": 2}[axis]
     width = _power_of_two_dividing(global_size[0], 32)
     depth = _power_of_two_dividing(global_size[along], 8)
     if width * depth < 32:
