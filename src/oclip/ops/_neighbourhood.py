@@ -406,8 +406,8 @@ def mean_sphere(image: backend.DeviceArray, radii: Mapping[int, int]) -> backend
     """Mean over the ellipsoid of ``radii``; float32."""
     inverse_count = 1.0 / window_size(radii)
     if not _through_rows(image, radii, np.float32):
-        return sphere_filter(image, "mean_window", radii, np.float32, inverse_count,
-                             static=True, vector=True)
+        return sphere_filter(image, "mean_window", radii, np.float32,
+                             float(window_size(radii)), static=True, vector=True)
     return _rows_filter(image, "sum_rows", "mean_sphere_rows", radii, np.float32, np.float32,
                         inverse_count)
 

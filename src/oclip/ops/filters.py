@@ -487,7 +487,7 @@ def variance_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     """
     radii = per_axis(image, radius_x, radius_y, radius_z)
     return sphere_filter(image, "variance_window", radii, np.float32,
-                         1.0 / window_size(radii), static=True, vector=True)
+                         float(window_size(radii)), static=True, vector=True)
 
 
 @operation(category="Filter", halo=radius_halo)
@@ -553,4 +553,4 @@ def standard_deviation_sphere(image: Image, radius_x: Radius = 1, radius_y: Radi
     """
     radii = per_axis(image, radius_x, radius_y, radius_z)
     return sphere_filter(image, "standard_deviation_window", radii, np.float32,
-                         1.0 / window_size(radii), static=True, vector=True)
+                         float(window_size(radii)), static=True, vector=True)

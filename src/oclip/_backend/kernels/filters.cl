@@ -207,14 +207,16 @@ __kernel void mean_sphere_rows(__global const float *stack, __global float *dst,
 
 // Over a window table: two passes over the window (the mean, then the squared
 // deviations from it), accurate in float32 where sum(x^2) - n mean^2 is not;
-// FINISH_STATISTIC(M, mean, variance) stores the result.
+// FINISH_STATISTIC(M, mean, variance) stores the result.  Divided by the count
+// (not multiplied by its inverse): a flat window's mean is then its value exactly,
+// and its variance 0, as numpy's.
 #define WINDOW_STATISTIC_BODY(M, FINISH_STATISTIC)                              \
     TYPE_##M(float) sum = 0.0f;                                                 \
     FOR_WINDOW_ROWS(                                                            \
         _Pragma("unroll")                                                       \
         for (int dx = -w; dx <= w; ++dx)                                        \
             sum += CONVERT_##M(float, LOAD_##M(src, row + SHIFT_x_##M(dx))))    \
-    const TYPE_##M(float) mean = sum * inverse_count;                           \
+    const TYPE_##M(float) mean = sum / count;                                   \
     FINISH_STATISTIC(M, mean)
 
 #define STORE_MEAN(M, mean) STORE_##M(mean, dst, here);
@@ -231,26 +233,26 @@ __kernel void mean_sphere_rows(__global const float *stack, __global float *dst,
 
 #define STORE_VARIANCE(M, mean)                                                 \
     SQUARED_DEVIATIONS(M, mean)                                                 \
-    STORE_##M(squares * inverse_count, dst, here);
+    STORE_##M(squares / count, dst, here);
 
 #define STORE_STANDARD_DEVIATION(M, mean)                                       \
     SQUARED_DEVIATIONS(M, mean)                                                 \
-    STORE_##M(sqrt(squares * inverse_count), dst, here);
+    STORE_##M(sqrt(squares / count), dst, here);
 
 __kernel void mean_window(__global const T_IN *src, __global float *dst,
-                          const float inverse_count, SPHERE_PARAMETERS)
+                          const float count, SPHERE_PARAMETERS)
 {
     VECTOR_FRAME(WINDOW_RX, WINDOW_STATISTIC_BODY, STORE_MEAN)
 }
 
 __kernel void variance_window(__global const T_IN *src, __global float *dst,
-                              const float inverse_count, SPHERE_PARAMETERS)
+                              const float count, SPHERE_PARAMETERS)
 {
     VECTOR_FRAME(WINDOW_RX, WINDOW_STATISTIC_BODY, STORE_VARIANCE)
 }
 
 __kernel void standard_deviation_window(__global const T_IN *src, __global float *dst,
-                                        const float inverse_count, SPHERE_PARAMETERS)
+                                        const float count, SPHERE_PARAMETERS)
 {
     VECTOR_FRAME(WINDOW_RX, WINDOW_STATISTIC_BODY, STORE_STANDARD_DEVIATION)
 }
