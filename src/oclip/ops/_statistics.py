@@ -121,25 +121,14 @@ def label_range(labels: backend.DeviceArray, image: backend.DeviceArray | None =
     return int(largest), float(low_value), float(high_value)
 
 
-#: Pixels of a row per work-item of ``label_records`` on GPUs: one work-item per
-#: row read 2 GiB in 52 ms on an H100 (rows 4 KiB apart in one warp); stretches
-#: of 64 pixels let neighbouring work-items read neighbouring memory.  CPUs
-#: walk whole rows (0), each core reading its rows in order.
-GPU_SEGMENT = 64
-
-
 def label_records(labels: backend.DeviceArray, image: backend.DeviceArray | None = None,
-                  n: int | None = None, *, int64_atomics: bool | None = None,
-                  segment: int | None = None) -> Records:
+                  n: int | None = None, *, int64_atomics: bool | None = None) -> Records:
     """Measure every label of ``labels`` in one pass.  ``labels`` must have been
     through ``labeling.compact_values`` (``n``, its largest label, is then known)
     or be small enough; ``n`` is found if not given.  ``int64_atomics`` overrides
-    the device's (for tests of the 32-bit path), ``segment`` the pixels of a row
-    per work-item (0: whole rows)."""
+    the device's (for tests of the 32-bit path)."""
     dtype = None if image is None else np.dtype(image.dtype)
-    if segment is None:
-        segment = GPU_SEGMENT if backend.current_device().type == "GPU" else 0
-    defines = {**measure_defines(dtype, int64_atomics=int64_atomics), "SEGMENT": segment}
+    defines = measure_defines(dtype, int64_atomics=int64_atomics)
     _, acc_type = _accumulator()
     exponents = (0, 0, 0)
     if image is not None or n is None:
@@ -155,8 +144,7 @@ def label_records(labels: backend.DeviceArray, image: backend.DeviceArray | None
     backend.launch(MEASURE, "init_records", (n + 1,), records, defines=defines)
     rows, nx, ny, _ = labeling.rows(labels)
     scales = [acc_type(math.ldexp(1.0, e)) for e in exponents]
-    items = rows * (-(-nx // segment) if segment else 1)
-    backend.launch(MEASURE, "label_records", (items,), labels,
+    backend.launch(MEASURE, "label_records", (rows,), labels,
                    image if image is not None else labels, records, *scales, nx, ny,
                    defines=defines)
     return Records(records, n, labels.ndim, dtype, exponents)

@@ -84,20 +84,10 @@ __kernel void label_records(__global const T_KEY *image, __global const T_IN *in
                             const ACC scale_vv, const ACC scale_vx,
                             const int nx, const int ny)
 {
-#if SEGMENT
-    // SEGMENT pixels of a row per work-item: neighbouring work-items read
-    // neighbouring stretches (a run crossing segments is measured in parts,
-    // which add up to the same counts, sums, boxes and extremes)
-    const int segments = (nx + SEGMENT - 1) / SEGMENT;
-    const int r = get_global_id(0) / segments;
-    const int start = (get_global_id(0) % segments) * SEGMENT;
-    const int stop = min(nx, start + SEGMENT);
-#else
-    const int r = get_global_id(0), start = 0, stop = nx;
-#endif
+    const int r = get_global_id(0);
     const long base = (long)r * nx;
     const uint y = r % ny, z = r / ny;
-    FOR_EACH_RUN_IN(start, stop, {
+    FOR_EACH_RUN({
         volatile __global uint *rec = records + (size_t)v * RECORD;
         const uint n = e - s;
         atomic_add(rec + COUNT, n);
