@@ -207,9 +207,9 @@ __kernel void mean_sphere_rows(__global const float *stack, __global float *dst,
 
 // Over a window table: two passes over the window (the mean, then the squared
 // deviations from it), accurate in float32 where sum(x^2) - n mean^2 is not;
-// FINISH_STATISTIC(M, mean, variance) stores the result.  Divided by the count
-// (not multiplied by its inverse): a flat window's mean is then its value exactly,
-// and its variance 0, as numpy's.
+// FINISH_STATISTIC(M, mean, variance) stores the result.  The mean divides by
+// the count (not multiplying by its inverse): a flat window's mean is then its
+// value exactly, and its variance 0, as numpy's.
 #define WINDOW_STATISTIC_BODY(M, FINISH_STATISTIC)                              \
     TYPE_##M(float) sum = 0.0f;                                                 \
     FOR_WINDOW_ROWS(                                                            \
@@ -233,11 +233,11 @@ __kernel void mean_sphere_rows(__global const float *stack, __global float *dst,
 
 #define STORE_VARIANCE(M, mean)                                                 \
     SQUARED_DEVIATIONS(M, mean)                                                 \
-    STORE_##M(squares / count, dst, here);
+    STORE_##M(squares * (1.0f / count), dst, here);
 
 #define STORE_STANDARD_DEVIATION(M, mean)                                       \
     SQUARED_DEVIATIONS(M, mean)                                                 \
-    STORE_##M(sqrt(squares / count), dst, here);
+    STORE_##M(sqrt(squares * (1.0f / count)), dst, here);
 
 __kernel void mean_window(__global const T_IN *src, __global float *dst,
                           const float count, SPHERE_PARAMETERS)
