@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -555,23 +556,66 @@ def extrema(function):
 # thresholds
 
 
-def threshold_check(result, expected, v):
-    """Integer images (one bin per value, as scikit-image): exactly ``image > threshold``;
-    float images (256 bins): pixels within a bin of it may go either way; constant
-    images: no foreground (documented)."""
-    image = v["image"]
-    if image.min() == image.max():
-        assert not result.any()
-        return
-    threshold, comparable = expected
-    if image.dtype.kind in "iu":
-        np.testing.assert_array_equal(result, image > threshold)
-        return
-    if not comparable:
-        return
-    bin_width = (float(image.max()) - float(image.min())) / 256
-    certain = np.abs(f64(image) - threshold) > bin_width
-    np.testing.assert_array_equal(result[certain], (image > threshold)[certain])
+def threshold_check(method: str) -> Callable[[Any, Any, dict], None]:
+    """Integer images (one bin per value, as scikit-image): exactly ``image > threshold``
+    (or another split at an exact tie of the criterion, :data:`TIES`); float images (256
+    bins): pixels within a bin of it may go either way; constant images: no foreground
+    (documented)."""
+    def check(result, expected, v):
+        image = v["image"]
+        if image.min() == image.max():
+            assert not result.any()
+            return
+        threshold, comparable = expected
+        if image.dtype.kind in "iu":
+            if method in TIES and tied(method, image, result, threshold):
+                return
+            np.testing.assert_array_equal(result, image > threshold)
+            return
+        if not comparable:
+            return
+        bin_width = (float(image.max()) - float(image.min())) / 256
+        certain = np.abs(f64(image) - threshold) > bin_width
+        np.testing.assert_array_equal(result[certain], (image > threshold)[certain])
+    return check
+
+
+def otsu_criterion(counts: list[int], values: list[int], k: int) -> Fraction:
+    """Between-class variance (times the squared pixel count) of the split after the k-th
+    value, exactly."""
+    n0, n1 = sum(counts[:k]), sum(counts[k:])
+    mean0 = Fraction(sum(c * v for c, v in zip(counts[:k], values[:k], strict=True)), n0)
+    mean1 = Fraction(sum(c * v for c, v in zip(counts[k:], values[k:], strict=True)), n1)
+    return n0 * n1 * (mean0 - mean1) ** 2
+
+
+def yen_criterion(counts: list[int], values: list[int], k: int) -> Fraction:
+    """Yen's (P1 (1 - P1))**2 / (S1 S2) of the split after the k-th value, exactly."""
+    total = sum(counts)
+    p1 = Fraction(sum(counts[:k]), total)
+    squares1 = Fraction(sum(c * c for c in counts[:k]), total * total)
+    squares2 = Fraction(sum(c * c for c in counts[k:]), total * total)
+    return (p1 * (1 - p1)) ** 2 / (squares1 * squares2)
+
+
+#: Thresholds that maximise a criterion over the histogram: where two splits give exactly
+#: the same maximum (e.g. Yen's criterion of distinct values is symmetric about the
+#: median), float rounding picks one, in scikit-image as on the device.
+TIES = {"otsu": otsu_criterion, "yen": yen_criterion}
+
+
+def tied(method: str, image: np.ndarray, result: np.ndarray, threshold: float) -> bool:
+    """Whether ``result`` splits ``image``'s values where the method's criterion equals
+    its value at scikit-image's threshold exactly."""
+    values, counts = np.unique(image, return_counts=True)
+    k = int(np.count_nonzero(values <= threshold))
+    chosen = int(np.count_nonzero(values <= image[result == 0].max())) if (
+        result == 0).any() else len(values)
+    if not 0 < chosen < len(values) or not np.array_equal(result, image > values[chosen - 1]):
+        return False
+    criterion = TIES[method]
+    values, counts = values.tolist(), counts.tolist()
+    return criterion(counts, values, chosen) == criterion(counts, values, k)
 
 
 def threshold_of(method: str):
@@ -953,7 +997,7 @@ REFERENCES: dict[str, Reference] = {
     **{f"binary_{which}_{shape}": Reference(binary_morphology(which, shape), exact)
        for which in ("erosion", "dilation", "opening", "closing")
        for shape in ("box", "sphere")},
-    **{f"threshold_{method}": Reference(threshold_of(method), threshold_check)
+    **{f"threshold_{method}": Reference(threshold_of(method), threshold_check(method))
        for method in ("otsu", "isodata", "li", "triangle", "yen")},
     "threshold_mean": Reference(lambda v: (v["image"] > f64(v["image"]).mean()).astype(np.uint8),
                                 exact),
