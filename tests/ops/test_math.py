@@ -155,6 +155,15 @@ def test_gamma_correction_is_scikit_images_power_law(shape, dtype, gamma, make_i
         np.testing.assert_allclose(result, reference, rtol=5e-6)
 
 
+@pytest.mark.parametrize("gamma", [1e-300, 1e-40, float(np.finfo(np.float32).smallest_normal)])
+def test_gamma_correction_with_gammas_below_float32s_range_keeps_zero_at_zero(gamma):
+    # a positive gamma too small for float32 must not become 0 (0 ** 0 = 1): found by
+    # the property suite
+    image = np.array([[0, 1, 255]], np.uint8)
+    np.testing.assert_array_equal(oclip.gamma_correction(image, gamma=gamma), [[0, 255, 255]])
+    np.testing.assert_array_equal(oclip.gamma_correction(image, gamma=0.0), [[255, 255, 255]])
+
+
 def test_gamma_correction_of_negative_pixels_is_nan():
     image = np.array([[-0.25, 0.25]], np.float32)
     result = oclip.gamma_correction(image, gamma=0.5)

@@ -135,6 +135,30 @@ def test_labels_with_gaps_and_huge_values(rng):
     assert_tables_equal(result, expected, image, labels.astype(np.int64))
 
 
+@pytest.mark.parametrize("scale", [1e-38, 1e-25, 1e25])
+def test_intensities_far_from_one_keep_their_precision(scale, rng):
+    # the fixed-point sums' scale was clamped to 2**120: images of values near float32's
+    # smallest normal number lost their sums, their weighted centroids came out NaN
+    # (found by the property suite)
+    labels = random_labels(rng, (9, 21, 33))
+    image = random_image(rng, labels.shape, np.float32) * np.float32(scale)
+    image64 = image.astype(np.float64)
+    result = oclip.label_statistics(image, labels)
+    index = result["label"]
+    with np.errstate(invalid="ignore", divide="ignore"):  # scipy divides for absent labels
+        sums = ndi.sum(image64, labels, index)
+        deviations = ndi.standard_deviation(image64, labels, index)
+        centres = np.array(ndi.center_of_mass(image64, labels, index))
+        means = np.nan_to_num(ndi.mean(image64, labels, np.arange(labels.max() + 1)))
+    np.testing.assert_allclose(result["intensity_sum"], sums, rtol=1e-12)
+    np.testing.assert_allclose(result["intensity_std"], deviations, rtol=1e-6)
+    for axis in range(3):
+        np.testing.assert_allclose(result[f"centroid_weighted-{axis}"], centres[:, axis],
+                                   rtol=1e-12)
+    np.testing.assert_allclose(oclip.mean_intensity_map(image, labels),
+                               per_label_map(labels, means), rtol=1e-6)
+
+
 def test_label_statistics_refuses_different_shapes():
     with pytest.raises(ValueError, match="label_statistics: image and labels"):
         oclip.label_statistics(np.ones((3, 4)), np.ones((4, 3), np.uint32))

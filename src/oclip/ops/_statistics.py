@@ -53,11 +53,13 @@ def measure_defines(dtype: np.dtype | None = None, *, int64_atomics: bool | None
             "INT64_ATOMICS": int(_int64_atomics() if int64_atomics is None else int64_atomics)}
 
 
-def _exponent(largest_total: float) -> int:
-    """The largest e with largest_total * 2**e <= 2**62 (clamped to +-120)."""
+def _exponent(largest_total: float, limit: int = 120) -> int:
+    """The largest e with largest_total * 2**e <= 2**62, clamped to +-limit (2**e must be
+    a normal number of the accumulator: 120 for float, 1000 for double, which takes
+    images of the smallest float32 values without losing their sums)."""
     if largest_total <= 0 or not math.isfinite(largest_total):
-        return 0 if not math.isfinite(largest_total) else 120
-    return max(-120, min(120, math.floor(62 - math.log2(largest_total))))
+        return 0 if not math.isfinite(largest_total) else limit
+    return max(-limit, min(limit, math.floor(62 - math.log2(largest_total))))
 
 
 @dataclass
@@ -138,8 +140,10 @@ def label_records(labels: backend.DeviceArray, image: backend.DeviceArray | None
             largest = max(abs(low), abs(high)) if math.isfinite(low + high) else 1.0
             size = float(labels.size)
             extent = float(max(labels.shape))
-            exponents = (_exponent(largest * size), _exponent(largest * largest * size),
-                         _exponent(largest * extent * size))
+            limit = 1000 if acc_type is np.float64 else 120
+            exponents = (_exponent(largest * size, limit),
+                         _exponent(largest * largest * size, limit),
+                         _exponent(largest * extent * size, limit))
     records = backend.create((n + 1) * RECORD, np.uint32)
     backend.launch(MEASURE, "init_records", (n + 1,), records, defines=defines)
     rows, nx, ny, _ = labeling.rows(labels)

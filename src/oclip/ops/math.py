@@ -182,6 +182,10 @@ def gamma_correction(image: Image,
     if gamma == 1.0:
         return _float_function("multiply_scalar", image, 1.0)  # exactly the image
     scale = float(np.iinfo(image.dtype).max) if image.dtype.kind in "iu" else 1.0
+    # A positive gamma below float32's normal range would reach the kernel as 0 (or as a
+    # denormal, which devices may flush to 0), turning 0 ** gamma = 0 into 1.  In float32
+    # every such gamma gives what the smallest normal one gives: 0 for 0, else 1.
+    gamma = max(gamma, float(np.finfo(np.float32).smallest_normal)) if gamma > 0 else gamma
     return _float_function("gamma_correction", image, gamma, scale, vector=True)
 
 
