@@ -100,9 +100,10 @@ __kernel void NAME##_##AXIS(__global const T_IN *src, __global T_OUT *dst,     \
 // The last pass of an opening or closing combined with the image `other` of
 // the same type (a top-hat: other - opening, FINISH_SUBTRACT; a bottom-hat:
 // closing - other, FINISH_RESULT_MINUS), saving a pass over the image.
-#ifdef FINISH
+#if defined(FINISH_SUBTRACT) || defined(FINISH_RESULT_MINUS)
 #define STORE_EXTREMUM_FINISHED(M, best)                                        \
-    STORE_##M(CONVERT_##M(T_OUT, FINISH(LOAD_##M(other, here), best)), dst, here);
+    STORE_##M(CONVERT_##M(T_OUT, FINISH(CONVERT_##M(T_IN, LOAD_##M(other, here)), best)), \
+              dst, here);
 
 #define EXTREMUM_FINISH(NAME, PICK, AXIS)                                       \
 __kernel void NAME##_finish_##AXIS(__global const T_IN *src, __global T_OUT *dst, \
