@@ -20,9 +20,9 @@ uint8 0/1) and every scalar within its annotated ``Range`` (tightened by
   states, where there is one.
 
 Examples are derandomized (the same on every run).  Run time of the whole module,
-143 operations x 15 examples, here (2 shared CPU cores, PoCL): 4.6 minutes with
-PoCL's kernel cache empty (as on a fresh CI machine: compiling for each new launch
-size and build option is nearly all of it), 20 seconds with it filled.  Runs of 250
+143 operations x 15 examples, here (2 shared CPU cores, PoCL): 4.3 to 4.6 minutes
+with PoCL's kernel cache empty (as on a fresh CI machine: compiling for each new
+launch size and build option is nearly all of it), 20 to 35 seconds with it filled.  Runs of 250
 random examples per operation (1500 for the thresholds) passed as well.
 """
 
