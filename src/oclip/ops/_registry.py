@@ -436,6 +436,7 @@ def _in_tiles_if_too_large(op: Operation, images: dict[str, Any],
     for name, value in images.items():
         where = f"{op.name}: parameter '{name}'"
         hosts[name] = _host_array(where, value)
+        images[name] = hosts[name]  # array-likes (dask) are converted once, not again
         _check_shape(op, where, hosts[name].shape)
         backend.upload_dtype(hosts[name].dtype, where)
     shapes = {a.shape for a in hosts.values()}
