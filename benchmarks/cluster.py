@@ -50,8 +50,9 @@ import numpy as np
 
 import oclip
 from oclip import _backend as backend
-from oclip.workflow import Step, Workflow, plan_jobs, run_distributed, run_files
-from oclip.workflow._cluster import connect, cpu_cores, local_workers
+from oclip.runs import plan_jobs, run_distributed, run_files
+from oclip.runs._cluster import connect, cpu_cores, local_workers
+from oclip.workflow import Step, Workflow
 from run import parse_shape
 
 SEGMENT = Workflow(("image",), (

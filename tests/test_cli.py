@@ -14,8 +14,9 @@ import tifffile
 
 import oclip
 from oclip.__main__ import main
-from oclip.workflow import Step, Workflow, plan_jobs, save
-from oclip.workflow._io import read_image
+from oclip.runs import plan_jobs
+from oclip.runs._images import read_image
+from oclip.workflow import Step, Workflow, save
 
 from .workflow._support import blobs, labeling_workflow, table_operation
 

@@ -109,7 +109,8 @@ def _named_inputs(pairs: list[str]) -> dict[str, str]:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        from .workflow import load, plan_jobs, run_files
+        from .runs import plan_jobs, run_files
+        from .workflow import load
 
         workflow = load(args.workflow)
         jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input))
@@ -153,7 +154,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_distributed(args: argparse.Namespace, workflow: Any, jobs: list) -> int:
-    from .workflow import WorkflowError, run_distributed
+    from .runs import run_distributed
+    from .workflow import WorkflowError
 
     per_task = 1 if args.time_points_per_task is None else args.time_points_per_task
     if args.time_points_per_task is not None and not args.time_lapse:
@@ -182,7 +184,7 @@ def _run_distributed(args: argparse.Namespace, workflow: Any, jobs: list) -> int
 
 
 def _tile(text: str) -> tuple[int, ...]:
-    from .workflow._chunks import parse_tile
+    from .runs._tiles import parse_tile
 
     try:
         return parse_tile(text)
@@ -198,8 +200,8 @@ def _count(text: str) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     try:
+        from ._io import write_text
         from .workflow import load, to_notebook, to_python
-        from .workflow._io import write_text
 
         workflow = load(args.workflow)
         text = to_python(workflow) if args.to == "script" else to_notebook(workflow)

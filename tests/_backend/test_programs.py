@@ -8,9 +8,11 @@ import pytest
 import oclip
 from oclip import _backend as backend
 
+FILTERS = backend.Program("oclip.ops", "filters.cl")
+
 
 def test_kernel_sources_are_package_resources_with_includes_inlined():
-    source = backend.kernel_source("filters.cl")
+    source = FILTERS.source
     assert "CONVOLVE(x)" in source
     assert not [line for line in source.splitlines() if line.startswith("#include")]
     assert "define ELLIPSOID_LOOP" in source  # from neighbourhood.clh
@@ -18,14 +20,14 @@ def test_kernel_sources_are_package_resources_with_includes_inlined():
 
 def test_programs_are_built_once_per_device_source_and_options():
     defines = {"T_IN": "short", "T_OUT": "float"}
-    first = backend.kernel("filters.cl", "convolve_x", defines)
+    first = FILTERS.kernel("convolve_x", defines)
     builds = backend.stats["builds"]
-    again = backend.kernel("filters.cl", "convolve_x", dict(reversed(defines.items())))
-    same_program = backend.kernel("filters.cl", "convolve_y", defines)
+    again = FILTERS.kernel("convolve_x", dict(reversed(defines.items())))
+    same_program = FILTERS.kernel("convolve_y", defines)
     assert again is first
     assert same_program.program == first.program
     assert backend.stats["builds"] == builds
-    backend.kernel("filters.cl", "convolve_x", {"T_IN": "char", "T_OUT": "float"})
+    FILTERS.kernel("convolve_x", {"T_IN": "char", "T_OUT": "float"})
     assert backend.stats["builds"] == builds + 1
 
 
@@ -46,14 +48,14 @@ def test_a_broken_source_raises_with_the_build_log():
 
 def test_a_broken_build_option_raises_and_the_device_keeps_working():
     with pytest.raises(oclip.KernelBuildError, match=r"filters\.cl"):
-        backend.kernel("filters.cl", "convolve_x", {"T_IN": "no_such_type", "T_OUT": "float"})
+        FILTERS.kernel("convolve_x", {"T_IN": "no_such_type", "T_OUT": "float"})
     image = np.arange(9, dtype=np.float32).reshape(3, 3)
     np.testing.assert_array_equal(oclip.minimum_box(image, radius_x=0, radius_y=0), image)
 
 
 def test_unknown_kernel_name():
     with pytest.raises(oclip.KernelBuildError, match="no kernel named 'nothing'"):
-        backend.kernel("math.cl", "nothing", {"T1": "float"})
+        backend.Program("oclip.ops", "math.cl").kernel("nothing", {"T1": "float"})
 
 
 def test_compiler_output_goes_to_the_log_and_other_warnings_pass(caplog):

@@ -12,7 +12,7 @@ import pytest
 import oclip
 from oclip.ops import ImageKind, operations
 from oclip.ops._registry import PIXELWISE, operation, radius_halo, sigma_halo
-from oclip.workflow._chunks import plan_pieces
+from oclip.runs._tiles import plan_pieces
 
 LOCAL = sorted(name for name, op in operations().items() if op.local)
 

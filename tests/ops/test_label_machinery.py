@@ -1,4 +1,4 @@
-"""The shared label machinery: feature transform, per-label records, numbering."""
+"""The shared label machinery (ops/_labels.py): feature transform, per-label records, numbering."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import pytest
 import scipy.ndimage as ndi
 
 import oclip
-from oclip.ops import _labeling as labeling
-from oclip.ops import _statistics as statistics
+from oclip.ops import _labels
 
 from ._label_references import relabel_raster
 
@@ -20,7 +19,7 @@ def test_feature_transform_is_exact_and_takes_the_first_of_equally_near_sites(
         shape, density, contiguous, rng):
     sites = (rng.random(shape) < density).astype(np.uint32)
     sites.flat[-1] = 1
-    feature = labeling.feature_transform(oclip.push(sites),
+    feature = _labels.feature_transform(oclip.push(sites),
                                          contiguous_stacks=contiguous).get()
     coordinates = np.array(np.unravel_index(feature.ravel(), shape))
     here = np.indices(shape).reshape(len(shape), -1)
@@ -50,9 +49,9 @@ def _compiler_output_logged():
 def test_feature_transform_of_zero_sites_and_of_no_sites():
     image = np.ones((5, 6), np.uint32)
     image[2, 3] = 0
-    feature = labeling.feature_transform(oclip.push(image), sites_are_zero=True).get()
+    feature = _labels.feature_transform(oclip.push(image), sites_are_zero=True).get()
     np.testing.assert_array_equal(feature, np.full(image.shape, 2 * 6 + 3))
-    none = labeling.feature_transform(oclip.push(np.zeros((3, 4), np.uint32))).get()
+    none = _labels.feature_transform(oclip.push(np.zeros((3, 4), np.uint32))).get()
     np.testing.assert_array_equal(none, -1)
 
 
@@ -61,7 +60,7 @@ def test_feature_transform_of_zero_sites_and_of_no_sites():
 def test_records_are_the_same_with_and_without_64_bit_atomics(int64_atomics, dtype, rng):
     labels = np.repeat(rng.integers(0, 50, (40, 12)), 5, axis=1).astype(np.uint32)  # runs
     image = (rng.normal(0, 1000, labels.shape)).astype(dtype)
-    records = statistics.label_records(oclip.push(labels), oclip.push(image),
+    records = _labels.label_records(oclip.push(labels), oclip.push(image),
                                        int64_atomics=int64_atomics).host()
     # label 0, the background, is not measured
     index = np.arange(1, labels.max() + 1)
@@ -86,7 +85,7 @@ def test_records_are_the_same_with_and_without_64_bit_atomics(int64_atomics, dty
 def test_integer_sums_are_exact_at_the_limits():
     labels = np.ones((300, 400), np.uint32)
     image = np.full(labels.shape, 65535, np.uint16)
-    records = statistics.label_records(oclip.push(labels), oclip.push(image)).host()
+    records = _labels.label_records(oclip.push(labels), oclip.push(image)).host()
     assert records["sum"][1] == 65535 * labels.size
     assert records["sum_squares"][1] == 65535.0 ** 2 * labels.size
 
@@ -94,9 +93,9 @@ def test_integer_sums_are_exact_at_the_limits():
 def test_relabel_raster_and_sequential_numbering(rng):
     labels = (rng.integers(0, 40, (9, 21, 33)) * 7).astype(np.uint32)
     device = oclip.push(labels)
-    np.testing.assert_array_equal(labeling.relabel_raster(device).get(), relabel_raster(labels))
-    sequential, offsets = labeling.relabel_sequential(device)
-    assert labeling.count_of(offsets) == len(np.unique(labels)) - 1
+    np.testing.assert_array_equal(_labels.relabel_raster(device).get(), relabel_raster(labels))
+    sequential, offsets = _labels.relabel_sequential(device)
+    assert _labels.count_of(offsets) == len(np.unique(labels)) - 1
     from skimage.segmentation import relabel_sequential
 
     np.testing.assert_array_equal(sequential.get(), relabel_sequential(labels)[0])
@@ -105,7 +104,7 @@ def test_relabel_raster_and_sequential_numbering(rng):
 @pytest.mark.parametrize("connectivity", ["box", "diamond"])
 def test_components_of_equal_values(connectivity, rng):
     labels = rng.integers(0, 4, (20, 30)).astype(np.uint32)
-    result, offsets = labeling.components(oclip.push(labels), connectivity, equal_values=True)
+    result, offsets = _labels.components(oclip.push(labels), connectivity, equal_values=True)
     structure = (np.ones((3, 3)) if connectivity == "box"
                  else ndi.generate_binary_structure(2, 1))
     expected = np.zeros_like(labels)
@@ -115,10 +114,10 @@ def test_components_of_equal_values(connectivity, rng):
         expected[pieces > 0] = pieces[pieces > 0] + count
         count += n
     np.testing.assert_array_equal(result.get(), relabel_raster(expected))
-    assert labeling.count_of(offsets) == count
+    assert _labels.count_of(offsets) == count
 
 
 def test_touching_pairs_are_unique_and_sorted():
     labels = np.array([[1, 1, 2, 0], [3, 3, 2, 4], [0, 5, 5, 4]], np.uint32)
-    np.testing.assert_array_equal(labeling.touching_pairs(oclip.push(labels)),
+    np.testing.assert_array_equal(_labels.touching_pairs(oclip.push(labels)),
                                   [[1, 2], [1, 3], [2, 3], [2, 4], [2, 5], [3, 5], [4, 5]])

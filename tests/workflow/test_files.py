@@ -28,7 +28,7 @@ from oclip.workflow import (
 )
 from oclip.workflow._files import MAX_NUMBER_CHARS, _loader_class
 
-from ._support import labeling_workflow
+from ..workflow._support import labeling_workflow
 
 FILES = Path(__file__).parent / "files"
 
@@ -552,7 +552,7 @@ def test_atomic_writes_get_the_mode_a_plain_open_gives(tmp_path):
     import os
     import stat
 
-    from oclip.workflow._io import write_atomically
+    from oclip._io import write_atomically
 
     written = write_atomically(tmp_path / "out.bin", lambda file: file.write(b"data"))
     plain = tmp_path / "plain.bin"

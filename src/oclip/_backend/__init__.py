@@ -27,12 +27,10 @@ from .device import (
     select_device,
 )
 from .programs import (
+    Program,
     build,
     compiler_output_logged,
     grid,
-    kernel,
-    kernel_source,
-    launch,
     stats,
     synchronize,
 )
@@ -41,6 +39,7 @@ __all__ = [
     "SUPPORTED_DTYPES",
     "DeviceArray",
     "DeviceInfo",
+    "Program",
     "Session",
     "as_host_array",
     "build",
@@ -56,9 +55,6 @@ __all__ = [
     "grid",
     "holds_nonfinite",
     "is_device_array",
-    "kernel",
-    "kernel_source",
-    "launch",
     "pull",
     "push",
     "select_device",

@@ -28,7 +28,7 @@ import pyopencl.array as cl_array
 
 from .._errors import DeviceMemoryError, format_bytes
 from .device import current_session
-from .programs import compiler_output_logged, launch
+from .programs import Program, compiler_output_logged
 
 DeviceArray = cl_array.Array
 
@@ -263,6 +263,8 @@ def _stager(size: int) -> Stager | None:
     return session.stager
 
 
+_CHECKS = Program(__package__, "checks.cl")
+
 #: Work-items of the non-finite check: one launch size for every array (see checks.cl).
 #: Work-items of the NaN/infinity check: on CPUs one per a few thousand floats; on
 #: GPUs enough to keep every compute unit's loads in flight (2**16 items read a
@@ -286,10 +288,10 @@ def holds_nonfinite(image: object, *, nan: bool = True, infinity: bool = True) -
         flag = _allocate((1,), np.dtype(np.uint32), "a flag")
         session = current_session()
         cl.enqueue_fill_buffer(session.queue, flag.base_data, np.uint32(0), flag.offset, 4)
-        launch("checks.cl", "flag_nonfinite",
-               (_CHECK_ITEMS.get(session.device.type, 1 << 16),), image, np.uint64(image.size),
-               flag, defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
-                              "CONTIGUOUS": int(session.device.type == "CPU")})
+        _CHECKS.launch("flag_nonfinite", (_CHECK_ITEMS.get(session.device.type, 1 << 16),),
+                       image, np.uint64(image.size), flag,
+                       defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
+                                "CONTIGUOUS": int(session.device.type == "CPU")})
         return bool(flag.get()[0])
     array = np.asarray(image)
     if array.dtype.kind != "f" or array.size == 0:

@@ -1,6 +1,8 @@
 """Kernel programs: sources from package resources, built once and cached, and launches.
 
-A program is identified by (device, source file, build options); compile-time
+A :class:`Program` names one kernel file in the ``kernels`` folder of the
+package that owns it (``Program("oclip.ops", "filters.cl")``); its kernels
+are built per (device, source, build options) and cached.  Compile-time
 constants such as element types are passed as ``defines`` and become ``-D``
 options.  Builds and launches are counted in :data:`stats` so that tests and
 the workflow cache can check how much work was done.
@@ -13,6 +15,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -36,15 +39,15 @@ _INCLUDE = re.compile(r'^#include "([\w.]+)"[ \t]*$', re.MULTILINE)
 
 
 @functools.cache
-def kernel_source(filename: str) -> str:
-    """Text of a kernel file shipped in ``oclip/_backend/kernels``.
+def kernel_source(package: str, filename: str) -> str:
+    """Text of the kernel file ``kernels/<filename>`` shipped in ``package``.
 
-    ``#include "name.clh"`` lines are replaced by that file's text, so that
-    kernel families share code without compiler include paths (the package
-    may live in a zip).
+    ``#include "name.clh"`` lines are replaced by the text of that file of the
+    same folder, so that kernel families share code without compiler include
+    paths (the package may live in a zip).
     """
-    text = resources.files(__package__).joinpath("kernels", filename).read_text()
-    return _INCLUDE.sub(lambda match: kernel_source(match.group(1)), text)
+    text = resources.files(package).joinpath("kernels", filename).read_text()
+    return _INCLUDE.sub(lambda match: kernel_source(package, match.group(1)), text)
 
 
 def build_options(defines: Mapping[str, object] | None) -> tuple[str, ...]:
@@ -80,16 +83,15 @@ def build(source: str, defines: Mapping[str, object] | None = None, *,
     return program
 
 
-def kernel(filename: str, name: str, defines: Mapping[str, object] | None = None) -> cl.Kernel:
-    """The kernel ``name`` of ``filename`` built with ``defines`` (cached)."""
-    key = (current_session().device.index, filename, build_options(defines), name)
+def _kernel(program: Program, name: str, defines: Mapping[str, object] | None) -> cl.Kernel:
+    key = (current_session().device.index, program, build_options(defines), name)
     found = _kernels.get(key)
     if found is None:
-        program = build(kernel_source(filename), defines, name=filename)
+        built = build(program.source, defines, name=program.filename)
         try:
-            found = getattr(program, name)
+            found = getattr(built, name)
         except AttributeError:
-            raise KernelBuildError(f"{filename} has no kernel named {name!r}") from None
+            raise KernelBuildError(f"{program.filename} has no kernel named {name!r}") from None
         _kernels[key] = found
     return found
 
@@ -108,26 +110,50 @@ def _argument(value: object) -> object:
     return value
 
 
-def launch(filename: str, name: str, global_size: tuple[int, ...], *args: object,
-           defines: Mapping[str, object] | None = None,
-           local_size: tuple[int, ...] | None = None) -> cl.Event:
-    """Enqueue kernel ``name`` of ``filename`` on the current queue.
+@dataclass(frozen=True)
+class Program:
+    """One kernel file: ``kernels/<filename>`` in the package ``package``.
 
-    Device arrays are passed as their buffers, Python ints as ``int32`` and
-    floats as ``float32``; pass numpy scalars for any other type.
+    Examples
+    --------
+    >>> FILTERS = Program("oclip.ops", "filters.cl")
+    >>> FILTERS.launch("convolve_x", grid(image.shape), image, out, weights,
+    ...                defines={"T_IN": "float", "T_OUT": "float"})  # doctest: +SKIP
     """
-    k = kernel(filename, name, defines)
-    stats["launches"] += 1
-    try:
-        return k(current_session().queue, global_size, local_size,
-                 *(_argument(a) for a in args))
-    except cl.MemoryError as error:
-        raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})") from None
-    except cl.Error as error:
-        if "OUT_OF_RESOURCES" in str(error) or "ALLOCATION_FAILURE" in str(error):
-            raise DeviceMemoryError(f"{name}: the device ran out of resources ({error})"
-                                    ) from None
-        raise DeviceError(f"launching {name} from {filename} failed: {error}") from None
+
+    package: str
+    filename: str
+
+    @property
+    def source(self) -> str:
+        """The file's text, with its ``#include`` lines inlined."""
+        return kernel_source(self.package, self.filename)
+
+    def kernel(self, name: str, defines: Mapping[str, object] | None = None) -> cl.Kernel:
+        """The kernel ``name`` of this file built with ``defines`` (cached)."""
+        return _kernel(self, name, defines)
+
+    def launch(self, name: str, global_size: tuple[int, ...], *args: object,
+               defines: Mapping[str, object] | None = None,
+               local_size: tuple[int, ...] | None = None) -> cl.Event:
+        """Enqueue kernel ``name`` on the current queue.
+
+        Device arrays are passed as their buffers, Python ints as ``int32`` and
+        floats as ``float32``; pass numpy scalars for any other type.
+        """
+        k = _kernel(self, name, defines)
+        stats["launches"] += 1
+        try:
+            return k(current_session().queue, global_size, local_size,
+                     *(_argument(a) for a in args))
+        except cl.MemoryError as error:
+            raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})") from None
+        except cl.Error as error:
+            if "OUT_OF_RESOURCES" in str(error) or "ALLOCATION_FAILURE" in str(error):
+                raise DeviceMemoryError(f"{name}: the device ran out of resources ({error})"
+                                        ) from None
+            raise DeviceError(f"launching {name} from {self.filename} failed: {error}"
+                              ) from None
 
 
 def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:

@@ -9,7 +9,7 @@ from . import (
     derivatives,
     filters,
     label_processing,
-    labels,
+    labeling,
     math,
     measure,
     morphology,
@@ -23,7 +23,7 @@ from .background import *
 from .derivatives import *
 from .filters import *
 from .label_processing import *
-from .labels import *
+from .labeling import *
 from .math import *
 from .measure import *
 from .morphology import *
@@ -50,7 +50,7 @@ __all__ = [
     *derivatives.__all__,
     *filters.__all__,
     *label_processing.__all__,
-    *labels.__all__,
+    *labeling.__all__,
     *math.__all__,
     *measure.__all__,
     *morphology.__all__,

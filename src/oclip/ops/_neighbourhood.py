@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import _backend as backend
 
-FILTERS = "filters.cl"
+FILTERS = backend.Program("oclip.ops", "filters.cl")
 
 _tables: OrderedDict[tuple, backend.DeviceArray] = OrderedDict()
 _TABLE_CACHE_SIZE = 64
@@ -98,7 +98,7 @@ def _launch_pass(kernel: str, shape: tuple[int, ...], source: backend.DeviceArra
                    "T_OUT": backend.cl_type_name(target.dtype), "VEC": vector_width(),
                    **(defines or {})}
     global_size = vector_grid(shape)
-    backend.launch(FILTERS, kernel, global_size, source, target, *extra,
+    FILTERS.launch(kernel, global_size, source, target, *extra,
                    *backend.grid(shape), defines=all_defines,
                    local_size=pass_local_size(kernel, global_size))
 
@@ -277,7 +277,7 @@ def static_window_defines(radii: Mapping[int, int], window: str = "sphere") -> d
 def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[int, int],
                   out_dtype: np.dtype, *extra: object, window: str = "sphere",
                   defines: Mapping[str, object] | None = None,
-                  program: str = FILTERS, static: bool = False,
+                  program: backend.Program = FILTERS, static: bool = False,
                   vector: bool = False) -> backend.DeviceArray:
     """Run the window-table kernel ``kernel_name`` of filters.cl (or ``program``) once.
 
@@ -298,7 +298,7 @@ def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[i
         all_defines.update(static_window_defines(radii, window))
     if vector:
         all_defines["VEC"] = vector_width()
-    backend.launch(program, kernel_name, vector_grid(image.shape) if vector else (nx, ny, nz),
+    program.launch(kernel_name, vector_grid(image.shape) if vector else (nx, ny, nz),
                    image, out, *extra, *sphere_arguments(radii, window), nx, ny, nz,
                    defines=all_defines)
     return out

@@ -11,7 +11,7 @@ from pyopencl.reduction import ReductionKernel
 
 from .. import _backend as backend
 
-THRESHOLD = "threshold.cl"
+THRESHOLD = backend.Program("oclip.ops", "threshold.cl")
 
 # Neutral elements of a [min, max] reduction, per element type.
 _LIMITS = {
@@ -48,11 +48,11 @@ def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
         chunks, chunk = cpu_chunks(image.size)
         defines = HistogramBins.for_dtype(dtype).defines(dtype)
         partial = backend.create(2 * chunks, dtype)
-        backend.launch(THRESHOLD, "range_chunks", (chunks,), image, np.uint64(image.size),
+        THRESHOLD.launch("range_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), partial, defines=defines, local_size=(1,))
         value_range = cl_array.empty(backend.current_session().queue, (), _pair_dtype(dtype),
                                      allocator=backend.current_session().allocator)
-        backend.launch(THRESHOLD, "range_of_chunks", (1,), partial, chunks, value_range,
+        THRESHOLD.launch("range_of_chunks", (1,), partial, chunks, value_range,
                        defines=defines)
         return value_range
     key = (backend.current_device().index, dtype)
@@ -119,7 +119,7 @@ def histogram(image: backend.DeviceArray,
     counts = cl_array.zeros(session.queue, bins.count, np.uint32, allocator=session.allocator)
     if _on_cpu() and bins.count <= 4096:  # no atomics per pixel (threshold.cl: same limit)
         chunks, chunk = cpu_chunks(image.size)
-        backend.launch(THRESHOLD, "histogram_chunks", (chunks,), image, np.uint64(image.size),
+        THRESHOLD.launch("histogram_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), value_range, counts,
                        defines=bins.defines(image.dtype), local_size=(1,))
         return counts, bins
@@ -127,7 +127,7 @@ def histogram(image: backend.DeviceArray,
     group = 256
     groups = max(1, min(4 * device.compute_units, -(-image.size // group)))
     chunk = -(-image.size // groups)
-    backend.launch(THRESHOLD, "histogram", (groups * group,), image, np.uint64(image.size),
+    THRESHOLD.launch("histogram", (groups * group,), image, np.uint64(image.size),
                    np.uint64(chunk), value_range, counts, defines=bins.defines(image.dtype),
                    local_size=(group,))
     return counts, bins

@@ -22,7 +22,7 @@ __all__ = [
     "top_hat_sphere",
 ]
 
-MATH = "math.cl"
+MATH = backend.Program("oclip.ops", "math.cl")
 
 
 def _subtract_in_place(a: backend.DeviceArray, b: backend.DeviceArray,
@@ -30,7 +30,7 @@ def _subtract_in_place(a: backend.DeviceArray, b: backend.DeviceArray,
     """a - b into ``out`` (one of them), in the images' own type; for differences
     that cannot be negative (an image minus its opening, a closing minus the image)."""
     defines = {"T1": backend.cl_type_name(a.dtype)}
-    backend.launch(MATH, "subtract_same_type", (a.size,), a, b, out, defines=defines)
+    MATH.launch("subtract_same_type", (a.size,), a, b, out, defines=defines)
     return out
 
 

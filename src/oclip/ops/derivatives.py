@@ -24,7 +24,7 @@ __all__ = [
     "sobel",
 ]
 
-DERIVATIVES = "derivatives.cl"
+DERIVATIVES = backend.Program("oclip.ops", "derivatives.cl")
 
 #: Central difference (f[i+1] - f[i-1]) / 2 as correlation weights.
 CENTRAL_DIFFERENCE = np.array([-0.5, 0.0, 0.5])
@@ -136,7 +136,7 @@ def sobel(image: Image) -> Image:
     out = backend.create(image.shape, np.float32)
     defines = {"T_IN": backend.cl_type_name(image.dtype), "DIMENSIONS": image.ndim,
                "VEC": vector_width()}
-    backend.launch(DERIVATIVES, "sobel", vector_grid(image.shape), image, out,
+    DERIVATIVES.launch("sobel", vector_grid(image.shape), image, out,
                    *backend.grid(image.shape), defines=defines)
     return out
 
@@ -214,6 +214,6 @@ def hessian_eigenvalues(image: Image, sigma_x: Sigma = 1.0, sigma_y: Sigma = 1.0
                                          if s > 0})
     out = backend.create((image.ndim, *image.shape), np.float32)
     defines = {"DIMENSIONS": image.ndim, "T_IN": "float", "VEC": vector_width()}
-    backend.launch(DERIVATIVES, "hessian_eigenvalues", vector_grid(image.shape), blurred, out,
+    DERIVATIVES.launch("hessian_eigenvalues", vector_grid(image.shape), blurred, out,
                    *backend.grid(image.shape), defines=defines)
     return out

@@ -18,11 +18,11 @@ from typing import Annotated
 import numpy as np
 
 from .. import _backend as backend
-from . import _labeling as labeling
-from ._labels_common import same_shape
+from . import _labels
+from ._arguments import same_shape
+from ._labels import MEASURE, border_flags, label_counts, label_records, measure_defines
 from ._neighbourhood import sphere_arguments
 from ._registry import operation
-from ._statistics import MEASURE, border_flags, label_counts, label_records, measure_defines
 from ._types import Labels, Range
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
     "subtract_labels",
 ]
 
-SEGMENTATION = "segmentation.cl"
+SEGMENTATION = backend.Program("oclip.ops", "segmentation.cl")
 
 #: A size in pixels.
 Size = Annotated[int, Range(0, 2**31 - 1, 1)]
@@ -54,7 +54,7 @@ LabelRadius = Annotated[int, Range(0, 100, 1)]
 
 
 def _sequential(labels: backend.DeviceArray) -> backend.DeviceArray:
-    return labeling.relabel_sequential(labels)[0]
+    return _labels.relabel_sequential(labels)[0]
 
 
 @operation(category="Process labels")
@@ -81,9 +81,9 @@ def relabel_sequential(labels: Labels) -> Labels:
 def _exclude(labels: backend.DeviceArray,
              keep_of: Callable[[backend.DeviceArray, int], backend.DeviceArray]
              ) -> backend.DeviceArray:
-    labels, n = labeling.compact_values(labels)
+    labels, n = _labels.compact_values(labels)
     keep = keep_of(labels, n)
-    return labeling.relabel_sequential(labels, n, keep)[0]
+    return _labels.relabel_sequential(labels, n, keep)[0]
 
 
 @operation(category="Process labels")
@@ -169,7 +169,7 @@ def exclude_large_labels(labels: Labels, minimum_size: Size = 100) -> Labels:
         labels whose ``bincount(labels.ravel()) < minimum_size``.
     """
     if minimum_size == 0:
-        return labeling.zeros(labels.shape)
+        return _labels.zeros(labels.shape)
     return _size_filter(labels, 0, minimum_size - 1)
 
 
@@ -224,7 +224,7 @@ def extend_labeling_via_voronoi(labels: Labels) -> Labels:
         indices of ``distance_transform_edt(labels == 0, return_indices=True)``;
         equal except where two labels are equally near.
     """
-    return labeling.nearest_labels(labels)
+    return _labels.nearest_labels(labels)
 
 
 @operation(category="Process labels")
@@ -254,7 +254,7 @@ def dilate_labels(labels: Labels, radius: LabelRadius = 2) -> Labels:
     """
     if radius == 0:
         return labels.copy()
-    return labeling.nearest_labels(labels, radius)
+    return _labels.nearest_labels(labels, radius)
 
 
 def _erode(labels: backend.DeviceArray, radius: int) -> backend.DeviceArray:
@@ -266,7 +266,7 @@ def _erode(labels: backend.DeviceArray, radius: int) -> backend.DeviceArray:
     if labels.ndim == 3:
         radii[2] = radius
     out = backend.create(labels.shape, np.uint32)
-    backend.launch(SEGMENTATION, "erode_labels_sphere", (nx, ny, nz), labels, out,
+    SEGMENTATION.launch("erode_labels_sphere", (nx, ny, nz), labels, out,
                    *sphere_arguments(radii), nx, ny, nz, defines={"T_IN": "uint"})
     return out
 
@@ -331,15 +331,15 @@ def opening_labels(labels: Labels, radius: LabelRadius = 1) -> Labels:
     """
     if radius == 0:
         return _sequential(labels)
-    return _sequential(labeling.nearest_labels(_erode(labels, radius), radius))
+    return _sequential(_labels.nearest_labels(_erode(labels, radius), radius))
 
 
 def _close(labels: backend.DeviceArray, radius: int) -> backend.DeviceArray:
     if radius == 0:
         return labels.copy()
-    dilated = labeling.nearest_labels(labels, radius)
-    inside = labeling.farther_than(dilated, radius, from_zero=True)
-    return labeling.mask_labels(dilated, inside)
+    dilated = _labels.nearest_labels(labels, radius)
+    inside = _labels.farther_than(dilated, radius, from_zero=True)
+    return _labels.mask_labels(dilated, inside)
 
 
 @operation(category="Process labels")
@@ -398,7 +398,7 @@ def smooth_labels(labels: Labels, radius: LabelRadius = 1) -> Labels:
     """
     if radius == 0:
         return _sequential(labels)
-    opened = labeling.nearest_labels(_erode(labels, radius), radius)
+    opened = _labels.nearest_labels(_erode(labels, radius), radius)
     return _sequential(_close(opened, radius))
 
 
@@ -425,19 +425,19 @@ def merge_touching_labels(labels: Labels) -> Labels:
     scipy.sparse.csgraph.connected_components : on the graph of touching
         labels gives the same groups.
     """
-    labels, n = labeling.compact_values(labels)
-    up = labeling.zeros(n + 1, np.int32)
+    labels, n = _labels.compact_values(labels)
+    up = _labels.zeros(n + 1, np.int32)
     nx, ny, nz = backend.grid(labels.shape)
-    defines = labeling.defines()
-    backend.launch(labeling.LABELS, "touch_unite", (nx, ny, nz), labels, up, nx, ny, nz,
+    defines = _labels.defines()
+    _labels.LABELS.launch("touch_unite", (nx, ny, nz), labels, up, nx, ny, nz,
                    defines=defines)
-    flags = labeling.zeros(n + 1)
-    backend.launch(labeling.LABELS, "root_flags", (n + 1,), up, labeling.present(labels, n),
+    flags = _labels.zeros(n + 1)
+    _labels.LABELS.launch("root_flags", (n + 1,), up, _labels.present(labels, n),
                    flags, defines=defines)
-    number, _ = labeling.number_flags(flags)
+    number, _ = _labels.number_flags(flags)
     lut = backend.create(n + 1, np.uint32)
-    backend.launch(labeling.LABELS, "root_lut", (n + 1,), up, number, lut, defines=defines)
-    return labeling.apply_lut(labels, lut)
+    _labels.LABELS.launch("root_lut", (n + 1,), up, number, lut, defines=defines)
+    return _labels.apply_lut(labels, lut)
 
 
 @operation(category="Process labels")
@@ -464,16 +464,16 @@ def combine_labels(labels1: Labels, labels2: Labels) -> Labels:
     skimage.segmentation.relabel_sequential : the result equals
         ``relabel_sequential(np.where(labels2 > 0, labels2 + labels1.max(), labels1))``.
     """
-    same_shape("combine_labels", "labels1", labels1, "labels2", labels2)
-    labels1, n1 = labeling.compact_values(labels1)
-    labels2, n2 = labeling.compact_values(labels2)
-    if n1 + n2 >= labeling.MAX_TABLE:
-        labels1, n1 = labeling.compact_values(_sequential(labels1))
-        labels2, n2 = labeling.compact_values(_sequential(labels2))
+    same_shape("combine_labels", labels1, labels2, "labels1", "labels2")
+    labels1, n1 = _labels.compact_values(labels1)
+    labels2, n2 = _labels.compact_values(labels2)
+    if n1 + n2 >= _labels.MAX_TABLE:
+        labels1, n1 = _labels.compact_values(_sequential(labels1))
+        labels2, n2 = _labels.compact_values(_sequential(labels2))
     out = backend.create(labels1.shape, np.uint32)
-    backend.launch(SEGMENTATION, "draw_over", (out.size,), labels1, labels2, out, np.uint32(n1),
+    SEGMENTATION.launch("draw_over", (out.size,), labels1, labels2, out, np.uint32(n1),
                    defines={"T_IN": "uint"})
-    return labeling.relabel_sequential(out, n1 + n2)[0]
+    return _labels.relabel_sequential(out, n1 + n2)[0]
 
 
 @operation(category="Process labels")
@@ -498,9 +498,9 @@ def subtract_labels(labels1: Labels, labels2: Labels) -> Labels:
     skimage.segmentation.relabel_sequential : the result equals
         ``relabel_sequential(np.where(labels2 > 0, 0, labels1))``.
     """
-    same_shape("subtract_labels", "labels1", labels1, "labels2", labels2)
+    same_shape("subtract_labels", labels1, labels2, "labels1", "labels2")
     out = backend.create(labels1.shape, np.uint32)
-    backend.launch(SEGMENTATION, "subtract_labels", (out.size,), labels1, labels2, out,
+    SEGMENTATION.launch("subtract_labels", (out.size,), labels1, labels2, out,
                    defines={"T_IN": "uint"})
     return _sequential(out)
 
@@ -528,11 +528,11 @@ def reduce_labels_to_centroids(labels: Labels) -> Labels:
     skimage.measure.regionprops : ``centroid``; the pixel is
         ``numpy.floor(centroid + 0.5)``.
     """
-    labels, n = labeling.compact_values(labels)
+    labels, n = _labels.compact_values(labels)
     records = label_records(labels, None, n)
     nx, ny, nz = backend.grid(labels.shape)
-    out = labeling.zeros(labels.shape)
-    backend.launch(MEASURE, "centroid_points", (n + 1,), records.data, out, nx, ny, nz,
+    out = _labels.zeros(labels.shape)
+    MEASURE.launch("centroid_points", (n + 1,), records.data, out, nx, ny, nz,
                    defines=measure_defines())
     return out
 
@@ -562,7 +562,7 @@ def reduce_labels_to_label_edges(labels: Labels) -> Labels:
     """
     nx, ny, nz = backend.grid(labels.shape)
     out = backend.create(labels.shape, np.uint32)
-    backend.launch(SEGMENTATION, "inner_edges", (nx, ny, nz), labels, out, 0, nx, ny, nz,
+    SEGMENTATION.launch("inner_edges", (nx, ny, nz), labels, out, 0, nx, ny, nz,
                    defines={"T_IN": "uint", "BINARY": 0})
     return out
 
@@ -592,16 +592,16 @@ def fill_holes_in_labels(labels: Labels) -> Labels:
         l)`` adds the same pixels for every hole enclosed by that label alone.
     """
     background = (labels == 0).astype(np.uint8)
-    holes, offsets = labeling.components(background, "diamond")
-    k = labeling.count_of(offsets)
-    border = labeling.zeros(k + 1)
-    low = labeling.full(k + 1, 0xFFFFFFFF)
-    high = labeling.zeros(k + 1)
+    holes, offsets = _labels.components(background, "diamond")
+    k = _labels.count_of(offsets)
+    border = _labels.zeros(k + 1)
+    low = _labels.full(k + 1, 0xFFFFFFFF)
+    high = _labels.zeros(k + 1)
     nx, ny, nz = backend.grid(labels.shape)
     options = {"T_IN": "uint"}
-    backend.launch(SEGMENTATION, "hole_neighbours", (nx, ny, nz), labels, holes, border, low,
+    SEGMENTATION.launch("hole_neighbours", (nx, ny, nz), labels, holes, border, low,
                    high, int(labels.ndim == 3), nx, ny, nz, defines=options)
     out = backend.create(labels.shape, np.uint32)
-    backend.launch(SEGMENTATION, "fill_holes", (labels.size,), labels, holes, border, low, high,
+    SEGMENTATION.launch("fill_holes", (labels.size,), labels, holes, border, low, high,
                    out, defines=options)
     return out

@@ -21,6 +21,7 @@ from typing import Annotated
 import numpy as np
 
 from .. import _backend as backend
+from ._arguments import same_shape
 from ._registry import PIXELWISE, operation
 from ._types import Binary, Image, Range
 
@@ -56,18 +57,10 @@ __all__ = [
     "subtract_images",
 ]
 
-MATH = "math.cl"
+MATH = backend.Program("oclip.ops", "math.cl")
 
 _FLOAT = np.dtype(np.float32)
 _UINT8 = np.dtype(np.uint8)
-
-
-def same_shape(name: str, image1: backend.DeviceArray, image2: backend.DeviceArray,
-               first: str = "image1", second: str = "image2") -> None:
-    """Refuse two images of different shapes, naming the operation."""
-    if image1.shape != image2.shape:
-        raise ValueError(f"{name}: {first} and {second} must have the same shape, "
-                         f"got {image1.shape} and {image2.shape}")
 
 
 def _compute_type(*dtypes: np.dtype) -> str:
@@ -101,15 +94,15 @@ def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype
     if vector and backend.current_device().type == "CPU":
         whole = first.size // 16 * 16
         if whole:
-            backend.launch(MATH, f"unary16_{operator}", (whole // 16,), first, out,
-                           scalar(p), scalar(q), defines=defines)
+            MATH.launch(f"unary16_{operator}", (whole // 16,), first, out,
+                        scalar(p), scalar(q), defines=defines)
         if first.size > whole:
-            backend.launch(MATH, f"unary16tail_{operator}", (first.size - whole,), first, out,
-                           scalar(p), scalar(q), np.uint64(whole), defines=defines)
+            MATH.launch(f"unary16tail_{operator}", (first.size - whole,), first, out,
+                        scalar(p), scalar(q), np.uint64(whole), defines=defines)
         return out
     kind = "unary" if len(inputs) == 1 else "binary"
-    backend.launch(MATH, f"{kind}_{operator}", (first.size,), *inputs, out, scalar(p),
-                   scalar(q), defines=defines, local_size=_group_size(first.size))
+    MATH.launch(f"{kind}_{operator}", (first.size,), *inputs, out, scalar(p),
+                scalar(q), defines=defines, local_size=_group_size(first.size))
     return out
 
 

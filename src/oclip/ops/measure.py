@@ -1,7 +1,7 @@
 """Measurements of labelled objects: tables and parametric maps (category "Measure").
 
 Per-label reductions run on the device in one pass over the image (see
-``_statistics.py``); tables come back as numpy columns (one row per label),
+``_labels.py``); tables come back as numpy columns (one row per label),
 maps as float32 images in which every pixel of a label carries the label's
 value (background 0).
 """
@@ -13,10 +13,9 @@ import math
 import numpy as np
 
 from .. import _backend as backend
-from . import _labeling as labeling
-from ._labels_common import same_shape
-from ._registry import REFUSE_NONFINITE, operation
-from ._statistics import (
+from . import _labels
+from ._arguments import same_shape
+from ._labels import (
     MEASURE,
     Records,
     label_range,
@@ -24,6 +23,7 @@ from ._statistics import (
     map_values,
     measure_defines,
 )
+from ._registry import REFUSE_NONFINITE, operation
 from ._types import Binary, Image, Labels, Table
 
 __all__ = [
@@ -132,13 +132,13 @@ def label_statistics(image: Image, labels: Labels) -> Table:
     additions and are good to about 1e-15 relative to the largest possible
     total (scikit-image sums float32 images in float32).
     """
-    same_shape("label_statistics", "image", image, "labels", labels)
+    same_shape("label_statistics", image, labels, "image", "labels")
     n, _, _ = label_range(labels)
     values = None
-    if n >= labeling.MAX_TABLE:  # rare: huge label values, measured as 1..m
+    if n >= _labels.MAX_TABLE:  # rare: huge label values, measured as 1..m
         values = np.unique(labels.get())
         values = values[values > 0]
-        labels, n = labeling.compact_values(labels, n)
+        labels, n = _labels.compact_values(labels, n)
     table = statistics_table(label_records(labels, image))
     if values is not None:
         table["label"] = values[table["label"] - 1].astype(np.int64)
@@ -147,11 +147,11 @@ def label_statistics(image: Image, labels: Labels) -> Table:
 
 def _record_map(labels: backend.DeviceArray, image: backend.DeviceArray | None,
                 which: int) -> backend.DeviceArray:
-    labels, n = labeling.compact_values(labels)
+    labels, n = _labels.compact_values(labels)
     records = label_records(labels, image, n)
     values = backend.create(n + 1, np.float32)
     ev, evv, _ = records.exponents
-    backend.launch(MEASURE, "record_values", (n + 1,), records.data, values, which, ev, evv,
+    MEASURE.launch("record_values", (n + 1,), records.data, values, which, ev, evv,
                    defines=measure_defines(records.dtype))
     return map_values(labels, values)
 
@@ -180,7 +180,7 @@ def pixel_count_map(labels: Labels) -> Image:
 
 def _intensity_map(name: str, image: backend.DeviceArray, labels: backend.DeviceArray,
                    which: int) -> backend.DeviceArray:
-    same_shape(name, "image", image, "labels", labels)
+    same_shape(name, image, labels, "image", "labels")
     return _record_map(labels, image, which)
 
 
@@ -283,7 +283,7 @@ def standard_deviation_intensity_map(image: Image, labels: Labels) -> Image:
 def _centroids(labels: backend.DeviceArray, n: int) -> tuple[Records, backend.DeviceArray]:
     records = label_records(labels, None, n)
     centroids = backend.create(3 * (n + 1), np.float32)
-    backend.launch(MEASURE, "record_centroids", (n + 1,), records.data, centroids,
+    MEASURE.launch("record_centroids", (n + 1,), records.data, centroids,
                    defines=measure_defines())
     return records, centroids
 
@@ -308,11 +308,11 @@ def distance_to_centroid_map(labels: Labels) -> Image:
     skimage.measure.regionprops : ``centroid``; the value at pixel p is
         ``numpy.linalg.norm(p - centroid)``.
     """
-    labels, n = labeling.compact_values(labels)
+    labels, n = _labels.compact_values(labels)
     _, centroids = _centroids(labels, n)
     nx, ny, _ = backend.grid(labels.shape)
     out = backend.create(labels.shape, np.float32)
-    backend.launch(MEASURE, "centroid_distance_map", (labels.size,), labels, centroids, out,
+    MEASURE.launch("centroid_distance_map", (labels.size,), labels, centroids, out,
                    nx, ny, defines=measure_defines())
     return out
 
@@ -342,26 +342,26 @@ def extension_ratio_map(labels: Labels) -> Image:
     distance_to_centroid_map : the distances whose maximum and mean are
         divided; the ratio equals ``d.max() / d.mean()`` over a label's pixels.
     """
-    labels, n = labeling.compact_values(labels)
+    labels, n = _labels.compact_values(labels)
     records, centroids = _centroids(labels, n)
     _, acc_type = acc_type_of()
-    rows, nx, ny, nz = labeling.rows(labels)
-    largest = labeling.zeros(n + 1)
-    sums = labeling.zeros(2 * (n + 1))
+    rows, nx, ny, nz = _labels.rows(labels)
+    largest = _labels.zeros(n + 1)
+    sums = _labels.zeros(2 * (n + 1))
     extent = math.sqrt(nx * nx + ny * ny + nz * nz)
     exponent = max(-120, min(120, math.floor(62 - math.log2(extent * labels.size + 1))))
     defines = measure_defines()
-    backend.launch(MEASURE, "centroid_distance_sums", (rows,), labels, centroids, largest,
+    MEASURE.launch("centroid_distance_sums", (rows,), labels, centroids, largest,
                    sums, acc_type(math.ldexp(1.0, exponent)), nx, ny, defines=defines)
     values = backend.create(n + 1, np.float32)
-    backend.launch(MEASURE, "extension_ratios", (n + 1,), largest, sums, records.data, values,
+    MEASURE.launch("extension_ratios", (n + 1,), largest, sums, records.data, values,
                    exponent, defines=defines)
     return map_values(labels, values)
 
 
 def acc_type_of() -> tuple[str, type]:
     """(OpenCL name, numpy type) of the accumulator of measure.cl."""
-    from ._statistics import _accumulator
+    from ._labels import _accumulator
 
     return _accumulator()
 
@@ -369,12 +369,12 @@ def acc_type_of() -> tuple[str, type]:
 def _overlap(name: str, binary1: backend.DeviceArray, binary2: backend.DeviceArray
              ) -> tuple[int, int, int]:
     """(|A|, |B|, |A and B|) of two binary images, on the device."""
-    same_shape(name, "binary1", binary1, "binary2", binary2)
+    same_shape(name, binary1, binary2, "binary1", "binary2")
     size = binary1.size
     chunks = max(1, min(64 * backend.current_device().compute_units, size // 4096))
     chunk = -(-size // chunks)
     partial = backend.create(3 * chunks, np.uint32)
-    backend.launch(MEASURE, "overlap_chunks", (chunks,), binary1, binary2, np.uint64(size),
+    MEASURE.launch("overlap_chunks", (chunks,), binary1, binary2, np.uint64(size),
                    np.uint64(chunk), partial, defines=measure_defines())
     a, b, both = partial.get().reshape(chunks, 3).astype(np.int64).sum(axis=0)
     return int(a), int(b), int(both)
@@ -465,8 +465,8 @@ def touching_neighbor_count_map(labels: Labels) -> Image:
     numpy.unique : the count is the number of distinct labels other than
         the label and 0 among the face neighbours of its pixels.
     """
-    labels, n = labeling.compact_values(labels)
-    pairs = labeling.touching_pairs(labels)
+    labels, n = _labels.compact_values(labels)
+    pairs = _labels.touching_pairs(labels)
     counts = (np.bincount(pairs[:, 0], minlength=n + 1)
               + np.bincount(pairs[:, 1], minlength=n + 1))
     return _host_map(labels, counts)
@@ -500,8 +500,8 @@ def mean_of_touching_neighbors_map(image: Image, labels: Labels) -> Image:
     scipy.ndimage.mean : the per-label means ``mean(image, labels, index)``
         that are averaged over each label's touching neighbours and itself.
     """
-    same_shape("mean_of_touching_neighbors_map", "image", image, "labels", labels)
-    labels, n = labeling.compact_values(labels)
+    same_shape("mean_of_touching_neighbors_map", image, labels, "image", "labels")
+    labels, n = _labels.compact_values(labels)
     columns = label_records(labels, image, n).host()
     count = columns["count"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -509,7 +509,7 @@ def mean_of_touching_neighbors_map(image: Image, labels: Labels) -> Image:
     present = (count > 0).astype(np.float64)
     present[0] = 0
     means[0] = 0
-    pairs = labeling.touching_pairs(labels)
+    pairs = _labels.touching_pairs(labels)
     sums = means.copy() + np.bincount(pairs[:, 0], weights=means[pairs[:, 1]], minlength=n + 1) \
         + np.bincount(pairs[:, 1], weights=means[pairs[:, 0]], minlength=n + 1)
     members = present + np.bincount(pairs[:, 0], minlength=n + 1) \

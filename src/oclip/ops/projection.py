@@ -41,7 +41,7 @@ __all__ = [
     "z_position_of_maximum_z_projection",
 ]
 
-PROJECTION = "projection.cl"
+PROJECTION = backend.Program("oclip.ops", "projection.cl")
 
 # Runs per work-item of the strided kernel: long contiguous runs on CPUs (the
 # inner loop vectorizes and every step streams a row), one element on GPUs
@@ -93,11 +93,11 @@ def project(image: backend.DeviceArray, reduction: str, axis: str) -> backend.De
     }
     if inner > 1 or reduction == "argmax":
         runs = -(-inner // chunk)
-        backend.launch(PROJECTION, f"strided_{reduction}", (_round_up(runs, group), outer),
+        PROJECTION.launch(f"strided_{reduction}", (_round_up(runs, group), outer),
                        image, out, inner, length, runs, defines=defines,
                        local_size=(group, 1))
     else:
-        backend.launch(PROJECTION, f"contiguous_{reduction}", (_round_up(outer, group),),
+        PROJECTION.launch(f"contiguous_{reduction}", (_round_up(outer, group),),
                        image, out, length, outer, defines=defines, local_size=(group,))
     return out
 

@@ -12,7 +12,7 @@ from ._reductions import THRESHOLD, HistogramBins, cpu_chunks, histogram, minimu
 from ._registry import REFUSE_INFINITY, REFUSE_NAN, operation
 from ._types import Binary, Image, Radius
 
-SEGMENTATION = "segmentation.cl"
+SEGMENTATION = backend.Program("oclip.ops", "segmentation.cl")
 
 __all__ = [
     "binary_edge_detection",
@@ -30,7 +30,7 @@ __all__ = [
 def _binarize_above(image: backend.DeviceArray, threshold: backend.DeviceArray,
                     defines: dict[str, object]) -> backend.DeviceArray:
     out = backend.create(image.shape, np.uint8)
-    backend.launch(THRESHOLD, "greater_than_threshold", (image.size,), image, threshold, out,
+    THRESHOLD.launch("greater_than_threshold", (image.size,), image, threshold, out,
                    defines=defines)
     return out
 
@@ -75,7 +75,7 @@ def histogram_binary(image: backend.DeviceArray, method: str) -> backend.DeviceA
     counts, bins = histogram(image, value_range)
     defines = bins.defines(image.dtype)
     threshold = backend.create((1,), image.dtype)
-    backend.launch(THRESHOLD, f"{method}_threshold", (1,), counts, value_range, threshold,
+    THRESHOLD.launch(f"{method}_threshold", (1,), counts, value_range, threshold,
                    defines=defines)
     return _binarize_above(image, threshold, defines)
 
@@ -286,12 +286,12 @@ def threshold_mean(image: Image) -> Binary:
         partial = cl_array.empty(session.queue, chunks,
                                  np.float64 if defines["ACC"] == "double" else np.float32,
                                  allocator=session.allocator)
-        backend.launch(THRESHOLD, "sum_chunks", (chunks,), image, np.uint64(image.size),
+        THRESHOLD.launch("sum_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), partial, defines=defines, local_size=(1,))
-        backend.launch(THRESHOLD, "mean_of_chunks", (1,), partial, chunks,
+        THRESHOLD.launch("mean_of_chunks", (1,), partial, chunks,
                        np.uint64(image.size), threshold, defines=defines)
     else:
-        backend.launch(THRESHOLD, "mean_threshold", (1,), image_sum(image),
+        THRESHOLD.launch("mean_threshold", (1,), image_sum(image),
                        np.uint64(image.size), threshold, defines=defines)
     return _binarize_above(image, threshold, defines)
 
@@ -301,7 +301,7 @@ def local_extrema(image: backend.DeviceArray, which: str, radii: dict[int, int]
     """uint8: 1 where a pixel equals the maximum (minimum) of its box."""
     extremum = extremum_separable(image, which, radii)
     out = backend.create(image.shape, np.uint8)
-    backend.launch(SEGMENTATION, "equal_images", (image.size,), image, extremum, out,
+    SEGMENTATION.launch("equal_images", (image.size,), image, extremum, out,
                    defines={"T_IN": backend.cl_type_name(image.dtype)})
     return out
 
@@ -403,6 +403,6 @@ def binary_edge_detection(binary: Binary) -> Binary:
     """
     nx, ny, nz = backend.grid(binary.shape)
     out = backend.create(binary.shape, np.uint8)
-    backend.launch(SEGMENTATION, "inner_edges", (nx, ny, nz), binary, out, 0, nx, ny, nz,
+    SEGMENTATION.launch("inner_edges", (nx, ny, nz), binary, out, 0, nx, ny, nz,
                    defines={"T_IN": "uchar", "BINARY": 1})
     return out

@@ -47,7 +47,7 @@ __all__ = [
     "upsample",
 ]
 
-TRANSFORM = "transform.cl"
+TRANSFORM = backend.Program("oclip.ops", "transform.cl")
 
 Interpolation = Literal["nearest", "linear"]
 #: A zoom factor per axis.
@@ -83,7 +83,7 @@ def _launch_rows(kernel: str, out: backend.DeviceArray, *arguments: object,
     x rounded up to whole work-groups of one row segment each."""
     ox, oy, oz = backend.grid(out.shape)
     group = min(_ROW_GROUP, ox)
-    backend.launch(TRANSFORM, kernel, (-(-ox // group) * group, oy, oz), *arguments,
+    TRANSFORM.launch(kernel, (-(-ox // group) * group, oy, oz), *arguments,
                    defines=defines, local_size=(group, 1, 1))
 
 

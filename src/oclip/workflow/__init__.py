@@ -13,15 +13,10 @@ outputs.  From it:
   loading never runs code); :func:`loads` / :func:`dumps` work on text.
 * :func:`to_python` and :func:`to_notebook` export a script (runnable on
   TIFF files, or importable as a function) and a Jupyter notebook.
-* :func:`run_files` runs a workflow over TIFF files (``oclip run``), in this
-  process; :func:`run_distributed` runs it on a dask.distributed cluster
-  (``oclip run --scheduler``): a task per file, per time point or per tile,
-  resumable, with a summary table.  :func:`read_lazy` opens a TIFF file as a
-  lazy dask array.
 
-Nothing here imports napari or Qt; PyYAML, tifffile and nbformat (the
-``workflow`` extra) and dask.distributed and zarr (the ``cluster`` extra) are
-imported only by the functions that need them.
+Running workflows on files (``oclip run``, dask.distributed) is
+:mod:`oclip.runs`.  Nothing here imports napari or Qt; PyYAML and nbformat
+(the ``workflow`` extra) are imported only by the functions that need them.
 
 Example::
 
@@ -39,9 +34,6 @@ Example::
     again = tuned.run({"nuclei": image}, reuse=results)   # blurred, binary, labels again
 """
 
-from ._batch import BatchSummary, Job, plan_jobs, run_files
-from ._chunks import read_lazy
-from ._cluster import ClusterSummary, run_distributed
 from ._export import to_notebook, to_python
 from ._files import MAX_BYTES, MAX_DEPTH, MAX_NODES, WorkflowFileError, dumps, load, loads, save
 from ._history import History
@@ -53,10 +45,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
     "SCHEMA_VERSION",
-    "BatchSummary",
-    "ClusterSummary",
     "History",
-    "Job",
     "Results",
     "Step",
     "Workflow",
@@ -65,11 +54,7 @@ __all__ = [
     "dumps",
     "load",
     "loads",
-    "plan_jobs",
-    "read_lazy",
     "run",
-    "run_distributed",
-    "run_files",
     "run_time_lapse",
     "save",
     "to_notebook",

@@ -14,8 +14,8 @@ import textwrap
 from typing import Any
 
 from .. import __version__
+from .._io import require
 from ..ops import get_operation
-from ._io import require
 from ._model import Step, Workflow
 
 _LINE = 99

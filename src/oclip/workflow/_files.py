@@ -31,7 +31,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ._io import require, write_text
+from .._io import require, write_text
 from ._model import Workflow, WorkflowError
 
 #: Largest workflow file read, in bytes.

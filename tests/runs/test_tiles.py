@@ -13,13 +13,14 @@ from oclip import _backend as backend
 from oclip._backend import DeviceInfo
 from oclip.ops import Image, operation
 from oclip.ops._registry import _registry
-from oclip.workflow import Step, Workflow, WorkflowError, plan_jobs, read_lazy
-from oclip.workflow import _tasks as tasks
-from oclip.workflow._chunks import Piece, parse_tile, plan_pieces, read_piece, workflow_halo
-from oclip.workflow._cluster import local_cluster_options, local_workers, parse_scheduler
-from oclip.workflow._tasks import Assembly, Task, assemble, run_task
+from oclip.runs import _tasks as tasks
+from oclip.runs import plan_jobs, read_lazy
+from oclip.runs._cluster import local_cluster_options, local_workers, parse_scheduler
+from oclip.runs._tasks import Assembly, Task, assemble, run_task
+from oclip.runs._tiles import Piece, parse_tile, plan_pieces, read_piece, workflow_halo
+from oclip.workflow import Step, Workflow, WorkflowError
 
-from ._support import blobs, labeling_workflow
+from ..workflow._support import blobs, labeling_workflow
 
 
 def test_the_halo_of_a_workflow_sums_along_paths_and_takes_the_largest():

@@ -7,7 +7,7 @@ returned to the client are small :class:`Report` records (timings, object
 counts, file names, the error).
 
 Each worker process selects its OpenCL device once (:func:`worker_device`,
-called by the :class:`~oclip.workflow._plugin.OclipWorker` plugin at start
+called by the :class:`~oclip.runs._plugin.OclipWorker` plugin at start
 and by every task) and keeps the context, queue, memory pool and built
 programs for all its tasks.  pyopencl is not thread-safe, so tasks of one
 process compute one at a time (a process-wide lock); reading and writing
@@ -38,11 +38,12 @@ import numpy as np
 from .._backend import DeviceInfo, check_device, current_device, devices, select_device
 from .._backend.device import ENVIRONMENT_VARIABLE, matches, rank
 from .._errors import NoDeviceError
+from .._io import require, write_atomically
 from ..ops import ImageKind, get_operation
+from ..workflow import Workflow, WorkflowError
 from ._batch import Job
-from ._chunks import Piece, read_piece
-from ._io import read_image, require, write_atomically, write_output
-from ._model import Workflow, WorkflowError
+from ._images import read_image, write_output
+from ._tiles import Piece, read_piece
 
 logger = logging.getLogger("oclip")
 

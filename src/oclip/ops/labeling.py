@@ -12,9 +12,8 @@ from typing import Annotated, Literal
 import numpy as np
 
 from .. import _backend as backend
-from . import _labeling as labeling
-from ._labeling import components
-from ._labels_common import same_shape
+from . import _labels
+from ._arguments import same_shape
 from ._neighbourhood import convolve_separable, gaussian_weights, per_axis, sphere_filter
 from ._registry import REFUSE_NONFINITE, operation
 from ._types import Binary, Image, Labels, Range, Sigma
@@ -66,7 +65,7 @@ def connected_components_labeling(binary: Binary,
     scipy.ndimage.label : the reference; "box" is ``structure=np.ones((3,) * ndim)``,
         "diamond" is ``generate_binary_structure(ndim, 1)``.
     """
-    return components(binary, connectivity)[0]
+    return _labels.components(binary, connectivity)[0]
 
 
 @operation(category="Label")
@@ -88,14 +87,14 @@ def label_spots(binary: Binary) -> Labels:
     numpy.cumsum : the result equals ``np.where(binary, np.cumsum(binary != 0)
         .reshape(binary.shape), 0)``.
     """
-    return labeling.number_flags(binary)[0]
+    return _labels.number_flags(binary)[0]
 
 
 def seeded_growth(seeds: backend.DeviceArray, mask: backend.DeviceArray) -> backend.DeviceArray:
     """Masked Voronoi: seed labels (kept only inside the mask) grown through the
     mask, renumbered in raster order."""
-    grown = labeling.grow_in_mask(labeling.mask_labels(seeds, mask), mask)
-    return labeling.relabel_raster(grown)
+    grown = _labels.grow_in_mask(_labels.mask_labels(seeds, mask), mask)
+    return _labels.relabel_raster(grown)
 
 
 @operation(category="Label")
@@ -136,8 +135,8 @@ def masked_voronoi_labeling(binary: Binary, mask: Binary) -> Labels:
     non-zero label among its neighbours (``scipy.ndimage.minimum_filter``
     with 0 read as infinity); then renumbering in raster order.
     """
-    same_shape("masked_voronoi_labeling", "binary", binary, "mask", mask)
-    return seeded_growth(components(binary, "box")[0], mask)
+    same_shape("masked_voronoi_labeling", binary, mask, "binary", "mask")
+    return seeded_growth(_labels.components(binary, "box")[0], mask)
 
 
 @operation(category="Label")
@@ -166,8 +165,8 @@ def voronoi_labeling(binary: Binary) -> Labels:
         ``labels == 0`` gives the nearest object pixel; the result equals
         ``labels[tuple(indices)]`` except where two objects are equally near.
     """
-    labels = components(binary, "box")[0]
-    return labeling.relabel_raster(labeling.nearest_labels(labels))
+    labels = _labels.components(binary, "box")[0]
+    return _labels.relabel_raster(_labels.nearest_labels(labels))
 
 
 @operation(category="Label", nonfinite=REFUSE_NONFINITE)
@@ -212,7 +211,7 @@ def voronoi_otsu_labeling(image: Image, spot_sigma: Sigma = 2.0,
     """
     spots = local_extrema(blur(image, spot_sigma), "maximum", per_axis(image, 1, 1, 1))
     mask = otsu_binary(blur(image, outline_sigma))
-    seeds = components(labeling_and(spots, mask), "box")[0]
+    seeds = _labels.components(labeling_and(spots, mask), "box")[0]
     return seeded_growth(seeds, mask)
 
 
@@ -244,7 +243,7 @@ def gauss_otsu_labeling(image: Image, outline_sigma: Sigma = 2.0) -> Labels:
         ``label(blurred > threshold_otsu(blurred), structure=np.ones((3,) * ndim))``
         with ``blurred = gaussian_filter(image, outline_sigma, mode="nearest")``.
     """
-    return components(otsu_binary(blur(image, outline_sigma)), "box")[0]
+    return _labels.components(otsu_binary(blur(image, outline_sigma)), "box")[0]
 
 
 @operation(category="Label", nonfinite=REFUSE_NONFINITE)
@@ -285,10 +284,10 @@ def eroded_otsu_labeling(image: Image,
     radii = per_axis(image, 1, 1, 1)
     for _ in range(number_of_erosions):
         eroded = sphere_filter(eroded, "minimum_sphere", radii, np.uint8)
-    return seeded_growth(components(eroded, "box")[0], mask)
+    return seeded_growth(_labels.components(eroded, "box")[0], mask)
 
 
-WATERSHED = "watershed.cl"
+WATERSHED = backend.Program("oclip.ops", "watershed.cl")
 
 
 def _watershed_defines(dtype: np.dtype, connectivity: str) -> dict[str, object]:
@@ -303,11 +302,11 @@ def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: 
           ) -> backend.DeviceArray:
     """Seeded watershed of ``image`` from the labelled pixels of ``seeds`` (see
     watershed.cl); returns the labels of the seeds."""
-    n = labeling.maximum_label(seeds)
+    n = _labels.maximum_label(seeds)
     if n == 0:
-        return labeling.zeros(seeds.shape)
+        return _labels.zeros(seeds.shape)
     values = None
-    if n >= labeling.MAX_TABLE:
+    if n >= _labels.MAX_TABLE:
         values = np.unique(seeds.get())
         seeds = backend.push(np.searchsorted(values, seeds.get()).astype(np.uint32))
         n = len(values) - 1
@@ -316,49 +315,49 @@ def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: 
     size = image.size
     h = backend.create(image.shape, np.uint32)
     cost = backend.create(image.shape, np.uint32)
-    backend.launch(WATERSHED, "flood_init", (size,), image, seeds, h, cost, defines=options)
-    changed = labeling.zeros(1, np.int32)
+    WATERSHED.launch("flood_init", (size,), image, seeds, h, cost, defines=options)
+    changed = _labels.zeros(1, np.int32)
     bands = -(-nx // 64)  # BAND in watershed.cl
     sweeps = [("sweep_x", ny * nz), ("sweep_y", nz * bands), ("sweep_z", ny * bands)][:image.ndim]
     while True:  # minimax cost: sweeps along each axis, then the full neighbourhood
         changed.fill(0)
         for name, lines in sweeps:
-            backend.launch(WATERSHED, name, (lines,), h, seeds, cost, changed, nx, ny, nz,
+            WATERSHED.launch(name, (lines,), h, seeds, cost, changed, nx, ny, nz,
                            defines=options)
-        backend.launch(WATERSHED, "relax_all", (nx, ny, nz), h, seeds, cost, changed,
+        WATERSHED.launch("relax_all", (nx, ny, nz), h, seeds, cost, changed,
                        nx, ny, nz, defines=options)
         if not changed.get()[0]:
             break
     keys = h  # reuse: the image keys are no longer needed
-    backend.launch(WATERSHED, "class_keys", (size,), cost, seeds, keys, defines=options)
-    classes = components(keys, connectivity, equal_values=True)[0]
+    WATERSHED.launch("class_keys", (size,), cost, seeds, keys, defines=options)
+    classes = _labels.components(keys, connectivity, equal_values=True)[0]
     pointer = backend.create(image.shape, np.int32)
-    backend.launch(WATERSHED, "entry_pointer", (nx, ny, nz), cost, classes, pointer,
+    WATERSHED.launch("entry_pointer", (nx, ny, nz), cost, classes, pointer,
                    nx, ny, nz, defines=options)
     fronts = [backend.create(size, np.int32), backend.create(size, np.int32)]
-    counter = labeling.zeros(1, np.int32)
-    backend.launch(WATERSHED, "entry_front", (size,), classes, pointer, fronts[0], counter,
+    counter = _labels.zeros(1, np.int32)
+    WATERSHED.launch("entry_front", (size,), classes, pointer, fronts[0], counter,
                    defines=options)
-    claim = labeling.full(image.shape, 0x7FFFFFFF, np.int32)
+    claim = _labels.full(image.shape, 0x7FFFFFFF, np.int32)
     front_size = int(counter.get()[0])
     while front_size:
         counter.fill(0)
-        backend.launch(WATERSHED, "class_step", (labeling.rounded(front_size),), classes,
+        WATERSHED.launch("class_step", (_labels.rounded(front_size),), classes,
                        pointer, claim, fronts[0], front_size, fronts[1], counter, nx, ny, nz,
                        defines=options)
         fronts.reverse()
         front_size = int(counter.get()[0])
         if front_size:
-            backend.launch(WATERSHED, "class_settle", (labeling.rounded(front_size),), pointer,
+            WATERSHED.launch("class_settle", (_labels.rounded(front_size),), pointer,
                            claim, fronts[0], front_size, defines=options)
-    changed = labeling.zeros(1, np.int32)
+    changed = _labels.zeros(1, np.int32)
     while True:
         changed.fill(0)
-        backend.launch(WATERSHED, "jump", (size,), pointer, changed, defines=options)
+        WATERSHED.launch("jump", (size,), pointer, changed, defines=options)
         if not changed.get()[0]:
             break
     out = backend.create(image.shape, np.uint32)
-    backend.launch(WATERSHED, "flood_labels", (size,), seeds, pointer, out, defines=options)
+    WATERSHED.launch("flood_labels", (size,), seeds, pointer, out, defines=options)
     if values is not None:
         out = backend.push(values.astype(np.uint32)[out.get()])
     return out
@@ -407,5 +406,5 @@ def watershed_labeling(image: Image, labels: Labels,
     skimage.segmentation.watershed : the reference, ``watershed(image,
         markers=labels, connectivity=1 or ndim)``.
     """
-    same_shape("watershed_labeling", "image", image, "labels", labels)
+    same_shape("watershed_labeling", image, labels, "image", "labels")
     return flood(image, labels, connectivity)

@@ -42,11 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._io import write_text
+from ..workflow import Workflow, WorkflowError, dumps, loads
 from ._batch import BatchSummary, Job
-from ._chunks import image_shape, parse_tile, plan_pieces, require_cluster, workflow_halo
-from ._files import dumps, loads
-from ._io import write_text
-from ._model import Workflow, WorkflowError
 from ._tasks import (
     Assembly,
     Report,
@@ -58,6 +56,7 @@ from ._tasks import (
     part_path,
     run_task,
 )
+from ._tiles import image_shape, parse_tile, plan_pieces, require_cluster, workflow_halo
 
 #: One row per job: status, timings, workers, object counts.
 SUMMARY_FILE = "oclip-run-summary.csv"

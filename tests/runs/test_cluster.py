@@ -16,17 +16,19 @@ from distributed import Client, Event, LocalCluster, Queue
 
 import oclip
 from oclip.__main__ import main
-from oclip.workflow import Step, Workflow, WorkflowError, plan_jobs, run_distributed, run_files
-from oclip.workflow import save as save_workflow
-from oclip.workflow._chunks import plan_pieces
-from oclip.workflow._cluster import (
+from oclip.runs import plan_jobs, run_distributed, run_files
+from oclip.runs._cluster import (
     PARTS_FOLDER,
     RECORD_FILE,
     SUMMARY_FILE,
     local_cluster_options,
 )
-from oclip.workflow._tasks import Task, part_path, run_task
+from oclip.runs._tasks import Task, part_path, run_task
+from oclip.runs._tiles import plan_pieces
+from oclip.workflow import Step, Workflow, WorkflowError
+from oclip.workflow import save as save_workflow
 
+from ..workflow._support import TABLE_OP, blobs, labeling_workflow
 from ._cluster_support import (
     HOLD_OP,
     RELEASE,
@@ -37,7 +39,6 @@ from ._cluster_support import (
     same_files,
     worker_pids,
 )
-from ._support import TABLE_OP, blobs, labeling_workflow
 
 
 @pytest.fixture(scope="module")
@@ -404,4 +405,4 @@ def test_without_dask_the_error_names_the_extra(monkeypatch, tmp_path):
     with pytest.raises(ImportError, match=r'needs dask.distributed, which is not installed: '
                                           r'pip install "oclip\[cluster\]"'):
         run_distributed(labeling_workflow(), jobs, tmp_path / "out")
-    assert oclip.workflow.run_files(labeling_workflow(), jobs, tmp_path / "serial").ok
+    assert oclip.runs.run_files(labeling_workflow(), jobs, tmp_path / "serial").ok

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..ops import get_operation
-from ._model import Workflow, WorkflowError
+from ..workflow import Workflow, WorkflowError
 
 Span = tuple[int, int]
 
@@ -233,7 +233,7 @@ def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
 def image_shape(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype of a TIFF file's image (as ``tifffile.imread`` gives it), from
     its metadata only."""
-    from ._io import require
+    from .._io import require
 
     tifffile = require("tifffile", "reading TIFF files")
     with tifffile.TiffFile(path) as tiff:
@@ -245,7 +245,7 @@ def image_shape(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
 def zarr_view(path: str | os.PathLike) -> Iterator[Any]:
     """A TIFF file as a read-only zarr array (the image ``tifffile.imread`` reads);
     reading a slice decodes only the pages and tiles it touches."""
-    from ._io import require
+    from .._io import require
 
     tifffile = require("tifffile", "reading TIFF files")
     zarr = require_cluster("zarr", "reading parts of TIFF files")

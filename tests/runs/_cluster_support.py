@@ -18,9 +18,9 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from oclip.ops import Image, operation
 from oclip.ops._registry import _registry
-from oclip.workflow._cluster import local_cluster_options
+from oclip.runs._cluster import local_cluster_options
 
-from ._support import register_table_operation
+from ..workflow._support import register_table_operation
 
 #: The operation that waits, inside a worker, until the test lets it go.
 HOLD_OP = "test_hold"
@@ -69,7 +69,7 @@ def extra_operations() -> Iterator[None]:
     """The table and hold operations, registered in this process for a while."""
     import oclip
 
-    from ._support import TABLE_OP, unregister_table_operation
+    from ..workflow._support import TABLE_OP, unregister_table_operation
 
     register_table_operation()
     register_hold_operation()

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._io import remove_leftovers
 from ..ops import ImageKind, get_operation
-from ._io import read_image, remove_leftovers, write_output
-from ._model import Workflow, WorkflowError
+from ..workflow import Workflow, WorkflowError
+from ._images import read_image, write_output
 
 #: File name suffixes taken from folders (case-insensitive).
 TIFF_SUFFIXES = (".tif", ".tiff")

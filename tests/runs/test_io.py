@@ -11,15 +11,10 @@ import numpy as np
 import pytest
 import tifffile
 
-from oclip.workflow import _io
-from oclip.workflow._batch import TIFF_SUFFIXES, _tiffs
-from oclip.workflow._io import (
-    PARTIAL,
-    read_image,
-    remove_leftovers,
-    write_atomically,
-    write_output,
-)
+from oclip._io import PARTIAL, remove_leftovers, write_atomically
+from oclip.runs import _images
+from oclip.runs._batch import TIFF_SUFFIXES, _tiffs
+from oclip.runs._images import read_image, write_output
 
 
 def no_space(file) -> None:
@@ -123,7 +118,7 @@ def test_write_output_is_atomic_for_images_and_tables(tmp_path, monkeypatch):
     monkeypatch.setattr(tifffile, "imwrite", imwrite)
     with pytest.raises(OSError, match="No space left"):
         write_output(tmp_path, "cells", "labels", image + 1, labels=True)
-    monkeypatch.setattr(_io, "table_csv", lambda table: 1 / 0)
+    monkeypatch.setattr(_images, "table_csv", lambda table: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         write_output(tmp_path, "cells", "areas", {"label": np.array([3])})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cells_areas.csv", "cells_labels.tif"]
