@@ -12,7 +12,7 @@ from qtpy.QtCore import Qt
 
 import oclip
 import oclip.workflow
-from oclip.napari import _assistant
+from oclip.napari import _dialogs
 from oclip.ops import CATEGORIES
 
 from .conftest import napari
@@ -75,14 +75,14 @@ def test_parameter_change_recomputes_that_step_and_the_ones_after(qtbot, assista
                                                                   settled, blobs):
     viewer, assistant = assistant_in(blobs)
     build_three_steps(qtbot, viewer, assistant, settled)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     labeling = assistant.step_widgets["connected_components_labeling"]
     labeling.form["connectivity"].value = "diamond"
     settled(assistant)
-    assert session._device_state.results.computed == ("connected_components_labeling",)
+    assert recorded._last_run.results.computed == ("connected_components_labeling",)
     assistant.step_widgets["gaussian_blur"].form["sigma_x"].value = 3.0
     settled(assistant)
-    assert session._device_state.results.computed == (
+    assert recorded._last_run.results.computed == (
         "gaussian_blur", "threshold_otsu", "connected_components_labeling")
     expected = oclip.connected_components_labeling(
         oclip.threshold_otsu(oclip.gaussian_blur(blobs, sigma_x=3.0)), connectivity="diamond")
@@ -169,10 +169,10 @@ def test_file_buttons_ask_for_paths(qtbot, assistant_in, settled, blobs, tmp_pat
     click(qtbot, assistant.category_buttons["Remove noise"])
     settled(assistant)
     path = tmp_path / "saved.yaml"
-    monkeypatch.setattr(_assistant, "ask_save_path", lambda *args: str(path))
+    monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: str(path))
     click(qtbot, assistant.action_buttons["Save workflow"])
     assert oclip.workflow.load(path) == assistant.workflow
-    monkeypatch.setattr(_assistant, "ask_save_path", lambda *args: "")  # cancelled
+    monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: "")  # cancelled
     click(qtbot, assistant.action_buttons["Export Python script"])
     assert not (tmp_path / "workflow.py").exists()
 
@@ -232,10 +232,8 @@ def test_editing_the_input_recomputes(qtbot, assistant_in, settled, blobs):
 
 def test_errors_are_notified_and_keep_the_previous_result(qtbot, assistant_in, settled, blobs,
                                                          monkeypatch):
-    from oclip.napari import _session
-
     shown: list[str] = []
-    monkeypatch.setattr(_session, "show_error", shown.append)
+    monkeypatch.setattr(_dialogs, "show_error", shown.append)
     viewer, assistant = assistant_in(blobs)
     viewer.add_image(blobs[:50], name="small")
     viewer.layers.selection.active = viewer.layers["image"]
@@ -243,7 +241,8 @@ def test_errors_are_notified_and_keep_the_previous_result(qtbot, assistant_in, s
     settled(assistant)
     before = viewer.layers["add_images"].data.copy()
     step = assistant.workflow.step("add_images")
-    assistant.session.change_step(step.id, layers={"image2": viewer.layers["small"]})
+    assistant.viewer_workflow.editor.change_step(step.id,
+                                                 layers={"image2": viewer.layers["small"]})
     settled(assistant)
     assert shown and "same shape" in shown[-1]
     np.testing.assert_array_equal(viewer.layers["add_images"].data, before)
