@@ -267,6 +267,34 @@ def test_time_slider_computes_the_shown_time_point(qtbot, assistant_in, settled)
     np.testing.assert_array_equal(stacked, np.stack([oclip.gaussian_blur(f) for f in movie]))
 
 
+def test_all_time_points_give_what_run_time_lapse_gives(qtbot, assistant_in, settled):
+    movie = np.stack([oclip.data.blobs2d((40, 50), seed=t) for t in range(3)])
+    viewer, assistant = assistant_in(movie, axis_labels=("t", "y", "x"))
+    flat = viewer.add_image(np.full((40, 50), 2, np.uint8), name="flat")  # no time axis
+    workflow = (oclip.workflow.Workflow(inputs=["image", "flat"])
+                .add_step("gaussian_blur", {"image": "flat"}, id="flat_blurred")
+                .add_step("add_images", {"image1": "image", "image2": "flat_blurred"},
+                          id="summed")
+                .add_step("threshold_otsu", {"image": "summed"}, id="binary")
+                .add_step("connected_components_labeling", {"binary": "binary"}, id="labels")
+                .add_step("label_statistics", {"image": "summed", "labels": "labels"},
+                          id="statistics"))
+    assistant.viewer_workflow.editor.load(workflow, {"image": viewer.layers["image"],
+                                                     "flat": flat})
+    settled(assistant)
+    click(qtbot, assistant.action_buttons["Apply to all time points"])
+    qtbot.waitUntil(lambda: "statistics (all time points)" in assistant.tables, timeout=60000)
+    expected = workflow.run_time_lapse({"image": movie, "flat": flat.data}, static=["flat"],
+                                       outputs=workflow.step_ids)
+    np.testing.assert_array_equal(viewer.layers["labels (all time points)"].data,
+                                  expected["labels"])
+    table = assistant.tables["statistics (all time points)"].table
+    assert list(table) == list(expected["statistics"])
+    for column, values in expected["statistics"].items():  # the frame column too
+        assert table[column].dtype == values.dtype
+        np.testing.assert_array_equal(table[column], values)
+
+
 def test_operation_widgets_record_steps_too(qtbot, assistant_in, settled, blobs):
     viewer, assistant = assistant_in(blobs)
     _, widget = viewer.window.add_plugin_dock_widget("oclip", "Gaussian blur")

@@ -266,9 +266,9 @@ class Assistant(QWidget):
     def _workflow_changed(self) -> None:
         workflow = self.workflow
         for step_id in [s for s in self.step_widgets if s not in workflow.step_ids]:
-            widget = self.step_widgets.pop(step_id)
-            self.steps.removeWidget(widget)
-            widget.deleteLater()
+            removed = self.step_widgets.pop(step_id)
+            self.steps.removeWidget(removed)
+            removed.deleteLater()
         for step_id in workflow.step_ids:
             widget = self.step_widgets.get(step_id)
             if widget is None:

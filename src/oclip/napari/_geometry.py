@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import napari
 import numpy as np
 from napari.layers import Layer
@@ -14,7 +16,7 @@ def is_time_lapse(layer: Layer) -> bool:
     """A 4D layer, or a 3D layer whose first axis is labelled as time, is a time-lapse."""
     if layer.ndim == 4:
         return True
-    labels = getattr(layer, "axis_labels", ())
+    labels: Sequence[str] = getattr(layer, "axis_labels", ())
     return layer.ndim == 3 and bool(labels) and str(labels[0]).lower() in TIME_AXIS_LABELS
 
 

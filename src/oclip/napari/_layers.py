@@ -83,6 +83,7 @@ class LayerBinding:
         return next((sid for sid, bound in self._results.items() if bound is layer), None)
 
     def has_result_layer(self, step_id: str) -> bool:
+        """Whether the result of ``step_id`` is shown in a layer (already computed)."""
         return step_id in self._results
 
     def spatial_source(self, workflow: Workflow, step_id: str) -> Layer | None:
@@ -123,11 +124,12 @@ class LayerBinding:
             self._bind_input(name, unwrap(layer))
 
     def input_layer(self, name: str) -> Layer | None:
+        """The layer bound to input ``name``, or None."""
         return self._inputs.get(name)
 
-    def time_lapse_inputs(self, workflow: Workflow) -> set[str]:
-        """The inputs of ``workflow`` bound to a time-lapse layer."""
-        return {name for name, layer in self._inputs.items()
+    def time_lapse_inputs(self, workflow: Workflow) -> dict[str, Layer]:
+        """The inputs of ``workflow`` bound to a time-lapse layer, and their layers."""
+        return {name: layer for name, layer in self._inputs.items()
                 if name in workflow.inputs and is_time_lapse(layer)}
 
     def input_array(self, name: str) -> tuple[Any, int | None]:

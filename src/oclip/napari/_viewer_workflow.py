@@ -139,10 +139,9 @@ class ViewerWorkflow(QObject):
             _dialogs.warn("no time-lapse input (a 4D layer, or 3D with a time axis label) "
                           "to apply the workflow to")
             return None
-        layer_of = self.layers.input_layer
-        frames = min(layer_of(n).data.shape[0] for n in series)
+        frames = min(layer.data.shape[0] for layer in series.values())
         # the time-lapses cut to the shortest one; other inputs as the viewer shows them
-        inputs = {n: (layer_of(n).data[:frames] if n in series else self.layers.input_array(n)[0])
+        inputs = {n: (series[n].data[:frames] if n in series else self.layers.input_array(n)[0])
                   for n in workflow.inputs}
         static = [n for n in workflow.inputs if n not in series]
         from napari.utils import progress
@@ -166,7 +165,11 @@ class ViewerWorkflow(QObject):
             last_run.results = None
             return selected.name
 
-        self.jobs.call(switch, lambda name: (self.device_changed.emit(name), self.recompute()))
+        def switched(name: str) -> None:
+            self.device_changed.emit(name)
+            self.recompute()
+
+        self.jobs.call(switch, switched)
 
     def close(self) -> None:
         """Stop the compute thread (the viewer is closing).  Closing never waits
