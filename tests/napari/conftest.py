@@ -11,7 +11,7 @@ import pytest
 napari = pytest.importorskip("napari", reason="the napari extra is part of the test install")
 
 import oclip  # noqa: E402
-from oclip.napari import _session  # noqa: E402
+from oclip.napari import _dialogs  # noqa: E402
 
 
 @pytest.fixture
@@ -39,14 +39,14 @@ def settled(qtbot: Any) -> Callable[[Any], None]:
     """Wait until an assistant's compute thread is idle and its results are shown."""
 
     def wait(assistant: Any, timeout: int = 60000) -> None:
-        session = assistant.session
-        qtbot.waitUntil(lambda: session.worker.idle and not session._handlers, timeout=timeout)
+        recorded = assistant.viewer_workflow
+        qtbot.waitUntil(lambda: recorded.jobs.idle, timeout=timeout)
 
     return wait
 
 
 class Answers:
-    """The questions the session asked, and the replies it will get (default: no)."""
+    """The questions the plugin asked, and the replies it will get (default: no)."""
 
     def __init__(self) -> None:
         self.asked: list[str] = []
@@ -60,5 +60,5 @@ class Answers:
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     replies = Answers()
-    monkeypatch.setattr(_session, "confirm", replies)
+    monkeypatch.setattr(_dialogs, "confirm", replies)
     return replies

@@ -12,7 +12,7 @@ from qtpy.QtCore import Qt
 
 import oclip
 import oclip.workflow
-from oclip.napari import _assistant
+from oclip.napari import _dialogs
 from oclip.ops import CATEGORIES
 
 from .conftest import napari
@@ -75,14 +75,14 @@ def test_parameter_change_recomputes_that_step_and_the_ones_after(qtbot, assista
                                                                   settled, blobs):
     viewer, assistant = assistant_in(blobs)
     build_three_steps(qtbot, viewer, assistant, settled)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     labeling = assistant.step_widgets["connected_components_labeling"]
     labeling.form["connectivity"].value = "diamond"
     settled(assistant)
-    assert session._device_state.results.computed == ("connected_components_labeling",)
+    assert recorded._last_run.results.computed == ("connected_components_labeling",)
     assistant.step_widgets["gaussian_blur"].form["sigma_x"].value = 3.0
     settled(assistant)
-    assert session._device_state.results.computed == (
+    assert recorded._last_run.results.computed == (
         "gaussian_blur", "threshold_otsu", "connected_components_labeling")
     expected = oclip.connected_components_labeling(
         oclip.threshold_otsu(oclip.gaussian_blur(blobs, sigma_x=3.0)), connectivity="diamond")
@@ -169,10 +169,10 @@ def test_file_buttons_ask_for_paths(qtbot, assistant_in, settled, blobs, tmp_pat
     click(qtbot, assistant.category_buttons["Remove noise"])
     settled(assistant)
     path = tmp_path / "saved.yaml"
-    monkeypatch.setattr(_assistant, "ask_save_path", lambda *args: str(path))
+    monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: str(path))
     click(qtbot, assistant.action_buttons["Save workflow"])
     assert oclip.workflow.load(path) == assistant.workflow
-    monkeypatch.setattr(_assistant, "ask_save_path", lambda *args: "")  # cancelled
+    monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: "")  # cancelled
     click(qtbot, assistant.action_buttons["Export Python script"])
     assert not (tmp_path / "workflow.py").exists()
 
@@ -232,10 +232,8 @@ def test_editing_the_input_recomputes(qtbot, assistant_in, settled, blobs):
 
 def test_errors_are_notified_and_keep_the_previous_result(qtbot, assistant_in, settled, blobs,
                                                          monkeypatch):
-    from oclip.napari import _session
-
     shown: list[str] = []
-    monkeypatch.setattr(_session, "show_error", shown.append)
+    monkeypatch.setattr(_dialogs, "show_error", shown.append)
     viewer, assistant = assistant_in(blobs)
     viewer.add_image(blobs[:50], name="small")
     viewer.layers.selection.active = viewer.layers["image"]
@@ -243,7 +241,8 @@ def test_errors_are_notified_and_keep_the_previous_result(qtbot, assistant_in, s
     settled(assistant)
     before = viewer.layers["add_images"].data.copy()
     step = assistant.workflow.step("add_images")
-    assistant.session.change_step(step.id, layers={"image2": viewer.layers["small"]})
+    assistant.viewer_workflow.editor.change_step(step.id,
+                                                 layers={"image2": viewer.layers["small"]})
     settled(assistant)
     assert shown and "same shape" in shown[-1]
     np.testing.assert_array_equal(viewer.layers["add_images"].data, before)
@@ -266,6 +265,34 @@ def test_time_slider_computes_the_shown_time_point(qtbot, assistant_in, settled)
     qtbot.waitUntil(lambda: "gaussian_blur (all time points)" in viewer.layers, timeout=60000)
     stacked = viewer.layers["gaussian_blur (all time points)"].data
     np.testing.assert_array_equal(stacked, np.stack([oclip.gaussian_blur(f) for f in movie]))
+
+
+def test_all_time_points_give_what_run_time_lapse_gives(qtbot, assistant_in, settled):
+    movie = np.stack([oclip.data.blobs2d((40, 50), seed=t) for t in range(3)])
+    viewer, assistant = assistant_in(movie, axis_labels=("t", "y", "x"))
+    flat = viewer.add_image(np.full((40, 50), 2, np.uint8), name="flat")  # no time axis
+    workflow = (oclip.workflow.Workflow(inputs=["image", "flat"])
+                .add_step("gaussian_blur", {"image": "flat"}, id="flat_blurred")
+                .add_step("add_images", {"image1": "image", "image2": "flat_blurred"},
+                          id="summed")
+                .add_step("threshold_otsu", {"image": "summed"}, id="binary")
+                .add_step("connected_components_labeling", {"binary": "binary"}, id="labels")
+                .add_step("label_statistics", {"image": "summed", "labels": "labels"},
+                          id="statistics"))
+    assistant.viewer_workflow.editor.load(workflow, {"image": viewer.layers["image"],
+                                                     "flat": flat})
+    settled(assistant)
+    click(qtbot, assistant.action_buttons["Apply to all time points"])
+    qtbot.waitUntil(lambda: "statistics (all time points)" in assistant.tables, timeout=60000)
+    expected = workflow.run_time_lapse({"image": movie, "flat": flat.data}, static=["flat"],
+                                       outputs=workflow.step_ids)
+    np.testing.assert_array_equal(viewer.layers["labels (all time points)"].data,
+                                  expected["labels"])
+    table = assistant.tables["statistics (all time points)"].table
+    assert list(table) == list(expected["statistics"])
+    for column, values in expected["statistics"].items():  # the frame column too
+        assert table[column].dtype == values.dtype
+        np.testing.assert_array_equal(table[column], values)
 
 
 def test_operation_widgets_record_steps_too(qtbot, assistant_in, settled, blobs):

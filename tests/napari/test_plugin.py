@@ -43,11 +43,11 @@ def run_widget(qtbot, widget, viewer):
     """Press the widget's Run button as a user would; wait for the result."""
     from qtpy.QtCore import Qt
 
-    from oclip.napari._session import session_for
+    from oclip.napari._viewer_workflow import viewer_workflow
 
     qtbot.mouseClick(widget.call_button.native, Qt.MouseButton.LeftButton)
-    session = session_for(viewer)
-    qtbot.waitUntil(lambda: session.worker.idle and not session._handlers, timeout=60000)
+    recorded = viewer_workflow(viewer)
+    qtbot.waitUntil(lambda: recorded.jobs.idle, timeout=60000)
 
 
 def test_gaussian_blur_widget_adds_the_result_layer(make_napari_viewer, qtbot):
@@ -90,9 +90,9 @@ def test_threshold_then_label_widgets_chain_through_labels_layers(make_napari_vi
                                                    connectivity="diamond")
     np.testing.assert_array_equal(labels.data, expected)
     assert labels.data.max() > 3
-    from oclip.napari._session import session_for
+    from oclip.napari._viewer_workflow import viewer_workflow
 
-    workflow = session_for(viewer).workflow
+    workflow = viewer_workflow(viewer).workflow
     assert workflow.step("connected_components_labeling").inputs == {"binary": "threshold_otsu"}
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import oclip
-from oclip.napari import _session
+from oclip.napari import _dialogs
 from oclip.ops import _registry
 
 HOLD_TIMEOUT = 30.0  # seconds a held computation waits at most (a failing test never hangs)
@@ -110,10 +110,10 @@ def unhandled(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 @pytest.fixture
 def notified(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """The error and warning notifications the session showed."""
+    """The error and warning notifications the plugin showed."""
     shown: dict[str, list[str]] = {"error": [], "warning": []}
-    monkeypatch.setattr(_session, "show_error", shown["error"].append)
-    monkeypatch.setattr(_session, "show_warning", shown["warning"].append)
+    monkeypatch.setattr(_dialogs, "show_error", shown["error"].append)
+    monkeypatch.setattr(_dialogs, "show_warning", shown["warning"].append)
     return shown
 
 
@@ -137,7 +137,7 @@ def names(viewer: Any) -> list[str]:
 def test_deleting_a_result_layer_while_its_step_computes(assistant_in, settled, blobs, gate,
                                                          answers, unhandled):
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     gate.watch("gaussian_blur")
     blur = assistant.add_step("Remove noise", viewer.layers["image"])
     settled(assistant)
@@ -152,9 +152,9 @@ def test_deleting_a_result_layer_while_its_step_computes(assistant_in, settled, 
     settled(assistant)
     assert names(viewer) == ["image"]  # the late result re-added no layer
     np.testing.assert_array_equal(layer.data, shown)  # nor was written into the removed one
-    assert session.step_of(layer) is None and not assistant.step_widgets
+    assert recorded.layers.step_of(layer) is None and not assistant.step_widgets
     assert gate.count("gaussian_blur") == 2 and not answers.asked
-    session.undo()  # the step comes back with a fresh layer of its last parameters
+    recorded.editor.undo()  # the step comes back with a fresh layer of its last parameters
     settled(assistant)
     assert names(viewer) == ["image", blur] and viewer.layers[blur] is not layer
     np.testing.assert_array_equal(viewer.layers[blur].data,
@@ -169,7 +169,7 @@ def test_deleting_a_read_result_layer_while_its_step_computes(qtbot, monkeypatch
     """The result arrives while the question about the followers is open (a modal
     dialog runs the event loop): it must neither add a stray layer nor be lost."""
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     gate.watch("gaussian_blur")
     blur, otsu = blur_then_threshold(viewer, assistant, settled)
     blur_layer, otsu_layer = viewer.layers[blur], viewer.layers[otsu]
@@ -179,10 +179,10 @@ def test_deleting_a_read_result_layer_while_its_step_computes(qtbot, monkeypatch
     def user(parent: Any, question: str) -> bool:
         asked.append(question)
         gate.release.set()  # the computation ends while the user reads the question
-        qtbot.waitUntil(lambda: session.worker.idle and not session._handlers, timeout=30000)
+        qtbot.waitUntil(lambda: recorded.jobs.idle, timeout=30000)
         return not keep
 
-    monkeypatch.setattr(_session, "confirm", user)
+    monkeypatch.setattr(_dialogs, "confirm", user)
     inserted: list[Any] = []
     viewer.layers.events.inserted.connect(lambda event: inserted.append(event.value))
     gate.hold("gaussian_blur")
@@ -196,7 +196,8 @@ def test_deleting_a_read_result_layer_while_its_step_computes(qtbot, monkeypatch
         assert assistant.workflow.step_ids == (blur, otsu)
         assert sorted(names(viewer)) == sorted(["image", blur, otsu])
         assert inserted == [blur_layer]  # its own layer came back, nothing else
-        assert session.layer_of(blur) is blur_layer and session.layer_of(otsu) is otsu_layer
+        assert (recorded.layers.layer_of(blur) is blur_layer
+                and recorded.layers.layer_of(otsu) is otsu_layer)
         expected = oclip.gaussian_blur(blobs, sigma_x=3.0)  # the result computed meanwhile
         np.testing.assert_array_equal(blur_layer.data, expected)
         np.testing.assert_array_equal(otsu_layer.data, oclip.threshold_otsu(expected))
@@ -210,7 +211,7 @@ def test_deleting_a_read_result_layer_while_its_step_computes(qtbot, monkeypatch
 def test_deleting_the_input_layer_while_computing(assistant_in, settled, blobs, gate, answers,
                                                   notified, unhandled):
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     gate.watch("gaussian_blur")
     blur = assistant.add_step("Remove noise", viewer.layers["image"])
     settled(assistant)
@@ -226,37 +227,37 @@ def test_deleting_the_input_layer_while_computing(assistant_in, settled, blobs, 
     # The step stays (it can run again on another layer); the computation that was
     # running shows the result of the data it was given; the input is not re-added.
     assert assistant.workflow.step_ids == (blur,) and names(viewer) == [blur]
-    assert session.layer_of("image") is None
+    assert recorded.layers.layer_of("image") is None
     np.testing.assert_array_equal(viewer.layers[blur].data,
                                   oclip.gaussian_blur(blobs, sigma_x=3.0))
     runs = gate.count("gaussian_blur")
     widget.form["sigma_x"].value = 4.0  # without its input nothing can compute
     settled(assistant)
     assert gate.count("gaussian_blur") == runs
-    assert "gone" in session.last_error and notified["error"]
+    assert "gone" in recorded.last_error and notified["error"]
     other = oclip.data.blobs2d((96, 120), seed=3)  # onto a new image, it computes again
-    session.load(assistant.workflow, {"image": viewer.add_image(other, name="other")})
+    recorded.editor.load(assistant.workflow, {"image": viewer.add_image(other, name="other")})
     settled(assistant)
     np.testing.assert_array_equal(viewer.layers[blur].data,
                                   oclip.gaussian_blur(other, sigma_x=4.0))
-    assert session.last_error is None and not answers.asked
+    assert recorded.last_error is None and not answers.asked
     unhandled.check()
 
 
 def test_deleting_an_input_layer_that_only_an_undone_step_read(assistant_in, settled, blobs,
                                                                 notified, unhandled):
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     blur = assistant.add_step("Remove noise", viewer.layers["image"])
     settled(assistant)
-    session.undo()  # the workflow is empty again; the image stays bound for redo
+    recorded.editor.undo()  # the workflow is empty again; the image stays bound for redo
     settled(assistant)
     viewer.layers.remove("image")  # used to raise: 'image' is not an input of the workflow
-    assert not notified["warning"] and session.layer_of("image") is None
-    session.redo()  # the step is back, but its input is gone: said, nothing computed
+    assert not notified["warning"] and recorded.layers.layer_of("image") is None
+    recorded.editor.redo()  # the step is back, but its input is gone: said, nothing computed
     settled(assistant)
     assert assistant.workflow.step_ids == (blur,) and len(viewer.layers) == 0
-    assert "gone" in session.last_error and "gone" in notified["error"][-1]
+    assert "gone" in recorded.last_error and "gone" in notified["error"][-1]
     unhandled.check()
 
 
@@ -267,8 +268,8 @@ def test_closing_the_viewer_while_computing(qtbot, assistant_in, settled, blobs,
                                             unhandled):
     before = set(threading.enumerate())
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
-    thread = session.worker._thread
+    recorded = assistant.viewer_workflow
+    thread = recorded.jobs.worker._thread
     assert thread.is_alive()
     gate.watch("gaussian_blur")
     blur, _ = blur_then_threshold(viewer, assistant, settled)
@@ -280,7 +281,7 @@ def test_closing_the_viewer_while_computing(qtbot, assistant_in, settled, blobs,
     started = time.perf_counter()
     viewer.close()  # removes every layer (the blur is read by the threshold), then the window
     assert time.perf_counter() - started < 5.0  # not frozen waiting for the computation
-    assert session._closed and thread.is_alive()  # the computation was still running
+    assert recorded._closed and thread.is_alive()  # the computation was still running
     gate.release.set()
     qtbot.waitUntil(lambda: not thread.is_alive(), timeout=15000)
     qtbot.waitUntil(lambda: set(threading.enumerate()) <= before, timeout=5000)
@@ -293,7 +294,7 @@ def test_closing_the_viewer_while_idle_ends_the_thread(qtbot, assistant_in, sett
                                                        answers, unhandled):
     before = set(threading.enumerate())
     viewer, assistant = assistant_in(blobs)
-    thread = assistant.session.worker._thread
+    thread = assistant.viewer_workflow.jobs.worker._thread
     blur_then_threshold(viewer, assistant, settled)
     viewer.close()
     qtbot.waitUntil(lambda: not thread.is_alive(), timeout=15000)
@@ -307,7 +308,7 @@ def test_closing_the_viewer_while_idle_ends_the_thread(qtbot, assistant_in, sett
 def test_fifty_changes_while_computing_are_coalesced(assistant_in, settled, blobs, gate,
                                                      unhandled):
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     gate.watch("gaussian_blur")
     blur = assistant.add_step("Remove noise", viewer.layers["image"])
     settled(assistant)
@@ -328,7 +329,7 @@ def test_fifty_changes_while_computing_are_coalesced(assistant_in, settled, blob
     assert assistant.workflow.step(blur).params["sigma_x"] == values[-1]
     np.testing.assert_array_equal(viewer.layers[blur].data,
                                   oclip.gaussian_blur(blobs, sigma_x=values[-1]))
-    session.undo()  # the 50 changes of one parameter are one undo step
+    recorded.editor.undo()  # the 50 changes of one parameter are one undo step
     settled(assistant)
     assert assistant.workflow.step(blur).params.get("sigma_x", 1.0) == 1.0
     unhandled.check()
@@ -369,7 +370,7 @@ def test_fifty_changes_in_a_second_like_a_slider(qtbot, assistant_in, settled, b
 def test_an_operation_that_raises_is_reported_and_the_step_recovers(assistant_in, settled, blobs,
                                                                     gate, notified, unhandled):
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
+    recorded = assistant.viewer_workflow
     gate.watch("threshold_otsu")
     blur, otsu = blur_then_threshold(viewer, assistant, settled)
     before = {layer.name: layer.data.copy() for layer in viewer.layers}
@@ -377,7 +378,7 @@ def test_an_operation_that_raises_is_reported_and_the_step_recovers(assistant_in
     widget = assistant.step_widgets[blur].form["sigma_x"]
     widget.value = 2.0
     settled(assistant)
-    assert session.last_error == "CL_OUT_OF_RESOURCES"
+    assert recorded.last_error == "CL_OUT_OF_RESOURCES"
     assert notified["error"] == ["oclip: CL_OUT_OF_RESOURCES"]
     # the change is recorded; every layer keeps its last good result
     assert assistant.workflow.step_ids == (blur, otsu)
@@ -388,7 +389,7 @@ def test_an_operation_that_raises_is_reported_and_the_step_recovers(assistant_in
     del gate.failures["threshold_otsu"]
     widget.value = 2.5
     settled(assistant)
-    assert session.last_error is None and len(notified["error"]) == 1
+    assert recorded.last_error is None and len(notified["error"]) == 1
     expected = oclip.gaussian_blur(blobs, sigma_x=2.5)
     np.testing.assert_array_equal(viewer.layers[blur].data, expected)
     np.testing.assert_array_equal(viewer.layers[otsu].data, oclip.threshold_otsu(expected))
@@ -398,8 +399,8 @@ def test_an_operation_that_raises_is_reported_and_the_step_recovers(assistant_in
 def test_a_parameter_the_operation_refuses_is_reported_then_fixed(assistant_in, settled, blobs,
                                                                   notified, unhandled):
     viewer, assistant = assistant_in(blobs)
-    session = assistant.session
-    step = session.add_step("crop", {"image": viewer.layers["image"]},
+    recorded = assistant.viewer_workflow
+    step = recorded.editor.add_step("crop", {"image": viewer.layers["image"]},
                             {"size_x": 50, "size_y": 40})
     settled(assistant)
     layer = viewer.layers[step]
@@ -407,13 +408,13 @@ def test_a_parameter_the_operation_refuses_is_reported_then_fixed(assistant_in, 
     widget = assistant.step_widgets[step].form
     widget["start_x"].value = 500  # beyond the image: crop raises ValueError
     settled(assistant)
-    assert "start_x" in session.last_error and step in session.last_error
+    assert "start_x" in recorded.last_error and step in recorded.last_error
     assert notified["error"] and "start_x" in notified["error"][-1]
     np.testing.assert_array_equal(layer.data, shown)
     assert names(viewer) == ["image", step]
     widget["start_x"].value = 10
     settled(assistant)
-    assert session.last_error is None
+    assert recorded.last_error is None
     np.testing.assert_array_equal(viewer.layers[step].data,
                                   oclip.crop(blobs, start_x=10, size_x=50, size_y=40))
     unhandled.check()
@@ -441,7 +442,7 @@ def test_choosing_an_operation_with_other_image_parameters(assistant_in, settled
     assert changed.inputs == {p.name: "image" for p in operation.image_parameters}
     arguments = {p.name: blobs for p in operation.image_parameters}
     np.testing.assert_array_equal(viewer.layers[step].data, operation(**arguments))
-    assert not notified["error"] and assistant.session.last_error is None
+    assert not notified["error"] and assistant.viewer_workflow.last_error is None
     unhandled.check()
 
 

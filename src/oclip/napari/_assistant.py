@@ -11,15 +11,12 @@ a Python script or a notebook, and applied to every time point.
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import napari
 from napari.layers import Image, Labels, Layer
-from napari.utils.notifications import show_info, show_warning
 from qtpy.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -32,11 +29,13 @@ from qtpy.QtWidgets import (
 
 import oclip
 import oclip.workflow
-from oclip.ops import CATEGORIES, ImageKind, operations
+from oclip._io import write_text
+from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
-from ._session import Session, fit, session_for
+from . import _dialogs
 from ._step_widget import StepWidget
 from ._table import TableWidget
+from ._viewer_workflow import ViewerWorkflow, viewer_workflow
 
 #: What each category button does (its tooltip).
 CATEGORY_TIPS = {
@@ -81,14 +80,14 @@ ACTION_TIPS = {
 }
 
 
-def ask_save_path(parent: QWidget, title: str, default: str, filters: str) -> str:
-    """A file to write (tests replace this)."""
-    return QFileDialog.getSaveFileName(parent, title, default, filters)[0]
-
-
-def ask_open_path(parent: QWidget, title: str, filters: str) -> str:
-    """A file to read (tests replace this)."""
-    return QFileDialog.getOpenFileName(parent, title, "", filters)[0]
+def fit(op_name: str, layer: Layer) -> int:
+    """How well ``layer`` fits the image parameters of ``op_name``: 2 when one of
+    them takes its kind (an image layer an Image, a labels layer Labels or
+    Binary), 1 when a labels layer can only be given as an image, 0 otherwise."""
+    kinds = {p.kind for p in get_operation(op_name).image_parameters}
+    if isinstance(layer, Labels):
+        return 2 if kinds & {ImageKind.LABELS, ImageKind.BINARY} else 1
+    return 2 if ImageKind.IMAGE in kinds else 0
 
 
 class Assistant(QWidget):
@@ -97,7 +96,8 @@ class Assistant(QWidget):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__()
         self.viewer = napari_viewer
-        self.session: Session = session_for(napari_viewer)
+        self.viewer_workflow: ViewerWorkflow = viewer_workflow(napari_viewer)
+        editor = self.viewer_workflow.editor
         self.step_widgets: dict[str, StepWidget] = {}
         self.tables: dict[str, TableWidget] = {}
         layout = QVBoxLayout(self)
@@ -122,13 +122,13 @@ class Assistant(QWidget):
         self.action_buttons: dict[str, QPushButton] = {}
         actions = QGridLayout()
         handlers = {
-            "Undo": self.session.undo,
-            "Redo": self.session.redo,
+            "Undo": editor.undo,
+            "Redo": editor.redo,
             "Save workflow": self.save_workflow,
             "Load workflow": self.load_workflow,
             "Export Python script": partial(self.export, "script"),
             "Export notebook": partial(self.export, "notebook"),
-            "Apply to all time points": self.session.apply_to_all_time_points,
+            "Apply to all time points": self.viewer_workflow.apply_to_all_time_points,
         }
         for index, (label, handler) in enumerate(handlers.items()):
             button = QPushButton(label)
@@ -150,10 +150,10 @@ class Assistant(QWidget):
         self.steps.addWidget(self.hint)
         layout.addWidget(self.steps, 1)
 
-        self.session.changed.connect(self._workflow_changed)
-        self.session.table_ready.connect(self._show_table)
-        self.session.value_ready.connect(self._show_value)
-        self.session.device_changed.connect(self._device_changed)
+        self.viewer_workflow.changed.connect(self._workflow_changed)
+        self.viewer_workflow.table_ready.connect(self._show_table)
+        self.viewer_workflow.value_ready.connect(self._show_value)
+        self.viewer_workflow.device_changed.connect(self._device_changed)
         self.viewer.layers.selection.events.active.connect(self._layer_selected)
         self._fill_devices()
         self._workflow_changed()
@@ -163,7 +163,7 @@ class Assistant(QWidget):
     @property
     def workflow(self) -> oclip.workflow.Workflow:
         """The viewer's recorded workflow."""
-        return self.session.workflow
+        return self.viewer_workflow.workflow
 
     def add_step(self, category: str, layer: Layer | None = None) -> str | None:
         """Add a step of ``category`` on ``layer`` (default: the selected layer).
@@ -174,7 +174,7 @@ class Assistant(QWidget):
         """
         layer = layer if layer is not None else self.viewer.layers.selection.active
         if not isinstance(layer, Image | Labels):
-            show_info("oclip: select an image or labels layer first")
+            _dialogs.inform("select an image or labels layer first")
             return None
         names = list(operations(category))
         preferred = PREFERRED.get(category, ())
@@ -183,10 +183,10 @@ class Assistant(QWidget):
             preferred.index(name) if name in preferred else len(preferred),
             names.index(name)))
         if not ranked or fit(ranked[0], layer) == 0:
-            show_info(f"oclip: no '{category}' operation takes a {type(layer).__name__} layer")
+            _dialogs.inform(f"no '{category}' operation takes a {type(layer).__name__} layer")
             return None
         op = operations()[ranked[0]]
-        step_id = self.session.add_step(op.name, self._starting_layers(op, layer))
+        step_id = self.viewer_workflow.editor.add_step(op.name, self._starting_layers(op, layer))
         self.show_step(step_id)
         return step_id
 
@@ -203,9 +203,9 @@ class Assistant(QWidget):
     def _intensity_source(self, layer: Layer) -> Layer:
         """The intensity image behind ``layer``: for a result of the workflow, the
         input image its chain starts from; otherwise the layer itself."""
-        step_id = self.session.step_of(layer)
+        step_id = self.viewer_workflow.layers.step_of(layer)
         if step_id is not None:
-            source = self.session._spatial_source(self.workflow, step_id)
+            source = self.viewer_workflow.layers.spatial_source(self.workflow, step_id)
             if isinstance(source, Image):
                 return source
         return layer
@@ -222,15 +222,16 @@ class Assistant(QWidget):
                 self.step_list.blockSignals(False)
 
     def save_workflow(self, path: str | None = None) -> None:
-        path = path or ask_save_path(self, "Save workflow", "workflow.yaml",
-                                     "Workflow files (*.yaml *.yml)")
+        path = path or _dialogs.ask_save_path(self, "Save workflow", "workflow.yaml",
+                                              "Workflow files (*.yaml *.yml)")
         if path:
             oclip.workflow.save(self.workflow, path)
 
     def load_workflow(self, path: str | None = None) -> None:
         """Load a workflow file; its first input reads the selected layer, others
         the layers of the same name."""
-        path = path or ask_open_path(self, "Load workflow", "Workflow files (*.yaml *.yml)")
+        path = path or _dialogs.ask_open_path(self, "Load workflow",
+                                              "Workflow files (*.yaml *.yml)")
         if not path:
             return
         workflow = oclip.workflow.load(path)
@@ -242,22 +243,22 @@ class Assistant(QWidget):
             elif name in self.viewer.layers:
                 layers[name] = self.viewer.layers[name]
         try:
-            self.session.load(workflow, layers)
+            self.viewer_workflow.editor.load(workflow, layers)
         except ValueError as error:
-            show_warning(f"oclip: {error}; select the layer for '{workflow.inputs[0]}' first")
+            _dialogs.warn(f"{error}; select the layer for '{workflow.inputs[0]}' first")
 
     def export(self, kind: str, path: str | None = None) -> None:
         """Export the workflow as a Python script (``kind="script"``) or a notebook."""
         suffix, filters = (".py", "Python scripts (*.py)") if kind == "script" else \
             (".ipynb", "Jupyter notebooks (*.ipynb)")
-        path = path or ask_save_path(self, f"Export {kind}", f"workflow{suffix}", filters)
+        path = path or _dialogs.ask_save_path(self, f"Export {kind}", f"workflow{suffix}", filters)
         if not path:
             return
         text = (oclip.workflow.to_python(self.workflow) if kind == "script"
                 else oclip.workflow.to_notebook(self.workflow))
-        Path(path).write_text(text)
+        write_text(path, text)
 
-    # --- reacting to the session and the viewer -------------------------------------
+    # --- reacting to the recorded workflow and the viewer ----------------------------
 
     def _category_clicked(self, category: str) -> None:
         self.add_step(category)
@@ -265,13 +266,13 @@ class Assistant(QWidget):
     def _workflow_changed(self) -> None:
         workflow = self.workflow
         for step_id in [s for s in self.step_widgets if s not in workflow.step_ids]:
-            widget = self.step_widgets.pop(step_id)
-            self.steps.removeWidget(widget)
-            widget.deleteLater()
+            removed = self.step_widgets.pop(step_id)
+            self.steps.removeWidget(removed)
+            removed.deleteLater()
         for step_id in workflow.step_ids:
             widget = self.step_widgets.get(step_id)
             if widget is None:
-                widget = StepWidget(self.session, step_id)
+                widget = StepWidget(self.viewer_workflow.editor, step_id)
                 self.step_widgets[step_id] = widget
                 self.steps.addWidget(widget)
             else:
@@ -292,20 +293,20 @@ class Assistant(QWidget):
                 self.steps.setCurrentWidget(self.hint)
         else:
             self.show_step(shown)
-        self.action_buttons["Undo"].setEnabled(self.session.history.can_undo)
-        self.action_buttons["Redo"].setEnabled(self.session.history.can_redo)
+        self.action_buttons["Undo"].setEnabled(self.viewer_workflow.editor.history.can_undo)
+        self.action_buttons["Redo"].setEnabled(self.viewer_workflow.editor.history.can_redo)
 
     def _step_clicked(self, row: int) -> None:
         if 0 <= row < len(self.workflow.steps):
             step_id = self.workflow.step_ids[row]
             self.show_step(step_id)
-            layer = self.session.layer_of(step_id)
+            layer = self.viewer_workflow.layers.layer_of(step_id)
             if layer is not None and layer in self.viewer.layers:
                 self.viewer.layers.selection.active = layer
 
     def _layer_selected(self, event: Any = None) -> None:
         layer = self.viewer.layers.selection.active
-        step_id = self.session.step_of(layer) if layer is not None else None
+        step_id = self.viewer_workflow.layers.step_of(layer) if layer is not None else None
         if step_id is not None:
             self.show_step(step_id)
 
@@ -328,7 +329,7 @@ class Assistant(QWidget):
         def listing() -> tuple[list[oclip.DeviceInfo], oclip.DeviceInfo]:
             return oclip.devices(), oclip.current_device()
 
-        self.session.call(listing, lambda found: self._devices_listed(*found))
+        self.viewer_workflow.jobs.call(listing, lambda found: self._devices_listed(*found))
 
     def _devices_listed(self, found: list[oclip.DeviceInfo], current: oclip.DeviceInfo) -> None:
         self.device_box.blockSignals(True)
@@ -342,7 +343,7 @@ class Assistant(QWidget):
     def _device_chosen(self, index: int) -> None:
         device = self.device_box.itemData(index)
         if device is not None:
-            self.session.set_device(device)
+            self.viewer_workflow.set_device(device)
 
     def _device_changed(self, name: str) -> None:
-        show_info(f"oclip: computing on {name}")
+        _dialogs.inform(f"computing on {name}")

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .._io import write_text
 from ..ops import CATEGORIES, Operation, operations
 
 PLUGIN = "oclip"
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     text = render()
     if args.write:
-        args.path.write_text(text)
+        write_text(args.path, text)
     elif args.check:
         if not args.path.is_file() or args.path.read_text() != text:
             print(f"{args.path} is out of date: run python -m oclip.napari._manifest --write",

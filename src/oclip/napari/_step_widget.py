@@ -10,7 +10,7 @@ from qtpy.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from oclip.ops import Parameter, get_operation, operations
 
-from ._session import Session
+from ._editing import WorkflowEditor
 
 _INT_LIMITS = (-(2**31), 2**31 - 1)
 _FLOAT_LIMITS = (-1e9, 1e9)
@@ -46,16 +46,16 @@ def parameter_widget(parameter: Parameter, value: Any) -> Widget:
 
 
 class StepWidget(QWidget):
-    """Shows and edits one step of the session's workflow.
+    """Shows and edits one step of a viewer's workflow.
 
     The operation chooser lists the operations of the step's category; image
     parameters choose among the workflow's inputs and earlier steps; every
     edit becomes a workflow change (and a recomputation).
     """
 
-    def __init__(self, session: Session, step_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, editor: WorkflowEditor, step_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session = session
+        self.editor = editor
         self.step_id = step_id
         self.setObjectName(f"oclip step {step_id}")
         layout = QVBoxLayout(self)
@@ -77,7 +77,7 @@ class StepWidget(QWidget):
 
     @property
     def step(self) -> Any:
-        return self.session.workflow.step(self.step_id)
+        return self.editor.workflow.step(self.step_id)
 
     def refresh(self) -> None:
         """Show the step as the workflow has it now (no change is emitted)."""
@@ -101,7 +101,7 @@ class StepWidget(QWidget):
                     widget.value = step.params[widget.name]
 
     def _sources(self) -> tuple[str, ...]:
-        workflow = self.session.workflow
+        workflow = self.editor.workflow
         later = {self.step_id, *workflow.followers(self.step_id)}
         images = [s for s in workflow.step_ids if s not in later
                   and get_operation(workflow.step(s).op).result_kind is not None]
@@ -141,13 +141,13 @@ class StepWidget(QWidget):
             first = next(iter(step.inputs.values()), None)
             sources = {p.name: step.inputs.get(p.name, first)
                        for p in get_operation(name).image_parameters}
-            self.session.change_step(self.step_id, op=name,
+            self.editor.change_step(self.step_id, op=name,
                                      sources={k: v for k, v in sources.items() if v})
 
     def _value_changed(self, name: str, value: Any) -> None:
         if self.step.params.get(name) != value:
-            self.session.change_step(self.step_id, params={name: value})
+            self.editor.change_step(self.step_id, params={name: value})
 
     def _source_chosen(self, name: str, source: str) -> None:
         if source and self.step.inputs.get(name) != source:
-            self.session.change_step(self.step_id, sources={name: source})
+            self.editor.change_step(self.step_id, sources={name: source})

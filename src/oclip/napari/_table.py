@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import numpy as np
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QPushButton,
     QTableWidget,
@@ -18,6 +16,10 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from oclip._io import table_csv, write_text
+
+from . import _dialogs
 
 
 class _NumberItem(QTableWidgetItem):
@@ -91,16 +93,12 @@ class TableWidget(QWidget):
         QApplication.clipboard().setText("\n".join("\t".join(row) for row in self.rows()))
 
     def save_csv(self, path: str | Path) -> None:
-        """Write the table with full precision, one row per label."""
-        columns = list(self.table)
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for row in zip(*(self.table[c].tolist() for c in columns), strict=True):
-                writer.writerow(row)
+        """Write the table with full precision, one row per label (as ``oclip run``
+        writes tables)."""
+        write_text(path, table_csv(self.table))
 
     def _save_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save table", f"{self.name}.csv",
-                                              "CSV files (*.csv)")
+        path = _dialogs.ask_save_path(self, "Save table", f"{self.name}.csv",
+                                      "CSV files (*.csv)")
         if path:
             self.save_csv(path)

@@ -20,8 +20,8 @@ from magicgui import magicgui
 from magicgui.widgets import FunctionGui
 
 from ..ops import ImageKind, Operation, Parameter, get_operation
-from ._session import session_for
 from ._step_widget import widget_options
+from ._viewer_workflow import viewer_workflow
 
 _PREFIX, _SUFFIX = "make_", "_widget"
 
@@ -47,7 +47,7 @@ def layer_function(operation: Operation) -> Callable[..., str]:
 
     def run(**arguments: Any) -> str:
         viewer = arguments.pop("viewer")
-        session = session_for(viewer)
+        editor = viewer_workflow(viewer).editor
         layers = {p.name: arguments[p.name] for p in operation.image_parameters}
         if any(layer is None for layer in layers.values()):
             raise ValueError(f"{operation.name}: choose a layer for every image parameter")
@@ -55,10 +55,10 @@ def layer_function(operation: Operation) -> Callable[..., str]:
         step_id = recorded["step"]
         same_inputs = recorded["layers"] is not None and all(
             recorded["layers"][name] is layer for name, layer in layers.items())
-        if step_id in session.workflow.step_ids and same_inputs:
-            session.change_step(step_id, params=params)
+        if step_id in editor.workflow.step_ids and same_inputs:
+            editor.change_step(step_id, params=params)
         else:
-            step_id = session.add_step(operation.name, layers, params)
+            step_id = editor.add_step(operation.name, layers, params)
             recorded.update(step=step_id, layers=layers)
         return step_id
 

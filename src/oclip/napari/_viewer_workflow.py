@@ -1,0 +1,256 @@
+"""The recorded workflow of a napari viewer, bound to its layers and recomputed.
+
+Every operation run through the plugin (the assistant or a single operation
+widget) becomes a step of the viewer's :class:`oclip.workflow.Workflow`.
+Layers the steps read are the workflow's *inputs*; each step with an image
+result has a *result layer*.  A change (a parameter, an operation, undo,
+redo, an edited input) makes a new Workflow, and one job on the compute
+thread re-runs it with the previous run's results, so that only the changed
+step and the steps after it compute.  Results that arrive after a newer
+change was made are dropped.
+
+The parts: :class:`WorkflowEditor` (the changes), :class:`LayerBinding` (the
+layers), :class:`ComputeJobs` (the compute thread's tickets) and
+:mod:`._dialogs` (what the user is asked and told); :class:`ViewerWorkflow`
+ties them together.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import napari
+from napari.layers import Layer
+from qtpy.QtCore import QObject, QTimer, Signal
+
+import oclip
+from oclip.workflow import Workflow
+
+from . import _dialogs
+from ._computing import LastRun, Outcome, rerun, run_all_time_points
+from ._editing import WorkflowEditor
+from ._jobs import ComputeJobs
+from ._layers import LayerBinding, unwrap
+
+_by_viewer: weakref.WeakKeyDictionary[Any, ViewerWorkflow] = weakref.WeakKeyDictionary()
+
+
+def viewer_workflow(viewer: napari.Viewer) -> ViewerWorkflow:
+    """The recorded workflow of ``viewer`` (made on first use)."""
+    viewer = unwrap(viewer)
+    recorded = _by_viewer.get(viewer)
+    if recorded is None:
+        recorded = ViewerWorkflow(viewer)
+        _by_viewer[viewer] = recorded
+    return recorded
+
+
+class ViewerWorkflow(QObject):
+    """A viewer's recorded workflow, its layers and its compute thread.
+
+    Attributes
+    ----------
+    editor : WorkflowEditor
+        Changes the workflow (add, change, remove steps; undo, redo, load).
+    layers : LayerBinding
+        The input and result layers of the workflow's names.
+    jobs : ComputeJobs
+        The jobs on the viewer's compute thread.
+    last_error : str or None
+        The message of the last failed computation; None once one succeeds.
+
+    Signals
+    -------
+    changed()
+        The workflow changed (a step added, changed or removed, undo, redo,
+        load); step widgets and buttons refresh.
+    computed(step_ids)
+        Results of these steps arrived and were shown.
+    failed(message)
+        A computation failed; the previous results stay.
+    table_ready(step_id, table)
+        A step's table (dict of numpy columns) arrived.
+    value_ready(step_id, value)
+        A step's scalar result arrived.
+    device_changed(name)
+        The compute device is now ``name``.
+    """
+
+    changed = Signal()
+    computed = Signal(object)
+    failed = Signal(str)
+    table_ready = Signal(str, object)
+    value_ready = Signal(str, object)
+    device_changed = Signal(str)
+
+    def __init__(self, viewer: napari.Viewer) -> None:
+        super().__init__()
+        self.viewer = viewer = unwrap(viewer)
+        self.layers = LayerBinding(viewer, on_input_edited=self.recompute,
+                                   on_result_removed=self._result_layer_removed,
+                                   on_input_removed=self._input_layer_removed)
+        self.editor = WorkflowEditor(self.layers, on_change=self._workflow_changed)
+        self.jobs = ComputeJobs()
+        self.jobs.failed.connect(self._report)
+        self._last_run = LastRun()
+        self._closed = False
+        self.last_error: str | None = None
+        viewer.dims.events.current_step.connect(self._time_moved)
+        # the compute thread ends with the viewer's window: no orphan worker
+        window = getattr(getattr(viewer, "window", None), "_qt_window", None)
+        if window is not None:
+            window.destroyed.connect(lambda *_: self.close())
+
+    @property
+    def workflow(self) -> Workflow:
+        """The viewer's workflow as it is now."""
+        return self.editor.workflow
+
+    # --- computing ---------------------------------------------------------------
+
+    def recompute(self) -> None:
+        """Re-run the workflow on the compute thread (unchanged steps are reused)."""
+        workflow = self.workflow
+        if not workflow.steps or self._closed:
+            return
+        inputs: dict[str, Any] = {}
+        time_index = None
+        for name in workflow.inputs:
+            if self.layers.input_layer(name) is not None:
+                inputs[name], t = self.layers.input_array(name)
+                time_index = t if t is not None else time_index
+        missing = [n for n in workflow.inputs if n not in inputs]
+        if missing:
+            self._report(f"the layer of input {', '.join(missing)} is gone: nothing computed")
+            return
+        needed = tuple(s for s in workflow.step_ids if not self.layers.has_result_layer(s))
+        last_run = self._last_run
+        self.jobs.recompute(lambda: rerun(last_run, workflow, inputs, needed, time_index),
+                            self._show)
+
+    def apply_to_all_time_points(self) -> int | None:
+        """Compute every time point of the time-lapse inputs; the stacked results
+        appear as new layers named ``<step> (all time points)``.  Returns the
+        job's ticket, or None when no input is a time-lapse."""
+        workflow = self.workflow
+        series = self.layers.time_lapse_inputs(workflow)
+        if not series or not workflow.steps:
+            _dialogs.warn("no time-lapse input (a 4D layer, or 3D with a time axis label) "
+                          "to apply the workflow to")
+            return None
+        frames = min(layer.data.shape[0] for layer in series.values())
+        # the time-lapses cut to the shortest one; other inputs as the viewer shows them
+        inputs = {n: (series[n].data[:frames] if n in series else self.layers.input_array(n)[0])
+                  for n in workflow.inputs}
+        static = [n for n in workflow.inputs if n not in series]
+        from napari.utils import progress
+
+        bar = progress(total=frames, desc="oclip: all time points")
+
+        def advance(done: int, total: int) -> None:
+            bar.n = done
+            bar.refresh()
+
+        return self.jobs.call_with_progress(
+            lambda report: run_all_time_points(workflow, inputs, static, report),
+            self._show_stacks, on_progress=advance, on_end=bar.close)
+
+    def set_device(self, device: oclip.DeviceInfo | str) -> None:
+        """Compute on ``device`` from now on (the device cache starts afresh)."""
+        last_run = self._last_run
+
+        def switch() -> str:
+            selected = oclip.select_device(device)
+            last_run.results = None
+            return selected.name
+
+        def switched(name: str) -> None:
+            self.device_changed.emit(name)
+            self.recompute()
+
+        self.jobs.call(switch, switched)
+
+    def close(self) -> None:
+        """Stop the compute thread (the viewer is closing).  Closing never waits
+        for a running computation, which cannot be interrupted: the thread ends
+        when it returns, and its result is dropped."""
+        self._closed = True
+        self.jobs.close()
+
+    def _report(self, message: str) -> None:
+        self.last_error = message
+        _dialogs.report_error(message)
+        self.failed.emit(message)
+
+    # --- showing results ---------------------------------------------------------
+
+    def _show(self, outcome: Outcome) -> None:
+        if outcome.workflow != self.workflow:
+            return  # a newer change is on its way
+        self.last_error = None
+        for sid, value in outcome.data.items():
+            step = outcome.workflow.step(sid)
+            operation = step.operation
+            if operation.returns_table:
+                self.layers.store_features(step, value)
+                self.table_ready.emit(sid, value)
+            elif operation.result_kind is None:
+                self.value_ready.emit(sid, value)
+            else:
+                self.layers.show_image(self.workflow, sid, value, operation.result_kind)
+        self.computed.emit(tuple(outcome.data))
+
+    def _show_stacks(self, outcome: Outcome) -> None:
+        for sid, value in outcome.data.items():
+            operation = outcome.workflow.step(sid).operation
+            name = f"{sid} (all time points)"
+            if operation.returns_table:
+                self.table_ready.emit(name, value)
+            elif operation.result_kind is not None:
+                source = self.layers.spatial_source(outcome.workflow, sid)
+                self.layers.add_layer(name, value, operation.result_kind, source, leading=1)
+
+    # --- what changed ------------------------------------------------------------
+
+    def _workflow_changed(self) -> None:
+        """Bring layers in line with the workflow, then recompute."""
+        # Input layers stay bound to their names, in the workflow or not: redo
+        # may bring back a state that reads them.
+        self.layers.drop_results_not_in(self.workflow)
+        self.changed.emit()
+        self.recompute()
+
+    def _time_moved(self, event: Any = None) -> None:
+        if self.layers.time_lapse_inputs(self.workflow):
+            self.recompute()
+
+    def _input_layer_removed(self, name: str) -> None:
+        # (an input that undo took out of the workflow stays bound: redo may need it)
+        users = self.workflow.users(name) if name in self.workflow.inputs else ()
+        if users:
+            _dialogs.warn(f"the layer of input '{name}' was removed; {', '.join(users)} "
+                          "cannot be computed until a workflow is loaded onto another layer")
+
+    def _result_layer_removed(self, step_id: str, layer: Layer) -> None:
+        if not self.workflow.followers(step_id):
+            self.editor.remove_step(step_id)
+            return
+        # Asked once napari is done removing, and only if the viewer is not
+        # closing (closing removes every layer first, then the window).
+        self.layers.detach(step_id, layer)
+        QTimer.singleShot(0, lambda: self._ask_about_followers(step_id))
+
+    def _ask_about_followers(self, step_id: str) -> None:
+        """The result layer of a step that others read was removed: remove them too,
+        or keep the step and give its layer back (with the result computed while
+        the question was open)."""
+        window = getattr(self.viewer.window, "_qt_window", None)
+        if self._closed or window is None:
+            return  # the viewer is closing: the step stays detached, nothing is shown
+        remove = step_id in self.workflow.step_ids and _dialogs.ask_to_remove_followers(
+            window, step_id, self.workflow.followers(step_id))
+        gone = step_id not in self.workflow.step_ids  # meanwhile (undo)
+        self.layers.reattach(step_id, self.workflow, give_back=not (remove or gone))
+        if remove and not gone:
+            self.editor.remove_step(step_id, with_followers=True)
