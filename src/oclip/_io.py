@@ -52,6 +52,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any],
     ``sync`` waits until the data is on the disk before the rename, so that a
     crash of the machine cannot leave an empty file under the name either (a
     result, not an intermediate file, is worth the wait).
+
+    ``write`` gets the temporary file opened for writing; its ``name`` is the
+    file's path, for writers that open the file themselves (a memory map).
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",

@@ -3,6 +3,9 @@ distributed runs that need no cluster: schedulers, worker devices, tasks in this
 
 from __future__ import annotations
 
+import os
+import stat
+
 import numpy as np
 import pytest
 import tifffile
@@ -198,7 +201,7 @@ def test_worker_indices_come_from_worker_names():
 
 
 def test_local_workers_split_the_cores_among_them(monkeypatch):
-    from oclip.workflow import _cluster
+    from oclip.runs import _cluster
 
     monkeypatch.setattr(_cluster, "cpu_cores", lambda: 8)
     monkeypatch.delenv("POCL_MAX_PTHREAD_COUNT", raising=False)
@@ -245,6 +248,29 @@ def test_tasks_and_assembly_run_in_a_plain_process(tmp_path):
     assert report.error.startswith(f"1 of {len(pieces)} piece(s) failed, first "
                                    f"{failure.source}")
     assert not (tmp_path / "out2" / "a_low.tif").exists()
+
+
+def test_an_assembled_output_gets_the_mode_of_an_output_written_whole(tmp_path):
+    tifffile.imwrite(tmp_path / "a.tif", blobs((20, 24)))
+    workflow = Workflow(("image",), (
+        Step("blurred", "gaussian_blur", {"image": "image"}, {"sigma_x": 1.0, "sigma_y": 1.0}),))
+    (job,) = plan_jobs(workflow, [tmp_path / "a.tif"])
+    (tmp_path / "whole").mkdir()
+    whole = run_task(Task(workflow, job, str(tmp_path / "whole"), ("blurred",)))
+    assert whole.error is None, whole.error
+    pieces = plan_pieces((20, 24), (8, 8), workflow_halo(workflow, ["blurred"]))
+    parts = tmp_path / "tiled" / ".parts"
+    reports = [run_task(Task(workflow, job, str(tmp_path / "tiled"), ("blurred",),
+                             piece=piece, parts=str(parts))) for piece in pieces]
+    report = assemble(Assembly(job, str(tmp_path / "tiled"), ("blurred",),
+                               {"blurred": "image"}, frozenset(), tuple(pieces), str(parts)),
+                      *reports)
+    assert report.error is None, report.error
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {stat.S_IMODE((tmp_path / folder / "a_blurred.tif").stat().st_mode)
+             for folder in ("whole", "tiled")}
+    assert modes == {0o666 & ~umask}  # not private to the writer (mkstemp's 0600)
 
 
 def _crop_one(image: Image) -> Image:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import glob
 import io
 import json
 import os
@@ -42,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import write_text
+from .._io import remove_leftovers, write_text
 from ..workflow import Workflow, WorkflowError, dumps, loads
 from ._batch import BatchSummary, Job
 from ._tasks import (
@@ -487,8 +486,7 @@ def _finish(summary: ClusterSummary, plans: list[_Plan], folder: Path,
         # temporary files of writers that died (their tasks ran again elsewhere)
         for name in outputs:
             target = output_path(folder, plan.job.stem, name, kinds[name], time_lapse)
-            for leftover in folder.glob(f".{glob.escape(target.name)}.*.partial"):
-                leftover.unlink(missing_ok=True)
+            remove_leftovers(target)
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
     writer.writeheader()

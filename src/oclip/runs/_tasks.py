@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -407,13 +406,11 @@ def _write_tiff(path: Path, shape: tuple[int, ...], dtype: Any, placed: list, la
     memory map's pages go to the file), never the whole output.
     """
     tifffile = require("tifffile", "writing TIFF files")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".partial")
-    os.close(handle)
-    try:
-        target = tifffile.memmap(temporary, shape=shape, dtype=dtype, photometric="minisblack")
-        for origin, file in placed:
-            part = np.load(file, mmap_mode="r")
+
+    def fill(file: Any) -> None:
+        target = tifffile.memmap(file.name, shape=shape, dtype=dtype, photometric="minisblack")
+        for origin, part_file in placed:
+            part = np.load(part_file, mmap_mode="r")
             region = tuple(slice(o, o + n) for o, n in zip(origin, part.shape, strict=True))
             target[region] = part
             if labels and part.size:
@@ -425,7 +422,5 @@ def _write_tiff(path: Path, shape: tuple[int, ...], dtype: Any, placed: list, la
             del part
         target.flush()
         del target
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, fill, sync=True)
