@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import remove_leftovers, write_text
+from .._io import remove_leftovers, require, write_text
 from ..workflow import Workflow, WorkflowError, dumps, loads
 from ._batch import BatchSummary, Job
 from ._tasks import (
@@ -55,7 +55,7 @@ from ._tasks import (
     part_path,
     run_task,
 )
-from ._tiles import image_shape, parse_tile, plan_pieces, require_cluster, workflow_halo
+from ._tiles import image_shape, parse_tile, plan_pieces, workflow_halo
 
 #: One row per job: status, timings, workers, object counts.
 SUMMARY_FILE = "oclip-run-summary.csv"
@@ -149,7 +149,7 @@ def local_cluster_options(workers: int) -> dict[str, Any]:
 def connect(scheduler: Any, device: str | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler`` (see the module); a cluster or client
     made here is closed on leaving."""
-    distributed = require_cluster("distributed", "running on a dask scheduler")
+    distributed = require("distributed", "running on a dask scheduler")
     if isinstance(scheduler, distributed.Client):
         yield scheduler
         return
@@ -349,7 +349,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
     folder.mkdir(parents=True, exist_ok=True)
     options = {"time_lapse": bool(time_lapse), "static": sorted(static)}
     _check_record(folder, workflow, options, overwrite)
-    require_cluster("distributed", "running on a dask scheduler")
+    require("distributed", "running on a dask scheduler")
     if overwrite:
         shutil.rmtree(folder / PARTS_FOLDER, ignore_errors=True)
 

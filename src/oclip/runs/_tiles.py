@@ -25,31 +25,20 @@ Files are read lazily through tifffile's zarr store: a piece reads the pages
 from __future__ import annotations
 
 import contextlib
-import importlib
 import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from .._io import require
 from ..ops import get_operation
 from ..workflow import Workflow, WorkflowError
 
 Span = tuple[int, int]
-
-
-def require_cluster(module: str, purpose: str) -> ModuleType:
-    """Import a dependency of the ``cluster`` extra, or say how to get it."""
-    names = {"distributed": "dask.distributed", "dask.array": "dask[array]", "zarr": "zarr"}
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise ImportError(f"{purpose} needs {names.get(module, module)}, which is not "
-                          f'installed: pip install "oclip[cluster]"') from error
 
 
 # --- locality ---------------------------------------------------------------------------
@@ -233,8 +222,6 @@ def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
 def image_shape(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype of a TIFF file's image (as ``tifffile.imread`` gives it), from
     its metadata only."""
-    from .._io import require
-
     tifffile = require("tifffile", "reading TIFF files")
     with tifffile.TiffFile(path) as tiff:
         series = tiff.series[0]
@@ -245,10 +232,8 @@ def image_shape(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
 def zarr_view(path: str | os.PathLike) -> Iterator[Any]:
     """A TIFF file as a read-only zarr array (the image ``tifffile.imread`` reads);
     reading a slice decodes only the pages and tiles it touches."""
-    from .._io import require
-
     tifffile = require("tifffile", "reading TIFF files")
-    zarr = require_cluster("zarr", "reading parts of TIFF files")
+    zarr = require("zarr", "reading parts of TIFF files")
     store = tifffile.imread(path, aszarr=True)
     try:
         array = zarr.open(store, mode="r")
@@ -296,7 +281,7 @@ def read_lazy(path: str | os.PathLike) -> Any:
     path).  For exploring a large file in a notebook, e.g.
     ``read_lazy("movie.tif")[10].compute()``.
     """
-    dask_array = require_cluster("dask.array", "reading TIFF files lazily")
+    dask_array = require("dask.array", "reading TIFF files lazily")
     path = Path(path)
     with zarr_view(path) as array:
         regions = TiffRegions(str(path.resolve()), tuple(array.shape), np.dtype(array.dtype))
