@@ -2,9 +2,9 @@
 
 Tasks carry file paths, never image data: a worker reads its inputs from the
 files, computes on its OpenCL device and writes the outputs (or, for a tile,
-a tile file per output) itself, so images never travel through the scheduler.  Results
-returned to the client are small :class:`Report` records (timings, object
-counts, file names, the error).
+a tile file per output) itself, so images never travel through the
+scheduler.  Results returned to the client are small :class:`Report` records
+(timings, object counts, file names, the error).
 
 Each worker process selects its OpenCL device once (:func:`worker_device`,
 called by the :class:`~oclip.runs._plugin.OclipWorker` plugin at start
@@ -334,7 +334,7 @@ def assemble(assembly: Assembly, *reports: Report) -> Report:
                 report.objects[name] = objects
         shutil.rmtree(assembly.tile_folder, ignore_errors=True)
         with contextlib.suppress(OSError):
-            Path(assembly.tile_folder).parent.rmdir()  # the run's tile folder, when empty
+            Path(assembly.tile_folder).parent.rmdir()  # the folder of all jobs' tiles, if empty
     except Exception as error:
         report.error = _failure(error)
     report.write = time.perf_counter() - start
