@@ -49,11 +49,11 @@ from typing import Any
 import numpy as np
 
 import oclip
+from _common import parse_shape
 from oclip import _backend as backend
 from oclip.runs import plan_jobs, run_distributed, run_files
 from oclip.runs._cluster import connect, cpu_cores, local_workers
 from oclip.workflow import Step, Workflow
-from run import parse_shape
 
 SEGMENT = Workflow(("image",), (
     Step("blurred", "gaussian_blur", {"image": "image"},

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 import oclip
+from _common import build_workflow, parse_shape
 from oclip import _backend as backend
 
 Timing = Callable[[], None]
@@ -364,8 +365,6 @@ def replay_rows(image: np.ndarray, names: list[str], repeat: int) -> list[dict[s
     rows = []
     chains: dict[str, tuple[Callable[[], Any], Callable[[], None], str]] = {}
     if "oclip" in names:
-        from replay import build_workflow
-
         workflow = build_workflow()
         chains["oclip"] = (lambda: workflow.run({"image": image}, outputs=["statistics"])
                            ["statistics"], backend.synchronize, oclip.current_device().name)
@@ -414,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-repeat", type=int, default=1)
     parser.add_argument("--output", help="also append the JSON lines to this file")
     args = parser.parse_args(argv)
-    shape = tuple(int(n) for n in args.size.lower().split("x"))
+    shape = parse_shape(args.size)
     names = args.libraries.split(",")
     rows = compare(shape, names, args.repeat, args.cpu_repeat)
     if len(shape) == 3:

@@ -35,21 +35,8 @@ from typing import Any
 import numpy as np
 
 import oclip
+from _common import build_workflow, parse_shape
 from oclip import _backend as backend
-from oclip.ops import ImageKind
-from oclip.workflow import Step, Workflow
-from run import parse_shape
-
-#: (id, operation, image inputs, parameters); a step of inputs None takes its images by
-#: kind: label images from "labels", intensity images from the input "image".
-STEPS: list[tuple[str, str, dict[str, str] | None, dict[str, Any]]] = [
-    ("blurred", "gaussian_blur", {"image": "image"}, {"sigma_x": 2, "sigma_y": 2, "sigma_z": 1}),
-    ("background_removed", "top_hat_box", {"image": "blurred"},
-     {"radius_x": 10, "radius_y": 10, "radius_z": 2}),
-    ("binary", "threshold_otsu", {"image": "background_removed"}, {}),
-    ("labels", "connected_components_labeling", {"binary": "binary"}, {"connectivity": "box"}),
-    ("statistics", "label_statistics", None, {}),
-]
 
 
 def seconds(function: Callable[[], Any]) -> float:
@@ -59,22 +46,6 @@ def seconds(function: Callable[[], Any]) -> float:
     function()
     backend.synchronize()
     return time.perf_counter() - start
-
-
-def build_workflow() -> Workflow:
-    steps = []
-    for step_id, op_name, inputs, params in STEPS:
-        if op_name not in oclip.operations():
-            print(f"note: {op_name} is not registered (yet): step {step_id!r} is skipped",
-                  file=sys.stderr)
-            continue
-        if inputs is None:
-            source = {ImageKind.LABELS: "labels", ImageKind.BINARY: "binary"}
-            inputs = {p.name: source.get(p.kind, "image")
-                      for p in oclip.get_operation(op_name).image_parameters}
-        steps.append(Step(step_id, op_name, inputs, params))
-    leaves = Workflow(("image",), tuple(steps)).leaves()
-    return Workflow(("image",), tuple(steps), ("labels", *(s for s in leaves if s != "labels")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ import skimage.segmentation
 import skimage.transform
 
 import oclip
+from _common import parse_shape
 from oclip import _backend as backend
 
 
@@ -488,10 +489,6 @@ def transfer_row(inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:
         "reference_s": copy_s, "ratio": seconds / copy_s,
         "host": platform.processor() or platform.machine(),
     }
-
-
-def parse_shape(text: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in text.lower().split("x"))
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

@@ -28,10 +28,9 @@ from ._errors import (
     NoDeviceError,
     OclipError,
 )
+from ._version import __version__ as __version__
 from .ops import *
 from .ops import __all__ as _operation_names
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "DeviceError",

@@ -16,19 +16,44 @@ from typing import IO, Any
 
 import numpy as np
 
-_PACKAGES = {"yaml": "PyYAML", "tifffile": "tifffile", "nbformat": "nbformat"}
+#: Optional dependencies: import name -> (what pip installs, the oclip extra that has it).
+_OPTIONAL = {
+    "yaml": ("PyYAML", "workflow"),
+    "tifffile": ("tifffile", "workflow"),
+    "nbformat": ("nbformat", "workflow"),
+    "dask.array": ("dask[array]", "cluster"),
+    "distributed": ("dask.distributed", "cluster"),
+    "zarr": ("zarr", "cluster"),
+}
 
 #: Suffix of the temporary files of :func:`write_atomically`.
 PARTIAL = ".partial"
 
 
 def require(module: str, purpose: str) -> ModuleType:
-    """Import an optional dependency of the ``workflow`` extra, or say how to get it."""
+    """Import an optional dependency, or say which extra of oclip provides it.
+
+    Parameters
+    ----------
+    module : str
+        The module to import, one of ``_OPTIONAL``: ``yaml``, ``tifffile``,
+        ``nbformat`` (the ``workflow`` extra), ``dask.array``,
+        ``distributed``, ``zarr`` (the ``cluster`` extra).
+    purpose : str
+        What needs it, for the message: ``"reading TIFF files"``.
+
+    Raises
+    ------
+    ImportError
+        If it is not installed: ``reading TIFF files needs tifffile, which is
+        not installed: pip install "oclip[workflow]"``.
+    """
+    package, extra = _OPTIONAL[module]
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        raise ImportError(f"{purpose} needs {_PACKAGES.get(module, module)}, which is not "
-                          f'installed: pip install "oclip[workflow]"') from error
+        raise ImportError(f"{purpose} needs {package}, which is not installed: "
+                          f'pip install "oclip[{extra}]"') from error
 
 
 def _read_umask() -> int:
@@ -52,6 +77,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any],
     ``sync`` waits until the data is on the disk before the rename, so that a
     crash of the machine cannot leave an empty file under the name either (a
     result, not an intermediate file, is worth the wait).
+
+    ``write`` gets the temporary file opened for writing; its ``name`` is the
+    file's path, for writers that open the file themselves (a memory map).
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",

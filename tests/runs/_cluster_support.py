@@ -106,7 +106,7 @@ def _gone(pid: int) -> bool:
 
 #: Threads kept for the whole process once used, not for one cluster: distributed's
 #: idle executor for offloading (de)serialisation, zarr's event loop for its I/O (zarr
-#: reads pieces of TIFF files when this process runs a task itself).
+#: reads tiles of TIFF files when this process runs a task itself).
 PROCESS_WIDE_THREADS = ("Dask-Offload", "zarr_io")
 
 

@@ -18,13 +18,13 @@ import oclip
 from oclip.__main__ import main
 from oclip.runs import plan_jobs, run_distributed, run_files
 from oclip.runs._cluster import (
-    PARTS_FOLDER,
     RECORD_FILE,
     SUMMARY_FILE,
+    TILES_FOLDER,
     local_cluster_options,
 )
-from oclip.runs._tasks import Task, part_path, run_task
-from oclip.runs._tiles import plan_pieces
+from oclip.runs._tasks import Task, run_task, tile_path
+from oclip.runs._tiles import plan_tiles
 from oclip.workflow import Step, Workflow, WorkflowError
 from oclip.workflow import save as save_workflow
 
@@ -72,7 +72,7 @@ def measuring_workflow():
 
 def outputs_of(folder):
     return sorted(p.name for p in folder.iterdir()
-                  if p.name not in (SUMMARY_FILE, RECORD_FILE) and p.name != PARTS_FOLDER)
+                  if p.name not in (SUMMARY_FILE, RECORD_FILE) and p.name != TILES_FOLDER)
 
 
 def read_summary(folder):
@@ -127,9 +127,9 @@ def test_a_4d_time_lapse_per_time_point_gives_what_a_serial_run_gives(client, ex
     jobs = plan_jobs(workflow, named=named)
     summary = run_distributed(workflow, jobs, tmp_path / "out", scheduler=client,
                               time_lapse=True, static=["flat"], time_points_per_task=per_task)
-    pieces = {1: 4, 3: 2, 0: 0}[per_task]
+    tiles = {1: 4, 3: 2, 0: 0}[per_task]
     assert summary.ok, summary.failed
-    assert summary.tasks == (pieces + 1 if pieces else 1)
+    assert summary.tasks == (tiles + 1 if tiles else 1)
     run_files(workflow, jobs, tmp_path / "serial", time_lapse=True, static=["flat"])
     names = outputs_of(tmp_path / "serial")
     assert names == ["movie_areas.csv", "movie_blurred.tif", "movie_labels.tif"]
@@ -140,7 +140,7 @@ def test_a_4d_time_lapse_per_time_point_gives_what_a_serial_run_gives(client, ex
     (row,) = read_summary(tmp_path / "out")
     assert int(row["labels_objects"]) == sum(frame.max() for frame in labels)
     assert int(row["tasks"]) == summary.tasks
-    assert not (tmp_path / "out" / PARTS_FOLDER).exists()
+    assert not (tmp_path / "out" / TILES_FOLDER).exists()
 
 
 def local_workflow():
@@ -221,7 +221,7 @@ def test_failures_are_reported_with_the_file_and_the_rest_go_on(client, tmp_path
     assert outputs_of(tmp_path / "out2") == []
 
 
-def test_a_rerun_skips_complete_outputs_and_resumes_pieces(client, tmp_path):
+def test_a_rerun_skips_complete_outputs_and_resumes_tiles(client, tmp_path):
     write_folder(tmp_path / "in", count=4)
     workflow = labeling_workflow()
     jobs = plan_jobs(workflow, [tmp_path / "in"])
@@ -255,25 +255,25 @@ def test_a_rerun_skips_complete_outputs_and_resumes_pieces(client, tmp_path):
                                   other.run(tifffile.imread(jobs[0].paths["nuclei"]))["labels"])
 
 
-def test_a_time_lapse_resumes_from_the_pieces_done(client, tmp_path):
+def test_a_time_lapse_resumes_from_the_tiles_done(client, tmp_path):
     movie = np.stack([blobs((30, 40), seed=s) for s in range(5)])
     tifffile.imwrite(tmp_path / "movie.tif", movie, photometric="minisblack")
     workflow = labeling_workflow()
     (job,) = plan_jobs(workflow, [tmp_path / "movie.tif"])
     out = tmp_path / "out"
-    pieces = plan_pieces(None, None, (0, 0, 0), time_points=5)
-    parts = out / PARTS_FOLDER / job.stem
-    for piece in pieces[:3]:  # an earlier run did three time points, then stopped
+    tiles = plan_tiles(None, None, (0, 0, 0), time_points=5)
+    tile_folder = out / TILES_FOLDER / job.stem
+    for tile in tiles[:3]:  # an earlier run did three time points, then stopped
         report = run_task(Task(workflow, job, str(out), ("labels",), frozenset({"labels"}),
-                               time_lapse=True, piece=piece, parts=str(parts)))
+                               time_lapse=True, tile=tile, tile_folder=str(tile_folder)))
         assert report.error is None
-        assert part_path(parts, "labels", piece, "image").exists()
+        assert tile_path(tile_folder, "labels", tile, "image").exists()
     # a cluster object: the run makes (and closes) a client of its own
     summary = run_distributed(workflow, [job], out, scheduler=client.cluster, time_lapse=True)
     assert summary.ok and summary.tasks == 3  # two time points and the assembly
     np.testing.assert_array_equal(tifffile.imread(out / "movie_labels.tif"),
                                   workflow.run_time_lapse(movie)["labels"])
-    assert not (out / PARTS_FOLDER).exists()
+    assert not (out / TILES_FOLDER).exists()
 
 
 def test_a_killed_worker_loses_no_task(tmp_path):

@@ -1,20 +1,34 @@
-"""Atomic writes, leftovers of killed writers, and reading damaged TIFF files."""
+"""Optional dependencies, atomic writes, leftovers of killed writers, and reading damaged TIFF
+files."""
 
 from __future__ import annotations
 
 import errno
 import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import tifffile
 
-from oclip._io import PARTIAL, remove_leftovers, write_atomically
+from oclip._io import PARTIAL, remove_leftovers, require, write_atomically
 from oclip.runs import _images
 from oclip.runs._batch import TIFF_SUFFIXES, _tiffs
 from oclip.runs._images import read_image, write_output
+
+
+@pytest.mark.parametrize(("module", "package", "extra"), [
+    ("yaml", "PyYAML", "workflow"), ("tifffile", "tifffile", "workflow"),
+    ("nbformat", "nbformat", "workflow"), ("dask.array", r"dask\[array\]", "cluster"),
+    ("distributed", "dask.distributed", "cluster"), ("zarr", "zarr", "cluster")])
+def test_a_missing_dependency_is_named_with_its_extra(monkeypatch, module, package, extra):
+    assert require(module, "this") is not None
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImportError, match=rf'^reading things needs {package}, which is not '
+                                          rf'installed: pip install "oclip\[{extra}\]"$'):
+        require(module, "reading things")
 
 
 def no_space(file) -> None:

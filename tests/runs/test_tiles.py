@@ -1,7 +1,10 @@
-"""Pieces of large images (time chunks, tiles with a halo), lazy reading, and the parts of
+"""Tiles of large images (in time, in space with a halo), lazy reading, and the parts of
 distributed runs that need no cluster: schedulers, worker devices, tasks in this process."""
 
 from __future__ import annotations
+
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -17,7 +20,7 @@ from oclip.runs import _tasks as tasks
 from oclip.runs import plan_jobs, read_lazy
 from oclip.runs._cluster import local_cluster_options, local_workers, parse_scheduler
 from oclip.runs._tasks import Assembly, Task, assemble, run_task
-from oclip.runs._tiles import Piece, parse_tile, plan_pieces, read_piece, workflow_halo
+from oclip.runs._tiles import Tile, parse_tile, plan_tiles, read_tile, workflow_halo
 from oclip.workflow import Step, Workflow, WorkflowError
 
 from ..workflow._support import blobs, labeling_workflow
@@ -52,48 +55,48 @@ def test_a_workflow_with_a_whole_image_step_has_no_halo():
 
 @settings(max_examples=60, deadline=None)
 @given(shape=st.lists(st.integers(1, 40), min_size=2, max_size=3),
-       tile=st.lists(st.integers(1, 16), min_size=1, max_size=3),
+       tile_shape=st.lists(st.integers(1, 16), min_size=1, max_size=3),
        halo=st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)))
-def test_tiles_cover_the_image_once_and_read_their_halo(shape, tile, halo):
-    tile = tile[:len(shape)]
-    pieces = plan_pieces(shape, tile, halo)
-    tiled = len(tile)
+def test_tiles_cover_the_image_once_and_read_their_halo(shape, tile_shape, halo):
+    tile_shape = tile_shape[:len(shape)]
+    tiles = plan_tiles(shape, tile_shape, halo)
+    tiled = len(tile_shape)
     covered = np.zeros(shape[-tiled:], np.int32)
-    for piece in pieces:
-        assert piece.time is None and len(piece.core) == len(piece.read) == tiled
-        covered[tuple(slice(a, b) for a, b in piece.core)] += 1
+    for tile in tiles:
+        assert tile.time is None and len(tile.core) == len(tile.read) == tiled
+        covered[tuple(slice(a, b) for a, b in tile.core)] += 1
         # one window shape for all tiles, holding the core and its halo within the image
-        assert piece.read_shape == pieces[0].read_shape
-        for (a, b), (r0, r1), n, h, t in zip(piece.core, piece.read, shape[-tiled:],
-                                             halo[-tiled:], tile, strict=True):
+        assert tile.read_shape == tiles[0].read_shape
+        for (a, b), (r0, r1), n, h, t in zip(tile.core, tile.read, shape[-tiled:],
+                                             halo[-tiled:], tile_shape, strict=True):
             assert 0 <= r0 <= max(0, a - h) and min(n, b + h) <= r1 <= n
             assert 0 < b - a <= t and r1 - r0 == min(n, t + 2 * h)
         image = np.arange(np.prod(shape)).reshape(shape)
-        part = image[piece.index(False, len(shape))]
-        assert part.shape == (*shape[:-tiled], *piece.read_shape)
-        core = part[(Ellipsis, *piece.crop())]
+        read = image[tile.index(False, len(shape))]
+        assert read.shape == (*shape[:-tiled], *tile.read_shape)
+        core = read[(Ellipsis, *tile.crop())]
         np.testing.assert_array_equal(
-            core, image[(Ellipsis, *(slice(a, b) for a, b in piece.core))])
+            core, image[(Ellipsis, *(slice(a, b) for a, b in tile.core))])
     assert (covered == 1).all()
 
 
-def test_time_chunks():
-    assert [p.time for p in plan_pieces(None, None, (0, 0, 0), time_points=7, per_task=3)] == [
+def test_tiles_in_time():
+    assert [t.time for t in plan_tiles(None, None, (0, 0, 0), time_points=7, per_task=3)] == [
         (0, 3), (3, 6), (6, 7)]
-    assert [p.time for p in plan_pieces(None, None, (0, 0, 0), time_points=2)] == [(0, 1),
-                                                                                   (1, 2)]
-    assert [p.time for p in plan_pieces(None, None, (0, 0, 0), time_points=5, per_task=0)] == [
+    assert [t.time for t in plan_tiles(None, None, (0, 0, 0), time_points=2)] == [(0, 1),
+                                                                                  (1, 2)]
+    assert [t.time for t in plan_tiles(None, None, (0, 0, 0), time_points=5, per_task=0)] == [
         (0, 5)]
-    pieces = plan_pieces((4, 10), (5,), (0, 0, 2), time_points=3, per_task=2)
-    assert [(p.time, p.core) for p in pieces] == [
+    tiles = plan_tiles((4, 10), (5,), (0, 0, 2), time_points=3, per_task=2)
+    assert [(t.time, t.core) for t in tiles] == [
         ((0, 2), ((0, 5),)), ((0, 2), ((5, 10),)), ((2, 3), ((0, 5),)), ((2, 3), ((5, 10),))]
-    assert pieces[1].index(True, 3) == (slice(0, 2), slice(None), slice(1, 10))
-    assert pieces[1].describe() == "t 0-1, tile x 5-10"
-    assert pieces[2].name == "t2-3.a0_0-5"
-    assert len({p.name for p in pieces}) == len(pieces)
+    assert tiles[1].index(True, 3) == (slice(0, 2), slice(None), slice(1, 10))
+    assert tiles[1].describe() == "t 0-1, tile x 5-10"
+    assert tiles[2].name == "t2-3.a0_0-5"
+    assert len({t.name for t in tiles}) == len(tiles)
     with pytest.raises(WorkflowError, match=r"a tile of 3 axes \(2, 2, 2\) does not fit images "
                                             r"of 2 axes"):
-        plan_pieces((10, 10), (2, 2, 2), (0, 0, 0))
+        plan_tiles((10, 10), (2, 2, 2), (0, 0, 0))
 
 
 def test_tile_sizes_are_read_from_text():
@@ -114,11 +117,11 @@ def test_lazy_reading_reads_what_imread_reads(tmp_path):
     assert lazy.shape == movie.shape and lazy.dtype == movie.dtype
     assert lazy.numblocks[:2] == (4, 3)  # a chunk per page: nothing read until computed
     np.testing.assert_array_equal(lazy[2, 1:, 5:9].compute(), movie[2, 1:, 5:9])
-    piece = Piece(time=(1, 3), core=((4, 10),), read=((2, 12),))
-    np.testing.assert_array_equal(read_piece(tmp_path / "movie.tif", piece, True),
+    tile = Tile(time=(1, 3), core=((4, 10),), read=((2, 12),))
+    np.testing.assert_array_equal(read_tile(tmp_path / "movie.tif", tile, True),
                                   movie[1:3, :, :, 2:12])
-    piece = Piece(core=((0, 9), (8, 20)), read=((0, 12), (5, 23)))
-    np.testing.assert_array_equal(read_piece(tmp_path / "tiled.tif", piece, False),
+    tile = Tile(core=((0, 9), (8, 20)), read=((0, 12), (5, 23)))
+    np.testing.assert_array_equal(read_tile(tmp_path / "tiled.tif", tile, False),
                                   movie[0, 0, :12, 5:23])
 
 
@@ -198,7 +201,7 @@ def test_worker_indices_come_from_worker_names():
 
 
 def test_local_workers_split_the_cores_among_them(monkeypatch):
-    from oclip.workflow import _cluster
+    from oclip.runs import _cluster
 
     monkeypatch.setattr(_cluster, "cpu_cores", lambda: 8)
     monkeypatch.delenv("POCL_MAX_PTHREAD_COUNT", raising=False)
@@ -224,27 +227,51 @@ def test_tasks_and_assembly_run_in_a_plain_process(tmp_path):
         ("low",))
     (job,) = plan_jobs(workflow, [tmp_path / "a.tif"])
     halo = workflow_halo(workflow, ["low"])
-    pieces = plan_pieces(image.shape, (10, 20), halo)
-    parts = tmp_path / "out" / ".parts"
-    reports = [run_task(Task(workflow, job, str(tmp_path / "out"), ("low",), piece=piece,
-                             parts=str(parts))) for piece in pieces]
+    tiles = plan_tiles(image.shape, (10, 20), halo)
+    tile_folder = tmp_path / "out" / ".tiles"
+    reports = [run_task(Task(workflow, job, str(tmp_path / "out"), ("low",), tile=tile,
+                             tile_folder=str(tile_folder))) for tile in tiles]
     assert all(r.error is None and r.compute > 0 for r in reports)
     report = assemble(Assembly(job, str(tmp_path / "out"), ("low",), {"low": "image"},
-                               frozenset(), tuple(pieces), str(parts)), *reports)
+                               frozenset(), tuple(tiles), str(tile_folder)), *reports)
     assert report.error is None, report.error
     np.testing.assert_array_equal(tifffile.imread(tmp_path / "out" / "a_low.tif"),
                                   workflow.run(image)["low"])
-    assert not parts.exists()
-    # a failed piece: the assembly writes nothing and names it
+    assert not tile_folder.exists()
+    # a failed tile: the assembly writes nothing and names it
     broken = Task(workflow, job, str(tmp_path / "out2"), ("low",),
-                  piece=Piece(core=((0, 5),), read=((0, 99),)), parts=str(parts))
+                  tile=Tile(core=((0, 5),), read=((0, 99),)), tile_folder=str(tile_folder))
     failure = run_task(broken)
     assert failure.error is not None and failure.source == f"{job.source} [tile x 0-5]"
     report = assemble(Assembly(job, str(tmp_path / "out2"), ("low",), {"low": "image"},
-                               frozenset(), tuple(pieces), str(parts)), failure)
-    assert report.error.startswith(f"1 of {len(pieces)} piece(s) failed, first "
+                               frozenset(), tuple(tiles), str(tile_folder)), failure)
+    assert report.error.startswith(f"1 of {len(tiles)} piece(s) failed, first "
                                    f"{failure.source}")
     assert not (tmp_path / "out2" / "a_low.tif").exists()
+
+
+def test_an_assembled_output_gets_the_mode_of_an_output_written_whole(tmp_path):
+    tifffile.imwrite(tmp_path / "a.tif", blobs((20, 24)))
+    workflow = Workflow(("image",), (
+        Step("blurred", "gaussian_blur", {"image": "image"}, {"sigma_x": 1.0, "sigma_y": 1.0}),))
+    (job,) = plan_jobs(workflow, [tmp_path / "a.tif"])
+    (tmp_path / "whole").mkdir()
+    whole = run_task(Task(workflow, job, str(tmp_path / "whole"), ("blurred",)))
+    assert whole.error is None, whole.error
+    tiles = plan_tiles((20, 24), (8, 8), workflow_halo(workflow, ["blurred"]))
+    tile_folder = tmp_path / "tiled" / ".tiles"
+    reports = [run_task(Task(workflow, job, str(tmp_path / "tiled"), ("blurred",),
+                             tile=tile, tile_folder=str(tile_folder))) for tile in tiles]
+    report = assemble(Assembly(job, str(tmp_path / "tiled"), ("blurred",),
+                               {"blurred": "image"}, frozenset(), tuple(tiles),
+                               str(tile_folder)),
+                      *reports)
+    assert report.error is None, report.error
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {stat.S_IMODE((tmp_path / folder / "a_blurred.tif").stat().st_mode)
+             for folder in ("whole", "tiled")}
+    assert modes == {0o666 & ~umask}  # not private to the writer (mkstemp's 0600)
 
 
 def _crop_one(image: Image) -> Image:
@@ -274,14 +301,14 @@ def test_a_shape_changing_step_is_refused_in_tiles(tmp_path):
         tifffile.imwrite(tmp_path / "a.tif", blobs((20, 24)))
         workflow = Workflow(("image",), (Step("cropped", "test_crop_one", {"image": "image"}),))
         (job,) = plan_jobs(workflow, [tmp_path / "a.tif"])
-        piece = plan_pieces((20, 24), (8, 8), (0, 0, 0))[0]
-        report = run_task(Task(workflow, job, str(tmp_path), ("cropped",), piece=piece,
-                               parts=str(tmp_path / "parts")))
+        tile = plan_tiles((20, 24), (8, 8), (0, 0, 0))[0]
+        report = run_task(Task(workflow, job, str(tmp_path), ("cropped",), tile=tile,
+                               tile_folder=str(tmp_path / "tiles")))
     finally:
         _registry.pop("test_crop_one", None)
     assert "the workflow changes the image shape, so it cannot run in tiles" in report.error
 
 
-@pytest.mark.parametrize(("tile", "expected"), [((4, 4), 25), ((8,), 3), ((30, 30), 1)])
-def test_piece_counts(tile, expected):
-    assert len(plan_pieces((20, 20), tile, (0, 1, 1))) == expected
+@pytest.mark.parametrize(("tile_shape", "expected"), [((4, 4), 25), ((8,), 3), ((30, 30), 1)])
+def test_tile_counts(tile_shape, expected):
+    assert len(plan_tiles((20, 20), tile_shape, (0, 1, 1))) == expected

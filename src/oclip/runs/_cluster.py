@@ -1,8 +1,8 @@
 """Distributed runs on dask.distributed (what ``oclip run --scheduler`` does).
 
-:func:`run_distributed` submits one task per job (file), or per piece of a
-job (time points of a time-lapse, tiles of large images: see ``_chunks``)
-followed by an assembly task that joins the pieces, to a dask scheduler:
+:func:`run_distributed` submits one task per job (file), or per tile of a
+job (time points of a time-lapse, regions of large images: see ``_tiles``)
+followed by an assembly task that joins the tiles, to a dask scheduler:
 
 * ``"local:N"`` starts a local cluster of N worker processes on this machine
   (``"local"``: one per GPU, or one per 2 CPU cores for the CPU device);
@@ -16,7 +16,7 @@ followed by an assembly task that joins the pieces, to a dask scheduler:
 Tasks carry file paths, not images: each worker reads its inputs and writes
 its outputs itself.  Outputs are written atomically.  A re-run into the same
 folder skips jobs whose outputs are complete (present and newer than their
-inputs) and pieces whose part files are, so an interrupted run resumes where
+inputs) and tiles whose tile files are, so an interrupted run resumes where
 it stopped; ``oclip-run-workflow.yaml`` in the folder records the workflow
 and options a folder's outputs belong to, and a run with another workflow is
 refused unless ``overwrite=True``.  ``oclip-run-summary.csv`` gets one row
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import glob
 import io
 import json
 import os
@@ -42,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import write_text
+from .._io import remove_leftovers, require, write_text
 from ..workflow import Workflow, WorkflowError, dumps, loads
 from ._batch import BatchSummary, Job
 from ._tasks import (
@@ -53,17 +52,17 @@ from ._tasks import (
     device_candidates,
     label_outputs,
     output_kind,
-    part_path,
     run_task,
+    tile_path,
 )
-from ._tiles import image_shape, parse_tile, plan_pieces, require_cluster, workflow_halo
+from ._tiles import Tile, image_shape, parse_tile, plan_tiles, workflow_halo
 
 #: One row per job: status, timings, workers, object counts.
 SUMMARY_FILE = "oclip-run-summary.csv"
 #: The workflow (and options) the outputs of a folder belong to.
 RECORD_FILE = "oclip-run-workflow.yaml"
-#: Part files of pieces not yet assembled, one folder per job.
-PARTS_FOLDER = ".oclip-parts"
+#: Tile files of jobs not yet assembled, one folder per job.
+TILES_FOLDER = ".oclip-parts"
 
 _RECORD_PREFIX = "# oclip run options: "
 
@@ -150,7 +149,7 @@ def local_cluster_options(workers: int) -> dict[str, Any]:
 def connect(scheduler: Any, device: str | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler`` (see the module); a cluster or client
     made here is closed on leaving."""
-    distributed = require_cluster("distributed", "running on a dask scheduler")
+    distributed = require("distributed", "running on a dask scheduler")
     if isinstance(scheduler, distributed.Client):
         yield scheduler
         return
@@ -242,8 +241,8 @@ class _Plan:
         return self.job.source
 
 
-def _pieces_of(job: Job, time_lapse: bool, static: Sequence[str], per_task: int,
-               tile: tuple[int, ...] | None, halo: tuple[int, int, int]) -> list:
+def _tiles_of(job: Job, time_lapse: bool, static: Sequence[str], per_task: int,
+              tile_shape: tuple[int, ...] | None, halo: tuple[int, int, int]) -> list[Tile]:
     shapes = {name: image_shape(path)[0] for name, path in job.paths.items()}
     time_points = None
     if time_lapse:
@@ -263,13 +262,13 @@ def _pieces_of(job: Job, time_lapse: bool, static: Sequence[str], per_task: int,
         if time_points == 0:
             raise WorkflowError("the time-lapse has no time points")
     spatial = None
-    if tile is not None:
+    if tile_shape is not None:
         frames = {n: (s[1:] if time_lapse and n not in static else s) for n, s in shapes.items()}
         if len(set(frames.values())) > 1:
             raise WorkflowError("tiles need inputs of one shape: " + ", ".join(
                 f"{n}: {s}" for n, s in frames.items()))
         spatial = next(iter(frames.values()))
-    return plan_pieces(spatial, tile, halo, time_points, per_task)
+    return plan_tiles(spatial, tile_shape, halo, time_points, per_task)
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -311,7 +310,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
         present, GPUs shared out by worker index.
     progress : callable, optional
         Called after each task as ``progress(done, total, task, error)``;
-        ``task.source`` names the file (and the piece).
+        ``task.source`` names the file (and the tile).
 
     Returns
     -------
@@ -341,21 +340,21 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
             or time_points_per_task < 0:
         raise ValueError(f"time_points_per_task: expected a whole number >= 0, got "
                          f"{time_points_per_task!r}")
-    tile = parse_tile(tile)
+    tile_shape = parse_tile(tile)
     outputs = workflow.output_ids
     labels = label_outputs(workflow, outputs)
     kinds = {name: output_kind(workflow, name) for name in outputs}
-    halo = workflow_halo(workflow, outputs) if tile is not None else (0, 0, 0)
+    halo = workflow_halo(workflow, outputs) if tile_shape is not None else (0, 0, 0)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     options = {"time_lapse": bool(time_lapse), "static": sorted(static)}
     _check_record(folder, workflow, options, overwrite)
-    require_cluster("distributed", "running on a dask scheduler")
+    require("distributed", "running on a dask scheduler")
     if overwrite:
-        shutil.rmtree(folder / PARTS_FOLDER, ignore_errors=True)
+        shutil.rmtree(folder / TILES_FOLDER, ignore_errors=True)
 
     plans = []
-    split = tile is not None or (time_lapse and time_points_per_task > 0)
+    split = tile_shape is not None or (time_lapse and time_points_per_task > 0)
     for job in jobs:
         plan = _Plan(job)
         plans.append(plan)
@@ -371,15 +370,17 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
             if not split:
                 plan.tasks.append(Task(**common))
                 continue
-            pieces = _pieces_of(job, time_lapse, static, time_points_per_task, tile, halo)
-            parts = folder / PARTS_FOLDER / job.stem
-            for piece in pieces:
+            tiles = _tiles_of(job, time_lapse, static, time_points_per_task, tile_shape, halo)
+            tile_folder = folder / TILES_FOLDER / job.stem
+            for job_tile in tiles:
                 done = not overwrite and all(
-                    _complete(part_path(parts, o, piece, kinds[o]), newest) for o in outputs)
+                    _complete(tile_path(tile_folder, o, job_tile, kinds[o]), newest)
+                    for o in outputs)
                 if not done:
-                    plan.tasks.append(Task(**common, piece=piece, parts=str(parts)))
-            plan.assembly = Assembly(job, str(folder), outputs, kinds, labels, tuple(pieces),
-                                     str(parts), time_lapse)
+                    plan.tasks.append(Task(**common, tile=job_tile,
+                                           tile_folder=str(tile_folder)))
+            plan.assembly = Assembly(job, str(folder), outputs, kinds, labels, tuple(tiles),
+                                     str(tile_folder), time_lapse)
         except Exception as error:  # a file that cannot be planned fails alone
             plan.error = f"{type(error).__name__}: {error}"
 
@@ -415,12 +416,12 @@ def _submit_and_wait(client: Any, plans: list[_Plan], done: int, total: int,
         prefix = f"oclip-{token}-{number}-{plan.job.stem}"
         futures = []
         for task in plan.tasks:
-            key = f"{prefix}-{task.piece.name if task.piece is not None else 'job'}"
+            key = f"{prefix}-{task.tile.name if task.tile is not None else 'job'}"
             future = client.submit(run_task, task, key=key, pure=False)
-            owners[future] = (plan, task, task.piece is None)
+            owners[future] = (plan, task, task.tile is None)
             futures.append(future)
         if plan.assembly is not None:
-            # assemble as soon as a job's pieces are done: its parts leave the disk early
+            # assemble as soon as a job's tiles are done: its tile files leave the disk early
             future = client.submit(assemble, plan.assembly, *futures, key=f"{prefix}-assemble",
                                    pure=False, priority=1)
             owners[future] = (plan, plan.assembly, True)
@@ -487,8 +488,7 @@ def _finish(summary: ClusterSummary, plans: list[_Plan], folder: Path,
         # temporary files of writers that died (their tasks ran again elsewhere)
         for name in outputs:
             target = output_path(folder, plan.job.stem, name, kinds[name], time_lapse)
-            for leftover in folder.glob(f".{glob.escape(target.name)}.*.partial"):
-                leftover.unlink(missing_ok=True)
+            remove_leftovers(target)
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
     writer.writeheader()

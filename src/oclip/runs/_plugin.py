@@ -15,7 +15,7 @@ class OclipWorker(WorkerPlugin):
     The worker process opens the device (context, queue, memory pool) once,
     before its first task, and keeps it: every task of the process uses it,
     and built programs stay cached.  With several GPUs, worker ``i`` takes
-    GPU ``i % n`` (see :func:`oclip.workflow._tasks.worker_device`).  Workers
+    GPU ``i % n`` (see :func:`oclip.runs._tasks.worker_device`).  Workers
     that join later (a replacement for a worker that died, an adaptive
     cluster growing) run the plugin too.
 

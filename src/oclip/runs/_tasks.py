@@ -1,10 +1,10 @@
-"""What a dask worker runs: one job or one piece of a job, and the assembly of pieces.
+"""What a dask worker runs: one job or one tile of a job, and the assembly of tiles.
 
 Tasks carry file paths, never image data: a worker reads its inputs from the
-files, computes on its OpenCL device and writes the outputs (or, for a piece,
-a part file) itself, so images never travel through the scheduler.  Results
-returned to the client are small :class:`Report` records (timings, object
-counts, file names, the error).
+files, computes on its OpenCL device and writes the outputs (or, for a tile,
+a tile file per output) itself, so images never travel through the
+scheduler.  Results returned to the client are small :class:`Report` records
+(timings, object counts, file names, the error).
 
 Each worker process selects its OpenCL device once (:func:`worker_device`,
 called by the :class:`~oclip.runs._plugin.OclipWorker` plugin at start
@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -43,7 +42,7 @@ from ..ops import ImageKind, get_operation
 from ..workflow import Workflow, WorkflowError
 from ._batch import Job
 from ._images import read_image, write_output
-from ._tiles import Piece, read_piece
+from ._tiles import Tile, read_tile
 
 logger = logging.getLogger("oclip")
 
@@ -141,8 +140,8 @@ def worker_name() -> str:
 
 @dataclass(frozen=True)
 class Task:
-    """One task: the whole of a job (``piece`` None: final outputs written), or a piece
-    of it (a part file per output, in ``parts``)."""
+    """One task: the whole of a job (``tile`` None: final outputs written), or a tile
+    of it (a tile file per output, in ``tile_folder``)."""
 
     workflow: Workflow
     job: Job
@@ -151,29 +150,29 @@ class Task:
     labels: frozenset[str] = frozenset()
     time_lapse: bool = False
     static: tuple[str, ...] = ()
-    piece: Piece | None = None
-    parts: str | None = None
+    tile: Tile | None = None
+    tile_folder: str | None = None
     device: str | None = None
 
     @property
     def source(self) -> str:
-        """The job's first file, and the piece: what progress and errors name."""
-        if self.piece is None:
+        """The job's first file, and the tile: what progress and errors name."""
+        if self.tile is None:
             return self.job.source
-        return f"{self.job.source} [{self.piece.describe()}]"
+        return f"{self.job.source} [{self.tile.describe()}]"
 
 
 @dataclass(frozen=True)
 class Assembly:
-    """Joins the part files of a job's pieces into its output files."""
+    """Joins the tile files of a job's tiles into its output files."""
 
     job: Job
     folder: str
     outputs: tuple[str, ...]
     kinds: Mapping[str, str]  # output → "image", "table" or "value"
     labels: frozenset[str]
-    pieces: tuple[Piece, ...]
-    parts: str
+    tiles: tuple[Tile, ...]
+    tile_folder: str
     time_lapse: bool = False
 
     @property
@@ -236,9 +235,9 @@ def _failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def part_path(parts: str | os.PathLike, output: str, piece: Piece, kind: str) -> Path:
-    """The part file of one output of one piece."""
-    return Path(parts) / f"{output}.{piece.name}.{'npz' if kind == 'table' else 'npy'}"
+def tile_path(folder: str | os.PathLike, output: str, tile: Tile, kind: str) -> Path:
+    """The tile file of one output of one tile, in a job's tile ``folder``."""
+    return Path(folder) / f"{output}.{tile.name}.{'npz' if kind == 'table' else 'npy'}"
 
 
 def run_task(task: Task) -> Report:
@@ -254,11 +253,11 @@ def run_task(task: Task) -> Report:
 def _read_inputs(task: Task) -> dict[str, np.ndarray]:
     arrays = {}
     for name, path in task.job.paths.items():
-        if task.piece is None:
+        if task.tile is None:
             arrays[name] = read_image(path)
         else:
             has_time = task.time_lapse and name not in task.static
-            arrays[name] = read_piece(path, task.piece, has_time)
+            arrays[name] = read_tile(path, task.tile, has_time)
     return arrays
 
 
@@ -278,28 +277,28 @@ def _run(task: Task, report: Report) -> None:
     report.compute = time.perf_counter() - start
     start = time.perf_counter()
     folder = Path(task.folder)
-    if task.piece is None:
+    if task.tile is None:
         for name, value in values.items():
             report.written.append(str(write_output(folder, task.job.stem, name, value,
                                                    labels=name in task.labels)))
         report.objects = count_objects(values, task.labels, task.time_lapse)
     else:
-        assert task.parts is not None
-        parts = Path(task.parts)
-        parts.mkdir(parents=True, exist_ok=True)
+        assert task.tile_folder is not None
+        tile_folder = Path(task.tile_folder)
+        tile_folder.mkdir(parents=True, exist_ok=True)
         lead = 1 if task.time_lapse else 0
         for name, value in values.items():
             kind = output_kind(task.workflow, name)
-            if task.piece.core:
+            if task.tile.core:
                 value = np.asarray(value)
-                tiled = len(task.piece.core)
-                if value.ndim - lead < tiled or value.shape[-tiled:] != task.piece.read_shape:
+                tiled = len(task.tile.core)
+                if value.ndim - lead < tiled or value.shape[-tiled:] != task.tile.read_shape:
                     raise WorkflowError(
                         f"output '{name}' has shape {value.shape[lead:]}, not the shape of the "
-                        f"tile read {task.piece.read_shape}: the workflow changes the image "
+                        f"tile read {task.tile.read_shape}: the workflow changes the image "
                         f"shape, so it cannot run in tiles")
-                value = value[(Ellipsis, *task.piece.crop())]
-            path = part_path(parts, name, task.piece, kind)
+                value = value[(Ellipsis, *task.tile.crop())]
+            path = tile_path(tile_folder, name, task.tile, kind)
             if kind == "table":
                 columns = {column: np.asarray(v) for column, v in value.items()}
                 write_atomically(path, lambda file, c=columns: np.savez(file, **c))
@@ -314,16 +313,16 @@ def _run(task: Task, report: Report) -> None:
 
 
 def assemble(assembly: Assembly, *reports: Report) -> Report:
-    """Join a job's parts into its outputs (after all its pieces ran).
+    """Join a job's tile files into its outputs (after all its tiles ran).
 
-    ``reports`` are those of the pieces run in this run (pieces already done
+    ``reports`` are those of the tiles run in this run (tiles already done
     in an earlier run have none); if one failed, nothing is written and the
-    parts made so far stay for the next run.
+    tile files made so far stay for the next run.
     """
     report = Report(assembly.source, assembly.job.stem, worker=worker_name())
     failed = [r for r in reports if r.error is not None]
     if failed:
-        report.error = (f"{len(failed)} of {len(assembly.pieces)} piece(s) failed, first "
+        report.error = (f"{len(failed)} of {len(assembly.tiles)} piece(s) failed, first "
                         f"{failed[0].source}: {failed[0].error}")
         return report
     start = time.perf_counter()
@@ -333,19 +332,19 @@ def assemble(assembly: Assembly, *reports: Report) -> Report:
             report.written.append(str(path))
             if objects is not None:
                 report.objects[name] = objects
-        shutil.rmtree(assembly.parts, ignore_errors=True)
+        shutil.rmtree(assembly.tile_folder, ignore_errors=True)
         with contextlib.suppress(OSError):
-            Path(assembly.parts).parent.rmdir()  # the parts folder, when it is empty
+            Path(assembly.tile_folder).parent.rmdir()  # the folder of all jobs' tiles, if empty
     except Exception as error:
         report.error = _failure(error)
     report.write = time.perf_counter() - start
     return report
 
 
-def _origin(piece: Piece, time_lapse: bool, ndim: int) -> tuple[int, ...]:
-    origin = [piece.time[0]] if time_lapse and piece.time is not None else []
+def _origin(tile: Tile, time_lapse: bool, ndim: int) -> tuple[int, ...]:
+    origin = [tile.time[0]] if time_lapse and tile.time is not None else []
     spatial = ndim - len(origin)
-    origin += [0] * (spatial - len(piece.core)) + [start for start, _ in piece.core]
+    origin += [0] * (spatial - len(tile.core)) + [start for start, _ in tile.core]
     return tuple(origin)
 
 
@@ -353,10 +352,10 @@ def _assemble_output(assembly: Assembly, name: str) -> tuple[Path, int | None]:
     kind = assembly.kinds[name]
     folder = Path(assembly.folder)
     labels = name in assembly.labels
-    files = [(piece, part_path(assembly.parts, name, piece, kind)) for piece in assembly.pieces]
+    files = [(tile, tile_path(assembly.tile_folder, name, tile, kind)) for tile in assembly.tiles]
     if kind != "image":
-        values = [_load_part(file, kind) for _, file in files]
-        starts = [piece.time[0] if piece.time is not None else 0 for piece, _ in files]
+        values = [_load_tile_file(file, kind) for _, file in files]
+        starts = [tile.time[0] if tile.time is not None else 0 for tile, _ in files]
         if kind == "table":
             value = _join_tables(name, values, starts)
         else:
@@ -366,22 +365,22 @@ def _assemble_output(assembly: Assembly, name: str) -> tuple[Path, int | None]:
     placed = []
     shape: list[int] = []
     dtype = None
-    for piece, file in files:
-        part = np.load(file, mmap_mode="r")
-        origin = _origin(piece, assembly.time_lapse, part.ndim)
+    for tile, file in files:
+        result = np.load(file, mmap_mode="r")
+        origin = _origin(tile, assembly.time_lapse, result.ndim)
         if not shape:
-            shape = [0] * part.ndim
-            dtype = np.dtype(np.uint32) if labels else part.dtype
-        shape = [max(s, o + n) for s, o, n in zip(shape, origin, part.shape, strict=True)]
+            shape = [0] * result.ndim
+            dtype = np.dtype(np.uint32) if labels else result.dtype
+        shape = [max(s, o + n) for s, o, n in zip(shape, origin, result.shape, strict=True)]
         placed.append((origin, file))
-        del part
+        del result
     path = folder / f"{assembly.job.stem}_{name}.tif"
     frames: dict[int, int] = {}
     _write_tiff(path, tuple(shape), dtype, placed, labels, assembly.time_lapse, frames)
     return path, (sum(frames.values()) if labels else None)
 
 
-def _load_part(file: Path, kind: str) -> Any:
+def _load_tile_file(file: Path, kind: str) -> Any:
     if kind == "table":
         with np.load(file) as data:
             return {column: data[column] for column in data.files}
@@ -389,7 +388,7 @@ def _load_part(file: Path, kind: str) -> Any:
 
 
 def _join_tables(name: str, tables: list[dict[str, np.ndarray]], starts: list[int]) -> dict:
-    """Tables of time chunks as one: the ``frame`` column counts from each chunk's start."""
+    """Tables of tiles in time as one: the ``frame`` column counts from each tile's start."""
     joined = {}
     for column in tables[0]:
         values = [np.asarray(t[column]) for t in tables]
@@ -401,31 +400,29 @@ def _join_tables(name: str, tables: list[dict[str, np.ndarray]], starts: list[in
 
 def _write_tiff(path: Path, shape: tuple[int, ...], dtype: Any, placed: list, labels: bool,
                 time_lapse: bool, frames: dict[int, int]) -> None:
-    """Write parts into a new TIFF of ``shape`` through a memory map, atomically.
+    """Write tile files into a new TIFF of ``shape`` through a memory map, atomically.
 
-    The file is filled part by part: memory holds one part at a time (the
-    memory map's pages go to the file), never the whole output.
+    The file is filled tile by tile: memory holds one tile at a time (the
+    memory map's pages go to the file), never the whole output.  ``placed``
+    holds (origin, tile file) pairs; ``frames`` gets the largest label of each
+    time point (of the whole image: key 0).
     """
     tifffile = require("tifffile", "writing TIFF files")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".partial")
-    os.close(handle)
-    try:
-        target = tifffile.memmap(temporary, shape=shape, dtype=dtype, photometric="minisblack")
-        for origin, file in placed:
-            part = np.load(file, mmap_mode="r")
-            region = tuple(slice(o, o + n) for o, n in zip(origin, part.shape, strict=True))
-            target[region] = part
-            if labels and part.size:
+
+    def fill(file: Any) -> None:
+        target = tifffile.memmap(file.name, shape=shape, dtype=dtype, photometric="minisblack")
+        for origin, tile_file in placed:
+            result = np.load(tile_file, mmap_mode="r")
+            region = tuple(slice(o, o + n) for o, n in zip(origin, result.shape, strict=True))
+            target[region] = result
+            if labels and result.size:
                 if time_lapse:
-                    for t, value in enumerate(part.reshape(len(part), -1).max(axis=1)):
+                    for t, value in enumerate(result.reshape(len(result), -1).max(axis=1)):
                         frames[origin[0] + t] = max(frames.get(origin[0] + t, 0), int(value))
                 else:
-                    frames[0] = max(frames.get(0, 0), int(part.max()))
-            del part
+                    frames[0] = max(frames.get(0, 0), int(result.max()))
+            del result
         target.flush()
         del target
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, fill, sync=True)

@@ -1,55 +1,47 @@
-"""Pieces of large images: lazy TIFF reading, time chunks and tiles with a halo.
+"""Tiles of large images: lazy TIFF reading, tiles in time and in space with a halo.
 
-A distributed run (:func:`oclip.workflow.run_distributed`) may split one file
-into *pieces*, each a task of its own that reads only its part of the file:
+A distributed run (:func:`oclip.runs.run_distributed`) may split one file
+into *tiles*, each a task of its own that reads only its part of the file.
+A tile spans
 
-* time chunks of a time-lapse: time points ``[start, stop)``; every workflow
-  runs per time point anyway, so this is exact for any workflow;
-* tiles of each image (or each time point): a *core* region the piece writes,
-  read with a *halo* around it (clipped at the image's edges).  Only local
-  operations can run on tiles: those that declare a halo in the registry
-  (``@operation(..., halo=...)``).  A workflow's halo along each axis is the
-  largest sum of step halos on a path from an input to an output, so every
-  core pixel sees exactly the input pixels it would see in the whole image
-  and the result equals the whole-image result (but for the last bit of
-  floating-point functions that CPU kernels compute in vectors, such as exp:
-  their vector and scalar code paths may round differently).  Whole-image
-  operations
-  (thresholds from a histogram, labeling, measurements, projections) cannot
-  be tiled: such workflows run per file or per time point.
+* time points ``[start, stop)`` of a time-lapse; every workflow runs per
+  time point anyway, so this is exact for any workflow;
+* a region of each image (or each time point): a *core* region the tile
+  writes, read with a *halo* around it (clipped at the image's edges).  Only
+  local operations can run on such tiles: those that declare a halo in the
+  registry (``@operation(..., halo=...)``).  A workflow's halo along each
+  axis is the largest sum of step halos on a path from an input to an
+  output, so every core pixel sees exactly the input pixels it would see in
+  the whole image and the result equals the whole-image result (but for the
+  last bit of floating-point functions that CPU kernels compute in vectors,
+  such as exp: their vector and scalar code paths may round differently).
+  Whole-image operations (thresholds from a histogram, labeling,
+  measurements, projections) cannot be tiled in space: such workflows run
+  per file or per time point;
 
-Files are read lazily through tifffile's zarr store: a piece reads the pages
-(and, for tiled TIFFs, the tiles) it needs, never the whole file.
+or both: the regions of each span of time points.
+
+Files are read lazily through tifffile's zarr store: a tile reads the pages
+(and, for tiled TIFFs, the TIFF's own tiles) it needs, never the whole file.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from .._io import require
 from ..ops import get_operation
 from ..workflow import Workflow, WorkflowError
 
 Span = tuple[int, int]
-
-
-def require_cluster(module: str, purpose: str) -> ModuleType:
-    """Import a dependency of the ``cluster`` extra, or say how to get it."""
-    names = {"distributed": "dask.distributed", "dask.array": "dask[array]", "zarr": "zarr"}
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise ImportError(f"{purpose} needs {names.get(module, module)}, which is not "
-                          f'installed: pip install "oclip[cluster]"') from error
 
 
 # --- locality ---------------------------------------------------------------------------
@@ -87,22 +79,23 @@ def workflow_halo(workflow: Workflow, outputs: Sequence[str]) -> tuple[int, int,
     return tuple(max(values) for values in zip(*(reach[o] for o in outputs), strict=True))
 
 
-# --- pieces -----------------------------------------------------------------------------
+# --- tiles ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Piece:
+class Tile:
     """Part of a job's data one task processes.
 
     Attributes
     ----------
     time : (int, int) or None
-        Time points ``[start, stop)`` of a time-lapse; None: no time chunking.
+        Time points ``[start, stop)`` of a time-lapse; None: not split in
+        time.
     core : tuple of (int, int)
         Per spatial axis (leading axes first), the ``[start, stop)`` the
-        piece writes; empty: the whole image.
+        tile writes; empty: the whole image.
     read : tuple of (int, int)
-        Per spatial axis, the ``[start, stop)`` the piece reads: at least
+        Per spatial axis, the ``[start, stop)`` the tile reads: at least
         the core and its halo (within the image).
     """
 
@@ -112,7 +105,7 @@ class Piece:
 
     @property
     def name(self) -> str:
-        """A name unique among the pieces of one job, for part files."""
+        """A name unique among the tiles of one job, for the files of its outputs."""
         words = [] if self.time is None else [f"t{self.time[0]}-{self.time[1]}"]
         words += [f"a{axis}_{start}-{stop}" for axis, (start, stop) in enumerate(self.core)]
         return ".".join(words) or "whole"
@@ -153,29 +146,29 @@ class Piece:
 
 
 def spans(length: int, size: int) -> list[Span]:
-    """``[0, length)`` cut into pieces of ``size`` (the last one may be shorter)."""
+    """``[0, length)`` cut into spans of ``size`` (the last one may be shorter)."""
     return [(start, min(start + size, length)) for start in range(0, length, size)]
 
 
-def plan_pieces(spatial_shape: Sequence[int] | None, tile: Sequence[int] | None,
-                halo: Sequence[int], time_points: int | None = None,
-                per_task: int = 1) -> list[Piece]:
-    """The pieces of one job.
+def plan_tiles(spatial_shape: Sequence[int] | None, tile_shape: Sequence[int] | None,
+               halo: Sequence[int], time_points: int | None = None,
+               per_task: int = 1) -> list[Tile]:
+    """The tiles of one job.
 
     Parameters
     ----------
     spatial_shape : sequence of int, optional
         Shape of one image (one time point): (y, x) or (z, y, x).  Needed
-        with ``tile``.
-    tile : sequence of int, optional
+        with ``tile_shape``.
+    tile_shape : sequence of int, optional
         Tile size along the trailing spatial axes ((y, x) or (z, y, x));
-        None: no tiles.
+        None: no tiles in space.
     halo : sequence of int
         (z, y, x) pixels read around each tile.
     time_points : int, optional
         Number of time points of a time-lapse (None: not a time-lapse).
     per_task : int
-        Time points per piece; 0: all of them in one piece.
+        Time points per tile; 0: all of them in one tile.
     """
     times: list[Span | None] = [None]
     if time_points is not None and per_task > 0:
@@ -183,16 +176,17 @@ def plan_pieces(spatial_shape: Sequence[int] | None, tile: Sequence[int] | None,
     elif time_points is not None:
         times = [(0, time_points)]
     regions: list[tuple[tuple[Span, ...], tuple[Span, ...]]] = [((), ())]
-    if tile is not None:
+    if tile_shape is not None:
         if spatial_shape is None:
             raise ValueError("tiles need the image's shape")
-        if len(tile) > len(spatial_shape):
-            raise WorkflowError(f"a tile of {len(tile)} axes {tuple(tile)} does not fit images "
-                                f"of {len(spatial_shape)} axes (shape {tuple(spatial_shape)})")
-        lengths = tuple(spatial_shape[-len(tile):])
-        halos = tuple(halo[-len(tile):])
+        if len(tile_shape) > len(spatial_shape):
+            raise WorkflowError(f"a tile of {len(tile_shape)} axes {tuple(tile_shape)} does not "
+                                f"fit images of {len(spatial_shape)} axes "
+                                f"(shape {tuple(spatial_shape)})")
+        lengths = tuple(spatial_shape[-len(tile_shape):])
+        halos = tuple(halo[-len(tile_shape):])
         per_axis = []
-        for length, size, extra in zip(lengths, tile, halos, strict=True):
+        for length, size, extra in zip(lengths, tile_shape, halos, strict=True):
             # Every tile reads a window of one size, shifted inward at the image's edges:
             # it holds the core and its halo (or reaches the edge, whose pixels replicate
             # as in the whole image), and one shape for all tiles means one set of kernel
@@ -202,7 +196,7 @@ def plan_pieces(spatial_shape: Sequence[int] | None, tile: Sequence[int] | None,
                              for start in [min(max(a - extra, 0), length - window)]])
         regions = [(tuple(c for c, _ in combo), tuple(r for _, r in combo))
                    for combo in itertools.product(*per_axis)]
-    return [Piece(time, core, read) for time in times for core, read in regions]
+    return [Tile(time, core, read) for time in times for core, read in regions]
 
 
 def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
@@ -233,8 +227,6 @@ def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
 def image_shape(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype of a TIFF file's image (as ``tifffile.imread`` gives it), from
     its metadata only."""
-    from .._io import require
-
     tifffile = require("tifffile", "reading TIFF files")
     with tifffile.TiffFile(path) as tiff:
         series = tiff.series[0]
@@ -245,10 +237,8 @@ def image_shape(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
 def zarr_view(path: str | os.PathLike) -> Iterator[Any]:
     """A TIFF file as a read-only zarr array (the image ``tifffile.imread`` reads);
     reading a slice decodes only the pages and tiles it touches."""
-    from .._io import require
-
     tifffile = require("tifffile", "reading TIFF files")
-    zarr = require_cluster("zarr", "reading parts of TIFF files")
+    zarr = require("zarr", "reading parts of TIFF files")
     store = tifffile.imread(path, aszarr=True)
     try:
         array = zarr.open(store, mode="r")
@@ -259,14 +249,14 @@ def zarr_view(path: str | os.PathLike) -> Iterator[Any]:
         store.close()
 
 
-def read_piece(path: str | os.PathLike, piece: Piece, has_time: bool) -> np.ndarray:
-    """The part of ``tifffile.imread(path)`` a piece reads, reading nothing else.
+def read_tile(path: str | os.PathLike, tile: Tile, has_time: bool) -> np.ndarray:
+    """The part of ``tifffile.imread(path)`` a tile reads, reading nothing else.
 
     ``has_time``: the file has a leading time axis (a time-lapse input that
     is not static).
     """
     with zarr_view(path) as array:
-        return np.asarray(array[piece.index(has_time, array.ndim)])
+        return np.asarray(array[tile.index(has_time, array.ndim)])
 
 
 @dataclass(frozen=True)
@@ -290,13 +280,13 @@ class TiffRegions:
 def read_lazy(path: str | os.PathLike) -> Any:
     """A TIFF file as a lazy dask array: nothing is read until a part is computed.
 
-    The chunks are the file's own (pages, or tiles of tiled TIFFs); each chunk
+    The dask chunks are the file's own (pages, or the TIFF's tiles); each chunk
     computed opens the file, reads what it needs and closes it, so the array
     holds no open file and runs on a dask cluster as well (it carries the
     path).  For exploring a large file in a notebook, e.g.
     ``read_lazy("movie.tif")[10].compute()``.
     """
-    dask_array = require_cluster("dask.array", "reading TIFF files lazily")
+    dask_array = require("dask.array", "reading TIFF files lazily")
     path = Path(path)
     with zarr_view(path) as array:
         regions = TiffRegions(str(path.resolve()), tuple(array.shape), np.dtype(array.dtype))

@@ -13,8 +13,8 @@ import math
 import textwrap
 from typing import Any
 
-from .. import __version__
 from .._io import require
+from .._version import __version__
 from ..ops import get_operation
 from ._model import Step, Workflow
 
