@@ -12,7 +12,7 @@ import pytest
 import oclip
 from oclip.ops import ImageKind, operations
 from oclip.ops._registry import PIXELWISE, operation, radius_halo, sigma_halo
-from oclip.runs._tiles import plan_pieces
+from oclip.runs._tiles import plan_tiles
 
 LOCAL = sorted(name for name, op in operations().items() if op.local)
 
@@ -43,7 +43,7 @@ def tiled(op, values, tile):
     defaults = {p.name: p.default for p in op.scalar_parameters}
     halo = op.halo_for({**defaults, **scalars})
     result = None
-    for piece in plan_pieces(shape, tile[-len(shape):], halo):
+    for piece in plan_tiles(shape, tile[-len(shape):], halo):
         index = piece.index(False, len(shape))
         part = np.asarray(op.function(**{n: v[index] for n, v in images.items()}, **scalars))
         core = part[(Ellipsis, *piece.crop())]
