@@ -8,7 +8,9 @@
 #    a CPU OpenCL driver whose compiler knows recent processors.
 # 2. oclip with its test, napari, PyQt6, PoCL, workflow and cluster extras, into the active
 #    virtual environment, or into .venv here if none is active.
-# 3. pytest under a virtual X server.  OCLIP_DEVICE picks the OpenCL device.
+# 3. The static checks: import-linter (the layering contracts of pyproject.toml) and mypy
+#    (over src/oclip); a failure stops the run.
+# 4. pytest under a virtual X server.  OCLIP_DEVICE picks the OpenCL device.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,5 +45,10 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
 fi
 python -m pip install -q --upgrade pip
 python -m pip install -q -e ".[test,napari,pyqt6,pocl,workflow,cluster]"
+
+echo "lint-imports: the layering contracts"
+"$VIRTUAL_ENV/bin/lint-imports"
+echo "mypy: src/oclip"
+python -m mypy
 
 exec xvfb-run -a -s "-screen 0 1280x1024x24" python -m pytest "$@"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,11 +29,15 @@ from .. import _backend as backend
 
 FILTERS = backend.Program("oclip.ops", "filters.cl")
 
+#: An int (radii) or a float (sigmas); per_axis keeps which.
+_Number = TypeVar("_Number", int, float)
+
 _tables: OrderedDict[tuple, backend.DeviceArray] = OrderedDict()
 _TABLE_CACHE_SIZE = 64
 
 
-def per_axis(image: backend.DeviceArray, x: float, y: float, z: float) -> dict[int, float]:
+def per_axis(image: backend.DeviceArray, x: _Number, y: _Number, z: _Number
+             ) -> dict[int, _Number]:
     """Map per-axis parameters to grid axes; ``z`` is ignored for 2D images."""
     values = {0: x, 1: y}
     if image.ndim == 3:
@@ -132,7 +137,7 @@ def pass_local_size(kernel: str, global_size: tuple[int, int, int]
 
 
 def _run_passes(image: backend.DeviceArray, kernel_name: str,
-                passes: list[tuple[int, tuple]], out_dtype: np.dtype,
+                passes: list[tuple[int, tuple]], out_dtype: np.dtype | type,
                 first_defines: Mapping[str, object] | None = None) -> backend.DeviceArray:
     """Apply ``kernel_name`` along each (axis, extra arguments) pass, ping-ponging buffers.
 
@@ -275,7 +280,7 @@ def static_window_defines(radii: Mapping[int, int], window: str = "sphere") -> d
 
 
 def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[int, int],
-                  out_dtype: np.dtype, *extra: object, window: str = "sphere",
+                  out_dtype: np.dtype | type, *extra: object, window: str = "sphere",
                   defines: Mapping[str, object] | None = None,
                   program: backend.Program = FILTERS, static: bool = False,
                   vector: bool = False) -> backend.DeviceArray:
@@ -357,7 +362,7 @@ _ROWS_FROM_WIDTH = 2.0
 
 
 def _through_rows(image: backend.DeviceArray, radii: Mapping[int, int],
-                  stack_dtype: np.dtype) -> bool:
+                  stack_dtype: np.dtype | type) -> bool:
     """Whether a window filter over the ellipsoid should go through row segments."""
     rows = int(np.count_nonzero(ellipsoid_widths(radii) >= 0))
     stack_bytes = (int(radii.get(0, 0)) + 1) * image.size * np.dtype(stack_dtype).itemsize
@@ -366,7 +371,8 @@ def _through_rows(image: backend.DeviceArray, radii: Mapping[int, int],
 
 
 def _rows_filter(image: backend.DeviceArray, rows_kernel: str, kernel: str,
-                 radii: Mapping[int, int], stack_dtype: np.dtype, out_dtype: np.dtype,
+                 radii: Mapping[int, int], stack_dtype: np.dtype | type,
+                 out_dtype: np.dtype | type,
                  *extra: object, defines: Mapping[str, object] | None = None
                  ) -> backend.DeviceArray:
     """``rows_kernel`` (row segments of every width into a stack), then ``kernel``
@@ -494,11 +500,11 @@ def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int]
             f"{MAX_RANK_WINDOW} this operation supports; choose smaller radius_x, "
             f"radius_y or radius_z")
     key_type, bits, sign = _KEYS[np.dtype(image.dtype)]
-    defines: dict[str, object] = {"WINDOW_SIZE": size, "SORT_SIZE": 1 << (size - 1).bit_length(),
+    sort_size = 1 << (size - 1).bit_length()
+    defines: dict[str, object] = {"WINDOW_SIZE": size, "SORT_SIZE": sort_size,
                                   "KEY_T": key_type, "KEY_BITS": bits, "KEY_SIGN": f"{sign:#x}"}
     if image.dtype == np.float32:
         defines["KEY_FLOAT"] = 1
-    sort_size = defines["SORT_SIZE"]
     exchanges = sort_size * (sort_size.bit_length() - 1) * sort_size.bit_length() // 4
     unrolled = static_windows_pay_off() or sort_size <= _GPU_UNROLLED_SORT
     if unrolled:

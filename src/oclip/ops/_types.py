@@ -4,16 +4,23 @@
 the napari plugin maps them to layer types, the registry converts arguments by
 them.  Scalar parameters carry their widget hints (``Range``) on
 ``typing.Annotated``; the registry also checks values against them.
+
+At run time (what ``typing.get_type_hints``, magicgui and napari read) an image
+parameter accepts a numpy array or a device array.  The body of an operation
+only ever sees device arrays, because the registry's wrapper uploads numpy
+arguments before calling it; so for a type checker the same names stand for
+device arrays, and the bodies are checked as the code they are.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, get_args, get_origin
 
 import numpy as np
-import pyopencl.array as cl_array
+
+from .._backend import DeviceArray
 
 
 class ImageKind(enum.Enum):
@@ -27,14 +34,23 @@ class ImageKind(enum.Enum):
     BINARY = "binary"
 
 
-ArrayLike = np.ndarray | cl_array.Array
+#: What a caller may pass as an image-like argument.
+ArrayLike: TypeAlias = np.ndarray | DeviceArray
+
+if TYPE_CHECKING:
+    # What an operation's body receives and returns (see the module documentation),
+    # and the numpy columns its tables hold.
+    _ImageArray: TypeAlias = DeviceArray
+    _TableColumn: TypeAlias = np.ndarray
+else:
+    _ImageArray = _TableColumn = ArrayLike
 
 #: An intensity image (numpy array or device array).
-Image = Annotated[ArrayLike, ImageKind.IMAGE]
+Image = Annotated[_ImageArray, ImageKind.IMAGE]
 #: A label image, uint32, background 0.
-Labels = Annotated[ArrayLike, ImageKind.LABELS]
+Labels = Annotated[_ImageArray, ImageKind.LABELS]
 #: A binary image, uint8 0/1.
-Binary = Annotated[ArrayLike, ImageKind.BINARY]
+Binary = Annotated[_ImageArray, ImageKind.BINARY]
 
 
 class TableMarker:
@@ -49,7 +65,7 @@ TABLE = TableMarker()
 #: A table of measurements: column name -> 1D numpy array (napari takes it as
 #: ``layer.features``).  Tables are small, so they come back as numpy arrays
 #: whatever the inputs were.
-Table = Annotated[dict[str, ArrayLike], TABLE]
+Table = Annotated[dict[str, _TableColumn], TABLE]
 
 
 @dataclass(frozen=True)

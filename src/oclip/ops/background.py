@@ -56,11 +56,11 @@ def _bottom_hat(image: backend.DeviceArray, window: str, radius_x: int, radius_y
 
 
 def _difference_halo(sigma1_x: float, sigma1_y: float, sigma1_z: float, sigma2_x: float,
-                     sigma2_y: float, sigma2_z: float, **_: float) -> tuple[int, ...]:
+                     sigma2_y: float, sigma2_z: float, **_: float) -> tuple[int, int, int]:
     """The larger of the two Gaussians' halos, per axis."""
-    first = sigma_halo(sigma1_x, sigma1_y, sigma1_z)
-    second = sigma_halo(sigma2_x, sigma2_y, sigma2_z)
-    return tuple(max(a, b) for a, b in zip(first, second, strict=True))
+    (z1, y1, x1) = sigma_halo(sigma1_x, sigma1_y, sigma1_z)
+    (z2, y2, x2) = sigma_halo(sigma2_x, sigma2_y, sigma2_z)
+    return max(z1, z2), max(y1, y2), max(x1, x2)
 
 
 def _gaussian_weights(image: backend.DeviceArray, x: float, y: float, z: float) -> dict:

@@ -16,6 +16,7 @@ module picks the element types:
 from __future__ import annotations
 
 import math as _math
+from collections.abc import Callable
 from typing import Annotated
 
 import numpy as np
@@ -60,6 +61,9 @@ __all__ = [
 MATH = backend.Program("oclip.ops", "math.cl")
 
 _FLOAT = np.dtype(np.float32)
+#: The kernel parameter type of each compute type.
+_SCALAR_TYPES: dict[str, Callable[[float], np.number]] = {
+    "float": np.float32, "int": np.int32, "long": np.int64}
 _UINT8 = np.dtype(np.uint8)
 
 
@@ -90,7 +94,7 @@ def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype
         "TP": compute,
         "TC_FLOAT": int(is_float),
     }
-    scalar = {"float": np.float32, "int": np.int32, "long": np.int64}[compute]
+    scalar = _SCALAR_TYPES[compute]
     if vector and backend.current_device().type == "CPU":
         whole = first.size // 16 * 16
         if whole:

@@ -46,7 +46,8 @@ _STEPS = {
 def opening_halo(**params: int) -> tuple[int, int, int]:
     """Halo of an opening or closing, a minimum and a maximum over the window: twice
     its radii, as (z, y, x)."""
-    return tuple(2 * r for r in radius_halo(**params))
+    z, y, x = radius_halo(**params)
+    return 2 * z, 2 * y, 2 * x
 
 
 def morphology(image: backend.DeviceArray, which: str, window: str,

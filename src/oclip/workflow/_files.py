@@ -72,8 +72,10 @@ class _Refused(Exception):
 @functools.cache
 def _loader_class() -> type:
     yaml = _yaml()
+    # PyYAML is imported when first needed, so the base is known only at run time.
+    safe_loader: Any = yaml.SafeLoader
 
-    class WorkflowLoader(yaml.SafeLoader):
+    class WorkflowLoader(safe_loader):
         """SafeLoader without anchors/aliases and duplicate keys, bounded in size and depth."""
 
         def __init__(self, stream: str) -> None:
@@ -224,7 +226,7 @@ def loads(text: str, *, source: str = "<string>") -> Workflow:
     try:
         loader = _loader_class()(text)
     except yaml.reader.ReaderError as error:  # a control character (the reader checks all)
-        line = text.count("\n", 0, error.position) + 1
+        line: int | None = text.count("\n", 0, error.position) + 1
         raise WorkflowFileError(f"not valid YAML: the control character #x{error.character:04x} "
                                 f"is not allowed (is this a text file?)", source=source,
                                 line=line) from None
