@@ -17,12 +17,15 @@ from .arrays import (
     upload_dtype,
 )
 from .device import (
+    DEVICE_ENVIRONMENT_VARIABLE,
+    DeviceContext,
     DeviceInfo,
-    Session,
     check_device,
+    current_context,
     current_device,
-    current_session,
     describe,
+    device_matches,
+    device_rank,
     devices,
     select_device,
 )
@@ -36,11 +39,12 @@ from .programs import (
 )
 
 __all__ = [
+    "DEVICE_ENVIRONMENT_VARIABLE",
     "SUPPORTED_DTYPES",
     "DeviceArray",
+    "DeviceContext",
     "DeviceInfo",
     "Program",
-    "Session",
     "as_host_array",
     "build",
     "check_device",
@@ -48,9 +52,11 @@ __all__ = [
     "cl_type_name",
     "compiler_output_logged",
     "create",
+    "current_context",
     "current_device",
-    "current_session",
     "describe",
+    "device_matches",
+    "device_rank",
     "devices",
     "grid",
     "holds_nonfinite",

@@ -27,7 +27,7 @@ import pyopencl as cl
 import pyopencl.array as cl_array
 
 from .._errors import DeviceMemoryError, format_bytes
-from .device import current_session
+from .device import current_context
 from .programs import Program, compiler_output_logged
 
 DeviceArray = cl_array.Array
@@ -126,7 +126,7 @@ def as_host_array(value: object, name: str = "image") -> np.ndarray:
 
 def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an array") -> None:
     """Raise DeviceMemoryError if a buffer of this shape and dtype cannot be allocated."""
-    device = current_session().device
+    device = current_context().device
     nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
     if nbytes > device.max_allocation:
         raise DeviceMemoryError(
@@ -139,15 +139,16 @@ def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an arr
 
 def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray:
     check_fits(shape, dtype, what)
-    session = current_session()
+    device_context = current_context()
     try:
         # the pool's first allocation may build a helper kernel of pyopencl's
         with compiler_output_logged():
-            return cl_array.empty(session.queue, shape, dtype, allocator=session.allocator)
+            return cl_array.empty(device_context.queue, shape, dtype,
+                                  allocator=device_context.allocator)
     except cl.Error as error:
         raise DeviceMemoryError(
             f"could not allocate {what} of shape {shape} and dtype {dtype} on "
-            f"'{current_session().device.name}': {error}"
+            f"'{current_context().device.name}': {error}"
         ) from None
 
 
@@ -253,14 +254,14 @@ class Stager:
 
 
 def _stager(size: int) -> Stager | None:
-    """The session's stager if an array of ``size`` bytes should be staged."""
-    session = current_session()
-    if session.device.unified_memory or size < Stager.threshold_bytes:
+    """The device context's stager if an array of ``size`` bytes should be staged."""
+    device_context = current_context()
+    if device_context.device.unified_memory or size < Stager.threshold_bytes:
         return None
-    if session.stager is None:
+    if device_context.stager is None:
         with compiler_output_logged():
-            session.stager = Stager(session.context, session.queue)
-    return session.stager
+            device_context.stager = Stager(device_context.context, device_context.queue)
+    return device_context.stager
 
 
 _CHECKS = Program(__package__, "checks.cl")
@@ -286,12 +287,14 @@ def holds_nonfinite(image: object, *, nan: bool = True, infinity: bool = True) -
         if image.offset:
             image = image.copy()
         flag = _allocate((1,), np.dtype(np.uint32), "a flag")
-        session = current_session()
-        cl.enqueue_fill_buffer(session.queue, flag.base_data, np.uint32(0), flag.offset, 4)
-        _CHECKS.launch("flag_nonfinite", (_CHECK_ITEMS.get(session.device.type, 1 << 16),),
+        device_context = current_context()
+        cl.enqueue_fill_buffer(device_context.queue, flag.base_data, np.uint32(0),
+                               flag.offset, 4)
+        items = _CHECK_ITEMS.get(device_context.device.type, 1 << 16)
+        _CHECKS.launch("flag_nonfinite", (items,),
                        image, np.uint64(image.size), flag,
                        defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
-                                "CONTIGUOUS": int(session.device.type == "CPU")})
+                                "CONTIGUOUS": int(device_context.device.type == "CPU")})
         return bool(flag.get()[0])
     array = np.asarray(image)
     if array.dtype.kind != "f" or array.size == 0:

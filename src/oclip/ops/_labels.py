@@ -67,7 +67,7 @@ _LABEL_DEFINES = defines()
 def zeros(shape: int | tuple[int, ...], dtype: type = np.uint32) -> backend.DeviceArray:
     """A zero-filled device array from the memory pool."""
     backend.check_fits((shape,) if np.ndim(shape) == 0 else shape, dtype, "a work buffer")
-    session = backend.current_session()
+    session = backend.current_context()
     return cl_array.zeros(session.queue, shape, dtype, allocator=session.allocator)
 
 
@@ -264,7 +264,7 @@ def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False, 
     feature = backend.create(image.shape, np.int32)
     DISTANCE.launch("feature_x", (count,), image, feature, nx, defines=options)
     if ny > 1 or nz > 1:
-        session = backend.current_session()
+        session = backend.current_context()
         backend.check_fits((image.size,), np.int64, "the distance transform's stack")
         stack = (backend.create(image.size, np.int32),
                  cl_array.empty(session.queue, image.size, np.int64, allocator=session.allocator),

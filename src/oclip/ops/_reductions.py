@@ -50,8 +50,8 @@ def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
         partial = backend.create(2 * chunks, dtype)
         THRESHOLD.launch("range_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), partial, defines=defines, local_size=(1,))
-        value_range = cl_array.empty(backend.current_session().queue, (), _pair_dtype(dtype),
-                                     allocator=backend.current_session().allocator)
+        value_range = cl_array.empty(backend.current_context().queue, (), _pair_dtype(dtype),
+                                     allocator=backend.current_context().allocator)
         THRESHOLD.launch("range_of_chunks", (1,), partial, chunks, value_range,
                        defines=defines)
         return value_range
@@ -64,7 +64,7 @@ def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
         low, high = ("fmin", "fmax") if dtype.kind == "f" else ("min", "max")
         largest, smallest = _LIMITS[dtype]
         reduction = ReductionKernel(
-            backend.current_session().context,
+            backend.current_context().context,
             _pair_dtype(dtype),
             neutral=f"({pair})({largest}, {smallest})",
             reduce_expr=f"({pair})({low}(a.x, b.x), {high}(a.y, b.y))",
@@ -75,7 +75,7 @@ def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
         backend.stats["builds"] += 1
         _range_kernels[key] = reduction
     backend.stats["launches"] += 1
-    return reduction(image, queue=backend.current_session().queue)
+    return reduction(image, queue=backend.current_context().queue)
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def histogram(image: backend.DeviceArray,
               value_range: backend.DeviceArray) -> tuple[backend.DeviceArray, HistogramBins]:
     """Count the pixels per bin (see HistogramBins), on the device."""
     bins = HistogramBins.for_dtype(image.dtype)
-    session = backend.current_session()
+    session = backend.current_context()
     counts = cl_array.zeros(session.queue, bins.count, np.uint32, allocator=session.allocator)
     if _on_cpu() and bins.count <= 4096:  # no atomics per pixel (threshold.cl: same limit)
         chunks, chunk = cpu_chunks(image.size)

@@ -248,14 +248,14 @@ def image_sum(image: backend.DeviceArray) -> backend.DeviceArray:
     if reduction is None:
         preamble = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" if acc == "double" else ""
         reduction = ReductionKernel(
-            backend.current_session().context, np.float64 if acc == "double" else np.float32,
+            backend.current_context().context, np.float64 if acc == "double" else np.float32,
             neutral="0", reduce_expr="a + b", map_expr=f"({acc})image[i]",
             arguments=f"__global const {backend.cl_type_name(image.dtype)} *image",
             name="oclip_image_sum", preamble=preamble)
         backend.stats["builds"] += 1
         _sum_kernels[key] = reduction
     backend.stats["launches"] += 1
-    return reduction(image, queue=backend.current_session().queue)
+    return reduction(image, queue=backend.current_context().queue)
 
 
 @operation(category="Binarize")
@@ -282,7 +282,7 @@ def threshold_mean(image: Image) -> Binary:
     threshold = backend.create((1,), image.dtype)
     if backend.current_device().type == "CPU":  # chunks summed by one work-item each
         chunks, chunk = cpu_chunks(image.size)
-        session = backend.current_session()
+        session = backend.current_context()
         partial = cl_array.empty(session.queue, chunks,
                                  np.float64 if defines["ACC"] == "double" else np.float32,
                                  allocator=session.allocator)

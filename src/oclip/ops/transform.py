@@ -422,7 +422,7 @@ def copy_box(image: backend.DeviceArray, origin: Sequence[int],
     z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
     try:
         # The origin as whole rows of the planes' pitch.
-        cl.enqueue_copy(backend.current_session().queue, out.base_data, image.base_data,
+        cl.enqueue_copy(backend.current_context().queue, out.base_data, image.base_data,
                         src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
                         region=(ox * item, oy, oz),
                         src_pitches=(nx * item, nx * ny * item),
@@ -439,7 +439,7 @@ def copy_planes(image: backend.DeviceArray, planes: Sequence[int],
     bound it as region x pitch, past the last plane it really reads.)"""
     out = backend.create(tuple(out_shape), image.dtype)
     plane = int(np.prod(image.shape[1:])) * image.dtype.itemsize
-    queue = backend.current_session().queue
+    queue = backend.current_context().queue
     try:
         for index, z in enumerate(planes):
             cl.enqueue_copy(queue, out.base_data, image.base_data, byte_count=plane,
