@@ -36,8 +36,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyopencl as cl
-import pyopencl.array as cl_array
 
 from .. import _backend as backend
 
@@ -66,9 +64,7 @@ _LABEL_DEFINES = defines()
 
 def zeros(shape: int | tuple[int, ...], dtype: type = np.uint32) -> backend.DeviceArray:
     """A zero-filled device array from the memory pool."""
-    backend.check_fits((shape,) if np.ndim(shape) == 0 else shape, dtype, "a work buffer")
-    session = backend.current_context()
-    return cl_array.zeros(session.queue, shape, dtype, allocator=session.allocator)
+    return backend.work_array(shape, dtype, zero=True)
 
 
 def full(shape: int | tuple[int, ...], value: int, dtype: type = np.uint32
@@ -92,7 +88,7 @@ def exclusive_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
     offsets = backend.create(n + 1, np.uint32)
     group = min(256, backend.current_device().cl_device.max_work_group_size)
     LABELS.launch("exclusive_scan", (group,), counts, offsets, n,
-                  cl.LocalMemory(4 * group), local_size=(group,), defines=_LABEL_DEFINES)
+                  backend.local_memory(4 * group), local_size=(group,), defines=_LABEL_DEFINES)
     return offsets
 
 
@@ -264,10 +260,8 @@ def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False, 
     feature = backend.create(image.shape, np.int32)
     DISTANCE.launch("feature_x", (count,), image, feature, nx, defines=options)
     if ny > 1 or nz > 1:
-        session = backend.current_context()
-        backend.check_fits((image.size,), np.int64, "the distance transform's stack")
         stack = (backend.create(image.size, np.int32),
-                 cl_array.empty(session.queue, image.size, np.int64, allocator=session.allocator),
+                 backend.work_array(image.size, np.int64, what="the distance transform's stack"),
                  backend.create(image.size, np.int32))
         if ny > 1:
             DISTANCE.launch("feature_y", (nx * nz,), feature, *stack, nx, ny, nz,
