@@ -81,6 +81,7 @@ def rows(image: backend.DeviceArray) -> tuple[int, int, int, int]:
     return ny * nz, nx, ny, nz
 
 
+# Hand-written scans here and below: faster than backend.scan (see benchmarks/scans.py).
 def exclusive_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
     """Exclusive prefix sums of a short uint32 vector by one work-group: ``n + 1``
     values, the last the total.  For vectors of up to a few hundred thousand."""
