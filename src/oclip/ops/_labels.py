@@ -301,9 +301,6 @@ def farther_than(image: backend.DeviceArray, radius: float, from_zero: bool = Tr
 
 # --- growth within a mask -----------------------------------------------------------
 
-SEGMENTATION = backend.Program("oclip.ops", "segmentation.cl")
-
-
 def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> backend.DeviceArray:
     """Grow labels within a mask until nothing changes: each step an unlabelled mask
     pixel takes the smallest label among its labelled neighbours; the steps
@@ -311,17 +308,17 @@ def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> back
     octagonal growth front.  ``labels`` (all inside the mask) is not modified.
 
     Only the pixels labelled in the last two steps can label new ones, so each
-    step visits the front only (see segmentation.cl); one transfer per step
+    step visits the front only (see labels.cl); one transfer per step
     reads the size of the next front.
     """
     nx, ny, nz = backend.grid(labels.shape)
-    options = {"T_IN": "uint"}
+    options = _LABEL_DEFINES
     grown = labels.copy()
     claim = full(labels.shape, 0xFFFFFFFF)
     fronts = [backend.create(labels.size, np.int32) for _ in range(3)]
     sizes = zeros(3, np.int32)  # counters of the three fronts
-    SEGMENTATION.launch("front_seeds", (labels.size,), labels, fronts[0], sizes,
-                   defines=options)
+    LABELS.launch("front_seeds", (labels.size,), labels, fronts[0], sizes,
+                  defines=options)
     newest, older = (fronts[0], int(sizes[0:1].get()[0])), (fronts[1], 0)
     spare = fronts[2]
     step = 0
@@ -333,13 +330,13 @@ def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> back
         visiting = [newest] + ([older] if box else [])
         for front, size in visiting:
             if size:
-                SEGMENTATION.launch("front_step", (rounded(size),), grown, mask,
-                               claim, front, size, spare, counter, box, nx, ny, nz,
-                               defines=options)
+                LABELS.launch("front_step", (rounded(size),), grown, mask,
+                              claim, front, size, spare, counter, box, nx, ny, nz,
+                              defines=options)
         size = int(counter.get()[0])
         if size:
-            SEGMENTATION.launch("front_settle", (rounded(size),), grown, claim,
-                           spare, size, defines=options)
+            LABELS.launch("front_settle", (rounded(size),), grown, claim,
+                          spare, size, defines=options)
         newest, older, spare = (spare, size), newest, older[0]
         step += 1
 
@@ -352,8 +349,8 @@ def rounded(size: int, multiple: int = 64) -> int:
 def mask_labels(labels: backend.DeviceArray, mask: backend.DeviceArray) -> backend.DeviceArray:
     """Labels where ``mask`` (uint8) is non-zero, 0 elsewhere."""
     out = backend.create(labels.shape, np.uint32)
-    SEGMENTATION.launch("mask_labels", (labels.size,), labels, mask, out,
-                   defines={"T_IN": "uint"})
+    LABELS.launch("mask_labels", (labels.size,), labels, mask, out,
+                  defines=_LABEL_DEFINES)
     return out
 
 

@@ -10,7 +10,7 @@ from ._reductions import THRESHOLD, HistogramBins, cpu_chunks, histogram, minimu
 from ._registry import REFUSE_INFINITY, REFUSE_NAN, operation
 from ._types import Binary, Image, Radius
 
-SEGMENTATION = backend.Program("oclip.ops", "segmentation.cl")
+BINARIZE = backend.Program("oclip.ops", "binarize.cl")
 
 __all__ = [
     "binary_edge_detection",
@@ -289,8 +289,8 @@ def local_extrema(image: backend.DeviceArray, which: str, radii: dict[int, int]
     """uint8: 1 where a pixel equals the maximum (minimum) of its box."""
     extremum = extremum_separable(image, which, radii)
     out = backend.create(image.shape, np.uint8)
-    SEGMENTATION.launch("equal_images", (image.size,), image, extremum, out,
-                   defines={"T_IN": backend.cl_type_name(image.dtype)})
+    BINARIZE.launch("equal_images", (image.size,), image, extremum, out,
+                    defines={"T_IN": backend.cl_type_name(image.dtype)})
     return out
 
 
@@ -391,6 +391,6 @@ def binary_edge_detection(binary: Binary) -> Binary:
     """
     nx, ny, nz = backend.grid(binary.shape)
     out = backend.create(binary.shape, np.uint8)
-    SEGMENTATION.launch("inner_edges", (nx, ny, nz), binary, out, 0, nx, ny, nz,
-                   defines={"T_IN": "uchar", "BINARY": 1})
+    BINARIZE.launch("inner_edges", (nx, ny, nz), binary, out, 0, nx, ny, nz,
+                    defines={"T_IN": "uchar", "BINARY": 1})
     return out
