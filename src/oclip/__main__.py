@@ -15,8 +15,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from ._backend import check_device, devices, select_device
-from ._backend.device import ENVIRONMENT_VARIABLE
+from ._backend import DEVICE_ENVIRONMENT_VARIABLE, check_device, devices, select_device
 from ._errors import NoDeviceError, OclipError, format_bytes
 
 
@@ -53,9 +52,10 @@ def _list_devices(args: argparse.Namespace) -> int:
         print(f"\noclip: {selection_error}", file=sys.stderr)
         return 1
     how = (f"--device {args.device}" if args.device else
-           f"{ENVIRONMENT_VARIABLE}={os.environ[ENVIRONMENT_VARIABLE]}"
-           if os.environ.get(ENVIRONMENT_VARIABLE) else "best available")
-    print(f"\nselected (*): {selected} [{how}]; choose another with {ENVIRONMENT_VARIABLE}=NAME")
+           f"{DEVICE_ENVIRONMENT_VARIABLE}={os.environ[DEVICE_ENVIRONMENT_VARIABLE]}"
+           if os.environ.get(DEVICE_ENVIRONMENT_VARIABLE) else "best available")
+    print(f"\nselected (*): {selected} [{how}]; "
+          f"choose another with {DEVICE_ENVIRONMENT_VARIABLE}=NAME")
     return 0
 
 

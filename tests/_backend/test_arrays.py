@@ -110,7 +110,7 @@ def test_staged_transfers_through_pinned_buffers(shape, rng, monkeypatch):
     # forced here with tiny chunks on whatever device runs the tests.
     from oclip._backend import arrays
 
-    session = oclip._backend.current_session()
+    session = oclip._backend.current_context()
     monkeypatch.setattr(arrays.Stager, "chunk_bytes", 4096 * 3 + 8)
     monkeypatch.setattr(arrays.Stager, "threshold_bytes", 0)
     monkeypatch.setattr(session, "device",

@@ -12,8 +12,8 @@ import pyopencl as cl
 import pytest
 
 import oclip
+from oclip._backend import DeviceInfo, device_matches, device_rank
 from oclip._backend import device as device_module
-from oclip._backend.device import DeviceInfo, matches, rank
 
 
 def fake(name: str, kind: str, memory_gib: float, unified: bool = False,
@@ -43,7 +43,7 @@ def test_policy_prefers_discrete_gpu_with_more_memory_then_integrated_then_cpu()
     small = fake("GPU A", "GPU", 8, index=2)
     large = fake("GPU B", "GPU", 24, index=3)
     accelerator = fake("FPGA", "ACCELERATOR", 32, index=4)
-    ranked = sorted([cpu, integrated, small, large, accelerator], key=rank)
+    ranked = sorted([cpu, integrated, small, large, accelerator], key=device_rank)
     assert [d.name for d in ranked] == ["GPU B", "GPU A", "iGPU", "Some CPU", "FPGA"]
 
 
@@ -57,7 +57,7 @@ def test_policy_prefers_discrete_gpu_with_more_memory_then_integrated_then_cpu()
 ])
 def test_names_match_type_or_name_substring(name, expected):
     candidates = [fake("NVIDIA H100", "GPU", 80), fake("pthread-AMD EPYC", "CPU", 64)]
-    assert {d.name for d in candidates if matches(d, name)} == expected
+    assert {d.name for d in candidates if device_matches(d, name)} == expected
 
 
 @pytest.mark.usefixtures("restore_device")

@@ -414,7 +414,7 @@ def test_rank_filters_without_unrolled_sorts_give_the_same(device_type, which, m
 
     from oclip import _backend as backend
 
-    session = backend.current_session()
+    session = backend.current_context()
     monkeypatch.setattr(session, "device", dataclasses.replace(session.device, type=device_type))
     image = rng.integers(0, 7, (5, 13, 17)).astype(np.uint16)
     function = getattr(oclip, f"{which}_box")

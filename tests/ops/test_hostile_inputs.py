@@ -285,7 +285,7 @@ def test_device_inputs_work_or_are_refused_clearly(op, rng):
     result, error = call(op, on_device)
     assert error is None, error
     assert as_equal(oclip.pull(result), on_host)
-    queue = oclip._backend.current_session().queue
+    queue = oclip._backend.current_context().queue
     padded = np.concatenate([images[first.name].ravel()[:3], images[first.name].ravel()])
     sliced = oclip.push(padded)[3:].reshape(images[first.name].shape)  # an offset
     result, error = call(op, {**images, first.name: sliced})

@@ -85,7 +85,7 @@ def test_windows_fixed_at_compile_time_only_where_it_pays_off(device_type, monke
 
     from oclip import _backend as backend
 
-    session = backend.current_session()
+    session = backend.current_context()
     monkeypatch.setattr(session, "device", dataclasses.replace(session.device, type=device_type))
     assert _neighbourhood.static_windows_pay_off() == (device_type == "CPU")
     image = rng.random((9, 21, 33)).astype(np.float32)
@@ -104,10 +104,10 @@ def test_windows_fixed_at_compile_time_only_where_it_pays_off(device_type, monke
 def test_work_groups_of_separable_passes_on_gpus(monkeypatch):
     import dataclasses
 
-    from oclip._backend import current_session
+    from oclip._backend import current_context
     from oclip.ops._neighbourhood import pass_local_size
 
-    session = current_session()
+    session = current_context()
     monkeypatch.setattr(session, "device", dataclasses.replace(session.device, type="GPU"))
     assert pass_local_size("minimum_z", (1024, 1024, 256)) == (32, 1, 8)
     assert pass_local_size("convolve_finish_y", (1024, 1024, 256)) == (32, 8, 1)

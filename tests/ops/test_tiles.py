@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import oclip
-from oclip._backend import current_session
+from oclip._backend import current_context
 from oclip.ops import operations
 from oclip.ops._tiles import bytes_needed, tile_shape_for
 
@@ -24,7 +24,7 @@ SHAPES = {2: (40, 46), 3: (12, 30, 32)}
 @pytest.fixture
 def small_device() -> Iterator[callable]:
     """Pretend the device holds only ``limit`` bytes per buffer and twice that in all."""
-    session = current_session()
+    session = current_context()
     real = session.device
 
     def shrink(limit: int) -> None:
@@ -81,7 +81,7 @@ def test_a_whole_image_operation_too_large_says_what_it_needs_and_the_device_goe
         oclip.connected_components_labeling(image)
     message = str(caught.value)
     assert "needs" in message and "allows at most 1000 bytes" in message
-    assert current_session().device.name in message
+    assert current_context().device.name in message
     # the same session computes the next (small) call
     small = np.arange(12, dtype=np.float32).reshape(3, 4)
     np.testing.assert_array_equal(oclip.add_image_and_scalar(small, scalar=1.0), small + 1)

@@ -1,4 +1,5 @@
-"""The OpenCL backend: devices, context/queue, device arrays, kernel programs.
+"""The OpenCL backend: devices, context/queue, device arrays, kernel programs,
+reductions and scans.
 
 This is the only part of oclip that talks to pyopencl directly.
 """
@@ -9,20 +10,28 @@ from .arrays import (
     as_host_array,
     check_fits,
     cl_type_name,
+    copy_box,
+    copy_planes,
     create,
     holds_nonfinite,
     is_device_array,
+    local_memory,
     pull,
     push,
     upload_dtype,
+    vector_dtype,
+    work_array,
 )
 from .device import (
+    DEVICE_ENVIRONMENT_VARIABLE,
+    DeviceContext,
     DeviceInfo,
-    Session,
     check_device,
+    current_context,
     current_device,
-    current_session,
     describe,
+    device_matches,
+    device_rank,
     devices,
     select_device,
 )
@@ -34,31 +43,42 @@ from .programs import (
     stats,
     synchronize,
 )
+from .reductions import reduce, scan
 
 __all__ = [
+    "DEVICE_ENVIRONMENT_VARIABLE",
     "SUPPORTED_DTYPES",
     "DeviceArray",
+    "DeviceContext",
     "DeviceInfo",
     "Program",
-    "Session",
     "as_host_array",
     "build",
     "check_device",
     "check_fits",
     "cl_type_name",
     "compiler_output_logged",
+    "copy_box",
+    "copy_planes",
     "create",
+    "current_context",
     "current_device",
-    "current_session",
     "describe",
+    "device_matches",
+    "device_rank",
     "devices",
     "grid",
     "holds_nonfinite",
     "is_device_array",
+    "local_memory",
     "pull",
     "push",
+    "reduce",
+    "scan",
     "select_device",
     "stats",
     "synchronize",
     "upload_dtype",
+    "vector_dtype",
+    "work_array",
 ]

@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 import pyopencl as cl
 import pyopencl.array as cl_array
+import pyopencl.cltypes as cltypes
 
-from .._errors import DeviceMemoryError, format_bytes
-from .device import current_session
-from .programs import Program, compiler_output_logged
+from .._errors import DeviceError, DeviceMemoryError, format_bytes
+from .device import current_context
+from .programs import Program, compiler_output_logged, grid
 
 DeviceArray = cl_array.Array
 
@@ -126,7 +127,7 @@ def as_host_array(value: object, name: str = "image") -> np.ndarray:
 
 def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an array") -> None:
     """Raise DeviceMemoryError if a buffer of this shape and dtype cannot be allocated."""
-    device = current_session().device
+    device = current_context().device
     nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
     if nbytes > device.max_allocation:
         raise DeviceMemoryError(
@@ -139,15 +140,16 @@ def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an arr
 
 def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray:
     check_fits(shape, dtype, what)
-    session = current_session()
+    device_context = current_context()
     try:
         # the pool's first allocation may build a helper kernel of pyopencl's
         with compiler_output_logged():
-            return cl_array.empty(session.queue, shape, dtype, allocator=session.allocator)
+            return cl_array.empty(device_context.queue, shape, dtype,
+                                  allocator=device_context.allocator)
     except cl.Error as error:
         raise DeviceMemoryError(
             f"could not allocate {what} of shape {shape} and dtype {dtype} on "
-            f"'{current_session().device.name}': {error}"
+            f"'{current_context().device.name}': {error}"
         ) from None
 
 
@@ -173,6 +175,92 @@ def create(shape: int | Sequence[int], dtype: np.dtype | type = np.float32) -> D
         raise TypeError(f"dtype: {dtype} is not a device dtype; use one of "
                         + ", ".join(str(d) for d in SUPPORTED_DTYPES))
     return _allocate(shape, dtype, "an array")
+
+
+def _shape_tuple(shape: int | Sequence[int]) -> tuple[int, ...]:
+    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
+
+
+def work_array(shape: int | Sequence[int], dtype: np.dtype | type, *, zero: bool = False,
+               what: str = "a work buffer") -> DeviceArray:
+    """Allocate a device array for kernels' intermediate results.
+
+    Unlike :func:`create`, any dtype pyopencl knows is allowed: 64-bit integers
+    and floats, or OpenCL vector types (:func:`vector_dtype`).
+
+    Parameters
+    ----------
+    shape : int or sequence of int
+        Array shape.
+    dtype : dtype
+        Element type.
+    zero : bool, optional
+        Fill the array with zeros (else it is uninitialised).
+    what : str, optional
+        What the buffer holds, for the error if it does not fit.
+
+    Returns
+    -------
+    pyopencl.array.Array
+    """
+    shape = _shape_tuple(shape)
+    dtype = np.dtype(dtype)
+    if not zero:
+        return _allocate(shape, dtype, what)
+    check_fits(shape, dtype, what)
+    device_context = current_context()
+    with compiler_output_logged():
+        return cl_array.zeros(device_context.queue, shape, dtype,
+                              allocator=device_context.allocator)
+
+
+def vector_dtype(dtype: np.dtype | type, width: int) -> np.dtype:
+    """The OpenCL vector type of ``width`` elements of a supported dtype
+    (``float32``, 2 → ``float2``), as a numpy dtype."""
+    return np.dtype(getattr(cltypes, cl_type_name(dtype) + str(width)))
+
+
+def local_memory(nbytes: int) -> cl.LocalMemory:
+    """A kernel argument that reserves ``nbytes`` of local memory per work-group."""
+    return cl.LocalMemory(int(nbytes))
+
+
+def copy_box(image: DeviceArray, origin: Sequence[int],
+             out_shape: Sequence[int]) -> DeviceArray:
+    """Copy the box of ``out_shape`` at ``origin`` (numpy order) out of ``image``:
+    one rectangular buffer copy."""
+    out = create(tuple(out_shape), image.dtype)
+    item = image.dtype.itemsize
+    nx, ny, _ = grid(image.shape)
+    ox, oy, oz = grid(out.shape)
+    z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
+    try:
+        # The origin as whole rows of the planes' pitch.
+        cl.enqueue_copy(current_context().queue, out.base_data, image.base_data,
+                        src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
+                        region=(ox * item, oy, oz),
+                        src_pitches=(nx * item, nx * ny * item),
+                        dst_pitches=(ox * item, ox * oy * item))
+    except cl.Error as error:
+        raise DeviceError(f"copying a box of the image failed: {error}") from None
+    return out
+
+
+def copy_planes(image: DeviceArray, planes: Sequence[int],
+                out_shape: Sequence[int]) -> DeviceArray:
+    """Copy whole planes of a 3D image, one contiguous copy each.  (A single
+    rectangular copy with a pitch of several planes is refused by drivers that
+    bound it as region x pitch, past the last plane it really reads.)"""
+    out = create(tuple(out_shape), image.dtype)
+    plane = int(np.prod(image.shape[1:])) * image.dtype.itemsize
+    queue = current_context().queue
+    try:
+        for index, z in enumerate(planes):
+            cl.enqueue_copy(queue, out.base_data, image.base_data, byte_count=plane,
+                            src_offset=image.offset + z * plane, dst_offset=index * plane)
+    except cl.Error as error:
+        raise DeviceError(f"copying planes of the image failed: {error}") from None
+    return out
 
 
 class Stager:
@@ -253,14 +341,14 @@ class Stager:
 
 
 def _stager(size: int) -> Stager | None:
-    """The session's stager if an array of ``size`` bytes should be staged."""
-    session = current_session()
-    if session.device.unified_memory or size < Stager.threshold_bytes:
+    """The device context's stager if an array of ``size`` bytes should be staged."""
+    device_context = current_context()
+    if device_context.device.unified_memory or size < Stager.threshold_bytes:
         return None
-    if session.stager is None:
+    if device_context.stager is None:
         with compiler_output_logged():
-            session.stager = Stager(session.context, session.queue)
-    return session.stager
+            device_context.stager = Stager(device_context.context, device_context.queue)
+    return device_context.stager
 
 
 _CHECKS = Program(__package__, "checks.cl")
@@ -286,12 +374,14 @@ def holds_nonfinite(image: object, *, nan: bool = True, infinity: bool = True) -
         if image.offset:
             image = image.copy()
         flag = _allocate((1,), np.dtype(np.uint32), "a flag")
-        session = current_session()
-        cl.enqueue_fill_buffer(session.queue, flag.base_data, np.uint32(0), flag.offset, 4)
-        _CHECKS.launch("flag_nonfinite", (_CHECK_ITEMS.get(session.device.type, 1 << 16),),
+        device_context = current_context()
+        cl.enqueue_fill_buffer(device_context.queue, flag.base_data, np.uint32(0),
+                               flag.offset, 4)
+        items = _CHECK_ITEMS.get(device_context.device.type, 1 << 16)
+        _CHECKS.launch("flag_nonfinite", (items,),
                        image, np.uint64(image.size), flag,
                        defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
-                                "CONTIGUOUS": int(session.device.type == "CPU")})
+                                "CONTIGUOUS": int(device_context.device.type == "CPU")})
         return bool(flag.get()[0])
     array = np.asarray(image)
     if array.dtype.kind != "f" or array.size == 0:

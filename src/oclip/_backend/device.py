@@ -27,7 +27,10 @@ import pyopencl.tools as cl_tools
 from .._errors import DeviceError, NoDeviceError, format_bytes
 from ._compiler import compiler_output_logged
 
-ENVIRONMENT_VARIABLE = "OCLIP_DEVICE"
+#: The environment variable that names the device to use (see :func:`select_device`).
+DEVICE_ENVIRONMENT_VARIABLE = "OCLIP_DEVICE"
+# The former private name, still read by tests/conftest.py.
+ENVIRONMENT_VARIABLE = DEVICE_ENVIRONMENT_VARIABLE
 
 NO_PLATFORM_HELP = (
     "No OpenCL platform is installed, so oclip has no device to run on. "
@@ -115,13 +118,39 @@ class DeviceInfo:
         )
 
 
-def rank(device: DeviceInfo) -> tuple:
-    """Sort key of the selection policy: lower is better."""
+def device_rank(device: DeviceInfo) -> tuple:
+    """Sort key of the selection policy: lower is better.
+
+    Parameters
+    ----------
+    device : DeviceInfo
+        A device :func:`devices` lists.
+
+    Returns
+    -------
+    tuple
+        (type rank, unified memory, -global memory, discovery index): GPUs before
+        CPUs before other devices, discrete GPUs before integrated ones, then more
+        memory first.  ``device_rank(d)[:2]`` tells devices of one class apart.
+    """
     return (_TYPE_RANK[device.type], device.unified_memory, -device.global_memory, device.index)
 
 
-def matches(device: DeviceInfo, name: str) -> bool:
-    """Whether ``name`` (``gpu``, ``cpu`` or a name substring) designates ``device``."""
+def device_matches(device: DeviceInfo, name: str) -> bool:
+    """Whether ``name`` designates ``device``.
+
+    Parameters
+    ----------
+    device : DeviceInfo
+        A device :func:`devices` lists.
+    name : str
+        ``"gpu"``, ``"cpu"`` (the device's type) or a case-insensitive substring
+        of the device's name, as :func:`select_device` and ``OCLIP_DEVICE`` take.
+
+    Returns
+    -------
+    bool
+    """
     wanted = name.strip().lower()
     if wanted in ("gpu", "cpu"):
         return device.type.lower() == wanted
@@ -168,7 +197,7 @@ def _reason(error: cl.Error) -> str:
 
 
 @dataclass
-class Session:
+class DeviceContext:
     """The OpenCL context, in-order queue and memory pool oclip uses for one device.
 
     Device arrays come from the pool: buffers freed by one operation are reused
@@ -185,7 +214,7 @@ class Session:
     stager: object | None = None
 
 
-def _open(device: DeviceInfo) -> Session:
+def _open(device: DeviceInfo) -> DeviceContext:
     """Create a context and queue, and prove the device builds and runs a kernel."""
     try:
         context = cl.Context([device.cl_device])
@@ -201,19 +230,20 @@ def _open(device: DeviceInfo) -> Session:
         raise DeviceError(f"device '{device}' does not work: {_reason(error)}") from None
     if not np.array_equal(result, 3 * np.arange(8, dtype=np.int32) + 1):
         raise DeviceError(f"device '{device}' computed a wrong result in its self-test")
-    return Session(device, context, queue,
+    return DeviceContext(device, context, queue,
                    cl_tools.MemoryPool(cl_tools.ImmediateAllocator(queue)))
 
 
 class _State:
-    """Process-wide backend state: discovered devices, open sessions, the current one."""
+    """Process-wide backend state: discovered devices, open contexts, the current one."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.devices: list[DeviceInfo] | None = None
-        self.sessions: dict[int, Session] = {}
+        # the open device contexts by device index (the name tests/conftest.py uses)
+        self.sessions: dict[int, DeviceContext] = {}
         self.failures: dict[int, DeviceError] = {}
-        self.current: Session | None = None
+        self.current: DeviceContext | None = None
 
 
 _state = _State()
@@ -291,13 +321,14 @@ def select_device(name: str | DeviceInfo | None = None) -> DeviceInfo:
             candidates = [name]
             requested = None
         else:
-            requested = name if name is not None else os.environ.get(ENVIRONMENT_VARIABLE) or None
-            candidates = sorted(available, key=rank)
+            requested = (name if name is not None
+                         else os.environ.get(DEVICE_ENVIRONMENT_VARIABLE) or None)
+            candidates = sorted(available, key=device_rank)
         if requested is not None:
-            candidates = [d for d in candidates if matches(d, requested)]
+            candidates = [d for d in candidates if device_matches(d, requested)]
             if not candidates:
                 listing = ", ".join(f"'{d.name}' ({d.type})" for d in available)
-                source = "" if name is not None else f" (from {ENVIRONMENT_VARIABLE})"
+                source = "" if name is not None else f" (from {DEVICE_ENVIRONMENT_VARIABLE})"
                 raise NoDeviceError(
                     f"no OpenCL device matches {requested!r}{source}; available: {listing}. "
                     "Give 'gpu', 'cpu' or part of a device name."
@@ -312,16 +343,17 @@ def select_device(name: str | DeviceInfo | None = None) -> DeviceInfo:
         raise NoDeviceError("no usable OpenCL device: " + " | ".join(failures))
 
 
-def current_session() -> Session:
-    """The session of the selected device, selecting one first if needed."""
-    session = _state.current
-    if session is None:
+def current_context() -> DeviceContext:
+    """The context, queue and memory pool of the selected device (selected first if
+    none is yet)."""
+    device_context = _state.current
+    if device_context is None:
         with _state.lock:
             if _state.current is None:
                 select_device()
-            session = _state.current
-    assert session is not None
-    return session
+            device_context = _state.current
+    assert device_context is not None
+    return device_context
 
 
 def current_device() -> DeviceInfo:
@@ -331,7 +363,7 @@ def current_device() -> DeviceInfo:
     -------
     DeviceInfo
     """
-    return current_session().device
+    return current_context().device
 
 
 def describe(device: DeviceInfo) -> str:

@@ -24,7 +24,7 @@ import pyopencl.array as cl_array
 
 from .._errors import DeviceError, DeviceMemoryError, KernelBuildError
 from ._compiler import compiler_output_logged
-from .device import current_session
+from .device import current_context
 
 logger = logging.getLogger("oclip")
 
@@ -61,22 +61,22 @@ def build_options(defines: Mapping[str, object] | None) -> tuple[str, ...]:
 def build(source: str, defines: Mapping[str, object] | None = None, *,
           name: str = "<source>", extra_options: tuple[str, ...] = ()) -> cl.Program:
     """Build ``source`` for the current device, or return the cached program."""
-    session = current_session()
+    device_context = current_context()
     options = build_options(defines) + tuple(extra_options)
-    if session.device.exact_divide_sqrt:
+    if device_context.device.exact_divide_sqrt:
         # numpy's division and square root are correctly rounded; OpenCL's
         # default allows 2.5-3 ulp (NVIDIA uses it).  Same results on every device.
         options += ("-cl-fp32-correctly-rounded-divide-sqrt",)
-    key = (session.device.index, source, options)
+    key = (device_context.device.index, source, options)
     program = _programs.get(key)
     if program is None:
         with compiler_output_logged():
             try:
-                program = cl.Program(session.context, source).build(options=list(options))
+                program = cl.Program(device_context.context, source).build(options=list(options))
             except cl.Error as error:
                 raise KernelBuildError(
                     f"building {name} with options {' '.join(options) or '(none)'} failed on "
-                    f"'{session.device.name}':\n{error}"
+                    f"'{device_context.device.name}':\n{error}"
                 ) from None
         stats["builds"] += 1
         _programs[key] = program
@@ -84,7 +84,7 @@ def build(source: str, defines: Mapping[str, object] | None = None, *,
 
 
 def _kernel(program: Program, name: str, defines: Mapping[str, object] | None) -> cl.Kernel:
-    key = (current_session().device.index, program, build_options(defines), name)
+    key = (current_context().device.index, program, build_options(defines), name)
     found = _kernels.get(key)
     if found is None:
         built = build(program.source, defines, name=program.filename)
@@ -144,7 +144,7 @@ class Program:
         k = _kernel(self, name, defines)
         stats["launches"] += 1
         try:
-            return k(current_session().queue, global_size, local_size,
+            return k(current_context().queue, global_size, local_size,
                      *(_argument(a) for a in args))
         except cl.MemoryError as error:
             raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})") from None
@@ -164,4 +164,4 @@ def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
 
 def synchronize() -> None:
     """Wait until all work enqueued on the current device has finished."""
-    current_session().queue.finish()
+    current_context().queue.finish()

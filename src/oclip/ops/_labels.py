@@ -36,8 +36,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyopencl as cl
-import pyopencl.array as cl_array
 
 from .. import _backend as backend
 
@@ -66,9 +64,7 @@ _LABEL_DEFINES = defines()
 
 def zeros(shape: int | tuple[int, ...], dtype: type = np.uint32) -> backend.DeviceArray:
     """A zero-filled device array from the memory pool."""
-    backend.check_fits((shape,) if np.ndim(shape) == 0 else shape, dtype, "a work buffer")
-    session = backend.current_session()
-    return cl_array.zeros(session.queue, shape, dtype, allocator=session.allocator)
+    return backend.work_array(shape, dtype, zero=True)
 
 
 def full(shape: int | tuple[int, ...], value: int, dtype: type = np.uint32
@@ -85,6 +81,7 @@ def rows(image: backend.DeviceArray) -> tuple[int, int, int, int]:
     return ny * nz, nx, ny, nz
 
 
+# Hand-written scans here and below: faster than backend.scan (see benchmarks/scans.py).
 def exclusive_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
     """Exclusive prefix sums of a short uint32 vector by one work-group: ``n + 1``
     values, the last the total.  For vectors of up to a few hundred thousand."""
@@ -92,7 +89,7 @@ def exclusive_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
     offsets = backend.create(n + 1, np.uint32)
     group = min(256, backend.current_device().cl_device.max_work_group_size)
     LABELS.launch("exclusive_scan", (group,), counts, offsets, n,
-                  cl.LocalMemory(4 * group), local_size=(group,), defines=_LABEL_DEFINES)
+                  backend.local_memory(4 * group), local_size=(group,), defines=_LABEL_DEFINES)
     return offsets
 
 
@@ -264,10 +261,8 @@ def feature_transform(image: backend.DeviceArray, sites_are_zero: bool = False, 
     feature = backend.create(image.shape, np.int32)
     DISTANCE.launch("feature_x", (count,), image, feature, nx, defines=options)
     if ny > 1 or nz > 1:
-        session = backend.current_session()
-        backend.check_fits((image.size,), np.int64, "the distance transform's stack")
         stack = (backend.create(image.size, np.int32),
-                 cl_array.empty(session.queue, image.size, np.int64, allocator=session.allocator),
+                 backend.work_array(image.size, np.int64, what="the distance transform's stack"),
                  backend.create(image.size, np.int32))
         if ny > 1:
             DISTANCE.launch("feature_y", (nx * nz,), feature, *stack, nx, ny, nz,
@@ -306,9 +301,6 @@ def farther_than(image: backend.DeviceArray, radius: float, from_zero: bool = Tr
 
 # --- growth within a mask -----------------------------------------------------------
 
-SEGMENTATION = backend.Program("oclip.ops", "segmentation.cl")
-
-
 def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> backend.DeviceArray:
     """Grow labels within a mask until nothing changes: each step an unlabelled mask
     pixel takes the smallest label among its labelled neighbours; the steps
@@ -316,17 +308,17 @@ def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> back
     octagonal growth front.  ``labels`` (all inside the mask) is not modified.
 
     Only the pixels labelled in the last two steps can label new ones, so each
-    step visits the front only (see segmentation.cl); one transfer per step
+    step visits the front only (see labels.cl); one transfer per step
     reads the size of the next front.
     """
     nx, ny, nz = backend.grid(labels.shape)
-    options = {"T_IN": "uint"}
+    options = _LABEL_DEFINES
     grown = labels.copy()
     claim = full(labels.shape, 0xFFFFFFFF)
     fronts = [backend.create(labels.size, np.int32) for _ in range(3)]
     sizes = zeros(3, np.int32)  # counters of the three fronts
-    SEGMENTATION.launch("front_seeds", (labels.size,), labels, fronts[0], sizes,
-                   defines=options)
+    LABELS.launch("front_seeds", (labels.size,), labels, fronts[0], sizes,
+                  defines=options)
     newest, older = (fronts[0], int(sizes[0:1].get()[0])), (fronts[1], 0)
     spare = fronts[2]
     step = 0
@@ -338,13 +330,13 @@ def grow_in_mask(labels: backend.DeviceArray, mask: backend.DeviceArray) -> back
         visiting = [newest] + ([older] if box else [])
         for front, size in visiting:
             if size:
-                SEGMENTATION.launch("front_step", (rounded(size),), grown, mask,
-                               claim, front, size, spare, counter, box, nx, ny, nz,
-                               defines=options)
+                LABELS.launch("front_step", (rounded(size),), grown, mask,
+                              claim, front, size, spare, counter, box, nx, ny, nz,
+                              defines=options)
         size = int(counter.get()[0])
         if size:
-            SEGMENTATION.launch("front_settle", (rounded(size),), grown, claim,
-                           spare, size, defines=options)
+            LABELS.launch("front_settle", (rounded(size),), grown, claim,
+                          spare, size, defines=options)
         newest, older, spare = (spare, size), newest, older[0]
         step += 1
 
@@ -357,8 +349,8 @@ def rounded(size: int, multiple: int = 64) -> int:
 def mask_labels(labels: backend.DeviceArray, mask: backend.DeviceArray) -> backend.DeviceArray:
     """Labels where ``mask`` (uint8) is non-zero, 0 elsewhere."""
     out = backend.create(labels.shape, np.uint32)
-    SEGMENTATION.launch("mask_labels", (labels.size,), labels, mask, out,
-                   defines={"T_IN": "uint"})
+    LABELS.launch("mask_labels", (labels.size,), labels, mask, out,
+                  defines=_LABEL_DEFINES)
     return out
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyopencl.array as cl_array
-import pyopencl.cltypes as cltypes
-from pyopencl.reduction import ReductionKernel
 
 from .. import _backend as backend
 
@@ -24,11 +21,9 @@ _LIMITS = {
     np.dtype(np.float32): ("INFINITY", "-INFINITY"),
 }
 
-_range_kernels: dict[tuple, ReductionKernel] = {}
-
 
 def _pair_dtype(dtype: np.dtype) -> np.dtype:
-    return getattr(cltypes, backend.cl_type_name(dtype) + "2")
+    return backend.vector_dtype(dtype, 2)
 
 
 def _on_cpu() -> bool:
@@ -50,32 +45,24 @@ def minimum_maximum(image: backend.DeviceArray) -> backend.DeviceArray:
         partial = backend.create(2 * chunks, dtype)
         THRESHOLD.launch("range_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), partial, defines=defines, local_size=(1,))
-        value_range = cl_array.empty(backend.current_session().queue, (), _pair_dtype(dtype),
-                                     allocator=backend.current_session().allocator)
+        value_range = backend.work_array((), _pair_dtype(dtype), what="a value range")
         THRESHOLD.launch("range_of_chunks", (1,), partial, chunks, value_range,
                        defines=defines)
         return value_range
-    key = (backend.current_device().index, dtype)
-    reduction = _range_kernels.get(key)
-    if reduction is None:
-        element = backend.cl_type_name(dtype)
-        pair = element + "2"
-        # fmin/fmax skip NaN; min/max are the integer versions.
-        low, high = ("fmin", "fmax") if dtype.kind == "f" else ("min", "max")
-        largest, smallest = _LIMITS[dtype]
-        reduction = ReductionKernel(
-            backend.current_session().context,
-            _pair_dtype(dtype),
-            neutral=f"({pair})({largest}, {smallest})",
-            reduce_expr=f"({pair})({low}(a.x, b.x), {high}(a.y, b.y))",
-            map_expr=f"({pair})(image[i], image[i])",
-            arguments=f"__global const {element} *image",
-            name="oclip_minimum_maximum",
-        )
-        backend.stats["builds"] += 1
-        _range_kernels[key] = reduction
-    backend.stats["launches"] += 1
-    return reduction(image, queue=backend.current_session().queue)
+    element = backend.cl_type_name(dtype)
+    pair = element + "2"
+    # fmin/fmax skip NaN; min/max are the integer versions.
+    low, high = ("fmin", "fmax") if dtype.kind == "f" else ("min", "max")
+    largest, smallest = _LIMITS[dtype]
+    return backend.reduce(
+        image,
+        dtype=_pair_dtype(dtype),
+        neutral=f"({pair})({largest}, {smallest})",
+        reduce_expr=f"({pair})({low}(a.x, b.x), {high}(a.y, b.y))",
+        map_expr=f"({pair})(image[i], image[i])",
+        arguments=f"__global const {element} *image",
+        name="minimum_maximum",
+    )
 
 
 @dataclass(frozen=True)
@@ -115,8 +102,7 @@ def histogram(image: backend.DeviceArray,
               value_range: backend.DeviceArray) -> tuple[backend.DeviceArray, HistogramBins]:
     """Count the pixels per bin (see HistogramBins), on the device."""
     bins = HistogramBins.for_dtype(image.dtype)
-    session = backend.current_session()
-    counts = cl_array.zeros(session.queue, bins.count, np.uint32, allocator=session.allocator)
+    counts = backend.work_array(bins.count, np.uint32, zero=True, what="a histogram")
     if _on_cpu() and bins.count <= 4096:  # no atomics per pixel (threshold.cl: same limit)
         chunks, chunk = cpu_chunks(image.size)
         THRESHOLD.launch("histogram_chunks", (chunks,), image, np.uint64(image.size),

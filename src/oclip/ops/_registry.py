@@ -346,7 +346,7 @@ def _to_device(op: Operation, parameter: Parameter, value: Any) -> backend.Devic
     where = f"{op.name}: parameter '{parameter.name}'"
     kind = parameter.kind
     if backend.is_device_array(value):
-        session = backend.current_session()
+        session = backend.current_context()
         if value.context != session.context:
             raise ValueError(
                 f"{where}: this device array belongs to another device or context than "

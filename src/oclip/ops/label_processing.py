@@ -45,7 +45,7 @@ __all__ = [
     "subtract_labels",
 ]
 
-SEGMENTATION = backend.Program("oclip.ops", "segmentation.cl")
+LABEL_PROCESSING = backend.Program("oclip.ops", "label_processing.cl")
 
 #: A size in pixels.
 Size = Annotated[int, Range(0, 2**31 - 1, 1)]
@@ -266,8 +266,8 @@ def _erode(labels: backend.DeviceArray, radius: int) -> backend.DeviceArray:
     if labels.ndim == 3:
         radii[2] = radius
     out = backend.create(labels.shape, np.uint32)
-    SEGMENTATION.launch("erode_labels_sphere", (nx, ny, nz), labels, out,
-                   *sphere_arguments(radii), nx, ny, nz, defines={"T_IN": "uint"})
+    LABEL_PROCESSING.launch("erode_labels_sphere", (nx, ny, nz), labels, out,
+                            *sphere_arguments(radii), nx, ny, nz, defines={"T_IN": "uint"})
     return out
 
 
@@ -471,8 +471,8 @@ def combine_labels(labels1: Labels, labels2: Labels) -> Labels:
         labels1, n1 = _labels.compact_values(_sequential(labels1))
         labels2, n2 = _labels.compact_values(_sequential(labels2))
     out = backend.create(labels1.shape, np.uint32)
-    SEGMENTATION.launch("draw_over", (out.size,), labels1, labels2, out, np.uint32(n1),
-                   defines={"T_IN": "uint"})
+    LABEL_PROCESSING.launch("draw_over", (out.size,), labels1, labels2, out, np.uint32(n1),
+                            defines={"T_IN": "uint"})
     return _labels.relabel_sequential(out, n1 + n2)[0]
 
 
@@ -500,8 +500,8 @@ def subtract_labels(labels1: Labels, labels2: Labels) -> Labels:
     """
     same_shape("subtract_labels", labels1, labels2, "labels1", "labels2")
     out = backend.create(labels1.shape, np.uint32)
-    SEGMENTATION.launch("subtract_labels", (out.size,), labels1, labels2, out,
-                   defines={"T_IN": "uint"})
+    LABEL_PROCESSING.launch("subtract_labels", (out.size,), labels1, labels2, out,
+                            defines={"T_IN": "uint"})
     return _sequential(out)
 
 
@@ -562,8 +562,8 @@ def reduce_labels_to_label_edges(labels: Labels) -> Labels:
     """
     nx, ny, nz = backend.grid(labels.shape)
     out = backend.create(labels.shape, np.uint32)
-    SEGMENTATION.launch("inner_edges", (nx, ny, nz), labels, out, 0, nx, ny, nz,
-                   defines={"T_IN": "uint", "BINARY": 0})
+    LABEL_PROCESSING.launch("inner_edges", (nx, ny, nz), labels, out, 0, nx, ny, nz,
+                            defines={"T_IN": "uint", "BINARY": 0})
     return out
 
 
@@ -599,9 +599,9 @@ def fill_holes_in_labels(labels: Labels) -> Labels:
     high = _labels.zeros(k + 1)
     nx, ny, nz = backend.grid(labels.shape)
     options = {"T_IN": "uint"}
-    SEGMENTATION.launch("hole_neighbours", (nx, ny, nz), labels, holes, border, low,
-                   high, int(labels.ndim == 3), nx, ny, nz, defines=options)
+    LABEL_PROCESSING.launch("hole_neighbours", (nx, ny, nz), labels, holes, border, low,
+                            high, int(labels.ndim == 3), nx, ny, nz, defines=options)
     out = backend.create(labels.shape, np.uint32)
-    SEGMENTATION.launch("fill_holes", (labels.size,), labels, holes, border, low, high,
-                   out, defines=options)
+    LABEL_PROCESSING.launch("fill_holes", (labels.size,), labels, holes, border, low, high,
+                            out, defines=options)
     return out

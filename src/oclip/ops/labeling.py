@@ -287,7 +287,7 @@ def eroded_otsu_labeling(image: Image,
     return seeded_growth(_labels.components(eroded, "box")[0], mask)
 
 
-WATERSHED = backend.Program("oclip.ops", "watershed.cl")
+LABELING = backend.Program("oclip.ops", "labeling.cl")
 
 
 def _watershed_defines(dtype: np.dtype, connectivity: str) -> dict[str, object]:
@@ -301,7 +301,7 @@ def _watershed_defines(dtype: np.dtype, connectivity: str) -> dict[str, object]:
 def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: str
           ) -> backend.DeviceArray:
     """Seeded watershed of ``image`` from the labelled pixels of ``seeds`` (see
-    watershed.cl); returns the labels of the seeds."""
+    labeling.cl); returns the labels of the seeds."""
     n = _labels.maximum_label(seeds)
     if n == 0:
         return _labels.zeros(seeds.shape)
@@ -315,49 +315,49 @@ def flood(image: backend.DeviceArray, seeds: backend.DeviceArray, connectivity: 
     size = image.size
     h = backend.create(image.shape, np.uint32)
     cost = backend.create(image.shape, np.uint32)
-    WATERSHED.launch("flood_init", (size,), image, seeds, h, cost, defines=options)
+    LABELING.launch("flood_init", (size,), image, seeds, h, cost, defines=options)
     changed = _labels.zeros(1, np.int32)
-    bands = -(-nx // 64)  # BAND in watershed.cl
+    bands = -(-nx // 64)  # BAND in labeling.cl
     sweeps = [("sweep_x", ny * nz), ("sweep_y", nz * bands), ("sweep_z", ny * bands)][:image.ndim]
     while True:  # minimax cost: sweeps along each axis, then the full neighbourhood
         changed.fill(0)
         for name, lines in sweeps:
-            WATERSHED.launch(name, (lines,), h, seeds, cost, changed, nx, ny, nz,
-                           defines=options)
-        WATERSHED.launch("relax_all", (nx, ny, nz), h, seeds, cost, changed,
-                       nx, ny, nz, defines=options)
+            LABELING.launch(name, (lines,), h, seeds, cost, changed, nx, ny, nz,
+                            defines=options)
+        LABELING.launch("relax_all", (nx, ny, nz), h, seeds, cost, changed,
+                        nx, ny, nz, defines=options)
         if not changed.get()[0]:
             break
     keys = h  # reuse: the image keys are no longer needed
-    WATERSHED.launch("class_keys", (size,), cost, seeds, keys, defines=options)
+    LABELING.launch("class_keys", (size,), cost, seeds, keys, defines=options)
     classes = _labels.components(keys, connectivity, equal_values=True)[0]
     pointer = backend.create(image.shape, np.int32)
-    WATERSHED.launch("entry_pointer", (nx, ny, nz), cost, classes, pointer,
-                   nx, ny, nz, defines=options)
+    LABELING.launch("entry_pointer", (nx, ny, nz), cost, classes, pointer,
+                    nx, ny, nz, defines=options)
     fronts = [backend.create(size, np.int32), backend.create(size, np.int32)]
     counter = _labels.zeros(1, np.int32)
-    WATERSHED.launch("entry_front", (size,), classes, pointer, fronts[0], counter,
-                   defines=options)
+    LABELING.launch("entry_front", (size,), classes, pointer, fronts[0], counter,
+                    defines=options)
     claim = _labels.full(image.shape, 0x7FFFFFFF, np.int32)
     front_size = int(counter.get()[0])
     while front_size:
         counter.fill(0)
-        WATERSHED.launch("class_step", (_labels.rounded(front_size),), classes,
-                       pointer, claim, fronts[0], front_size, fronts[1], counter, nx, ny, nz,
-                       defines=options)
+        LABELING.launch("class_step", (_labels.rounded(front_size),), classes,
+                        pointer, claim, fronts[0], front_size, fronts[1], counter, nx, ny, nz,
+                        defines=options)
         fronts.reverse()
         front_size = int(counter.get()[0])
         if front_size:
-            WATERSHED.launch("class_settle", (_labels.rounded(front_size),), pointer,
-                           claim, fronts[0], front_size, defines=options)
+            LABELING.launch("class_settle", (_labels.rounded(front_size),), pointer,
+                            claim, fronts[0], front_size, defines=options)
     changed = _labels.zeros(1, np.int32)
     while True:
         changed.fill(0)
-        WATERSHED.launch("jump", (size,), pointer, changed, defines=options)
+        LABELING.launch("jump", (size,), pointer, changed, defines=options)
         if not changed.get()[0]:
             break
     out = backend.create(image.shape, np.uint32)
-    WATERSHED.launch("flood_labels", (size,), seeds, pointer, out, defines=options)
+    LABELING.launch("flood_labels", (size,), seeds, pointer, out, defines=options)
     if values is not None:
         out = backend.push(values.astype(np.uint32)[out.get()])
     return out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pyopencl.array as cl_array
-from pyopencl.reduction import ReductionKernel
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, per_axis
@@ -12,7 +10,7 @@ from ._reductions import THRESHOLD, HistogramBins, cpu_chunks, histogram, minimu
 from ._registry import REFUSE_INFINITY, REFUSE_NAN, operation
 from ._types import Binary, Image, Radius
 
-SEGMENTATION = backend.Program("oclip.ops", "segmentation.cl")
+BINARIZE = backend.Program("oclip.ops", "binarize.cl")
 
 __all__ = [
     "binary_edge_detection",
@@ -235,27 +233,18 @@ def threshold_yen(image: Image) -> Binary:
 for _function in (threshold_isodata, threshold_li, threshold_triangle, threshold_yen):
     _function.__doc__ = _function.__doc__.replace("{note}", _HISTOGRAM_NOTE)
 
-_sum_kernels: dict[tuple, ReductionKernel] = {}
-
 
 def image_sum(image: backend.DeviceArray) -> backend.DeviceArray:
     """The sum of an image as a device scalar, accumulated in double where the
     device has it (float otherwise)."""
     device = backend.current_device()
     acc = "double" if device.double_precision else "float"
-    key = (device.index, np.dtype(image.dtype), acc)
-    reduction = _sum_kernels.get(key)
-    if reduction is None:
-        preamble = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" if acc == "double" else ""
-        reduction = ReductionKernel(
-            backend.current_session().context, np.float64 if acc == "double" else np.float32,
-            neutral="0", reduce_expr="a + b", map_expr=f"({acc})image[i]",
-            arguments=f"__global const {backend.cl_type_name(image.dtype)} *image",
-            name="oclip_image_sum", preamble=preamble)
-        backend.stats["builds"] += 1
-        _sum_kernels[key] = reduction
-    backend.stats["launches"] += 1
-    return reduction(image, queue=backend.current_session().queue)
+    preamble = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" if acc == "double" else ""
+    return backend.reduce(
+        image, dtype=np.float64 if acc == "double" else np.float32,
+        neutral="0", reduce_expr="a + b", map_expr=f"({acc})image[i]",
+        arguments=f"__global const {backend.cl_type_name(image.dtype)} *image",
+        name="image_sum", preamble=preamble)
 
 
 @operation(category="Binarize")
@@ -282,10 +271,9 @@ def threshold_mean(image: Image) -> Binary:
     threshold = backend.create((1,), image.dtype)
     if backend.current_device().type == "CPU":  # chunks summed by one work-item each
         chunks, chunk = cpu_chunks(image.size)
-        session = backend.current_session()
-        partial = cl_array.empty(session.queue, chunks,
-                                 np.float64 if defines["ACC"] == "double" else np.float32,
-                                 allocator=session.allocator)
+        partial = backend.work_array(
+            chunks, np.float64 if defines["ACC"] == "double" else np.float32,
+            what="partial sums")
         THRESHOLD.launch("sum_chunks", (chunks,), image, np.uint64(image.size),
                        np.uint64(chunk), partial, defines=defines, local_size=(1,))
         THRESHOLD.launch("mean_of_chunks", (1,), partial, chunks,
@@ -301,8 +289,8 @@ def local_extrema(image: backend.DeviceArray, which: str, radii: dict[int, int]
     """uint8: 1 where a pixel equals the maximum (minimum) of its box."""
     extremum = extremum_separable(image, which, radii)
     out = backend.create(image.shape, np.uint8)
-    SEGMENTATION.launch("equal_images", (image.size,), image, extremum, out,
-                   defines={"T_IN": backend.cl_type_name(image.dtype)})
+    BINARIZE.launch("equal_images", (image.size,), image, extremum, out,
+                    defines={"T_IN": backend.cl_type_name(image.dtype)})
     return out
 
 
@@ -403,6 +391,6 @@ def binary_edge_detection(binary: Binary) -> Binary:
     """
     nx, ny, nz = backend.grid(binary.shape)
     out = backend.create(binary.shape, np.uint8)
-    SEGMENTATION.launch("inner_edges", (nx, ny, nz), binary, out, 0, nx, ny, nz,
-                   defines={"T_IN": "uchar", "BINARY": 1})
+    BINARIZE.launch("inner_edges", (nx, ny, nz), binary, out, 0, nx, ny, nz,
+                    defines={"T_IN": "uchar", "BINARY": 1})
     return out

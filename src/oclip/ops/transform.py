@@ -25,10 +25,8 @@ from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import numpy as np
-import pyopencl as cl
 
 from .. import _backend as backend
-from .._errors import DeviceError
 from ._registry import operation
 from ._types import Image, Range
 
@@ -411,44 +409,6 @@ def gather(image: backend.DeviceArray, out_shape: Sequence[int], base: int,
     return out
 
 
-def copy_box(image: backend.DeviceArray, origin: Sequence[int],
-             out_shape: Sequence[int]) -> backend.DeviceArray:
-    """Copy the box of ``out_shape`` at ``origin`` (numpy order) out of ``image``:
-    one rectangular buffer copy."""
-    out = backend.create(tuple(out_shape), image.dtype)
-    item = image.dtype.itemsize
-    nx, ny, _ = backend.grid(image.shape)
-    ox, oy, oz = backend.grid(out.shape)
-    z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
-    try:
-        # The origin as whole rows of the planes' pitch.
-        cl.enqueue_copy(backend.current_session().queue, out.base_data, image.base_data,
-                        src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
-                        region=(ox * item, oy, oz),
-                        src_pitches=(nx * item, nx * ny * item),
-                        dst_pitches=(ox * item, ox * oy * item))
-    except cl.Error as error:
-        raise DeviceError(f"copying a box of the image failed: {error}") from None
-    return out
-
-
-def copy_planes(image: backend.DeviceArray, planes: Sequence[int],
-                out_shape: Sequence[int]) -> backend.DeviceArray:
-    """Copy whole planes of a 3D image, one contiguous copy each.  (A single
-    rectangular copy with a pitch of several planes is refused by drivers that
-    bound it as region x pitch, past the last plane it really reads.)"""
-    out = backend.create(tuple(out_shape), image.dtype)
-    plane = int(np.prod(image.shape[1:])) * image.dtype.itemsize
-    queue = backend.current_session().queue
-    try:
-        for index, z in enumerate(planes):
-            cl.enqueue_copy(queue, out.base_data, image.base_data, byte_count=plane,
-                            src_offset=image.offset + z * plane, dst_offset=index * plane)
-    except cl.Error as error:
-        raise DeviceError(f"copying planes of the image failed: {error}") from None
-    return out
-
-
 @operation(category="Transform")
 def crop(image: Image, start_x: Position = 0, start_y: Position = 0, start_z: Position = 0,
          size_x: Size = 100, size_y: Size = 100, size_z: Size = 100) -> Image:
@@ -493,7 +453,7 @@ def crop(image: Image, start_x: Position = 0, start_y: Position = 0, start_z: Po
             raise ValueError(f"crop: parameter 'start_{axis}' ({starts[axis]}) must lie in the "
                              f"image, which has {length} pixels along {axis}")
         out_shape.append(min(sizes[axis], length - starts[axis]))
-    return copy_box(image, [starts[axis] for axis in axes], out_shape)
+    return backend.copy_box(image, [starts[axis] for axis in axes], out_shape)
 
 
 @operation(category="Transform")
@@ -594,7 +554,7 @@ def sub_stack(image: Image, start_z: Position = 0, end_z: Size = 10) -> Image:
         raise ValueError(f"sub_stack: parameter 'end_z' ({end_z}) must be above 'start_z' "
                          f"({start_z})")
     out_shape = (min(end_z, nz) - start_z, *image.shape[1:])
-    return copy_box(image, (start_z, 0, 0), out_shape)
+    return backend.copy_box(image, (start_z, 0, 0), out_shape)
 
 
 @operation(category="Transform", dimensions=(3,))
@@ -624,7 +584,7 @@ def reduce_stack(image: Image, step: IntegerFactor = 2, offset: Position = 0) ->
         raise ValueError(f"reduce_stack: parameter 'offset' ({offset}) must lie in the stack "
                          f"of {nz} planes")
     out_shape = (-(-(nz - offset) // step), *image.shape[1:])
-    return copy_planes(image, range(offset, nz, step), out_shape)
+    return backend.copy_planes(image, range(offset, nz, step), out_shape)
 
 
 @operation(category="Transform")

@@ -34,8 +34,16 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import DeviceInfo, check_device, current_device, devices, select_device
-from .._backend.device import ENVIRONMENT_VARIABLE, matches, rank
+from .._backend import (
+    DEVICE_ENVIRONMENT_VARIABLE,
+    DeviceInfo,
+    check_device,
+    current_device,
+    device_matches,
+    device_rank,
+    devices,
+    select_device,
+)
 from .._errors import NoDeviceError
 from .._io import require, write_atomically
 from ..ops import ImageKind, get_operation
@@ -79,14 +87,14 @@ def worker_index(name: object = None) -> int | None:
 def device_candidates(requested: str | None = None) -> list[DeviceInfo]:
     """The devices workers share out: those ``requested`` (or ``OCLIP_DEVICE``) names,
     else every device of the best kind present (e.g. all discrete GPUs), best first."""
-    requested = requested or os.environ.get(ENVIRONMENT_VARIABLE) or None
-    found = sorted(devices(), key=rank)
+    requested = requested or os.environ.get(DEVICE_ENVIRONMENT_VARIABLE) or None
+    found = sorted(devices(), key=device_rank)
     if requested is not None:
-        return [d for d in found if matches(d, requested)]
+        return [d for d in found if device_matches(d, requested)]
     if not found:
         return []
-    best = rank(found[0])[:2]  # device type, and integrated or not
-    return [d for d in found if rank(d)[:2] == best]
+    best = device_rank(found[0])[:2]  # device type, and integrated or not
+    return [d for d in found if device_rank(d)[:2] == best]
 
 
 def worker_device(requested: str | None = None, index: int | None = None) -> DeviceInfo:

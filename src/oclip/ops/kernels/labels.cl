@@ -1,3 +1,7 @@
+// The label machinery of ops/_labels.py: connected-component labeling, sequential
+// and raster-order numbering, touching labels, and seeded growth within a mask
+// (at the end, one work-item per pixel of the growth front).
+//
 // Connected-component labeling of (z, y, x) images by runs: one work-item per
 // image row (a line along x).
 //
@@ -22,6 +26,7 @@
 //   CONNECTIVITY   1: faces only ("diamond"); 3: also edges and corners ("box")
 
 #include "runs.clh"
+#include "neighbours.clh"
 
 inline int find_root(volatile __global const int *up, int i)
 {
@@ -406,4 +411,64 @@ __kernel void touching_pairs(__global const uint *labels, __global uint *counts,
     }
     if (!write)
         counts[r] = count;
+}
+
+// --- growth within a mask ------------------------------------------------------
+// Seeded growth within a mask, front by front.  A step visits the pixels
+// labelled in the step before (and, for a "box" step, in the one before that:
+// their corner neighbours were out of reach of the face step between); each
+// claims its unlabelled mask neighbours with atomic_min on `claim` (UINT_MAX
+// where unclaimed), so a pixel reached by several labels gets the smallest.
+// The first claimant appends the pixel to the next front.
+
+// The labelled pixels (inside the mask) form the first front.
+__kernel void front_seeds(__global const uint *labels, __global int *front,
+                          volatile __global int *count)
+{
+    const int i = get_global_id(0);
+    if (labels[i])
+        front[atomic_inc(count)] = i;
+}
+
+__kernel void front_step(__global const uint *labels, __global const uchar *mask,
+                         volatile __global uint *claim, __global const int *front,
+                         const int front_size, __global int *next,
+                         volatile __global int *next_size, const int box,
+                         const int nx, const int ny, const int nz)
+{
+    if (get_global_id(0) >= (size_t)front_size)
+        return;
+    const int i = front[get_global_id(0)];
+    const int x = i % nx, y = (i / nx) % ny, z = i / (nx * ny);
+    const long here = i;
+    const uint label = labels[i];
+#define CLAIM                                                                   \
+    if (labels[j] == 0 && mask[j] && claim[j] > label) {                        \
+        if (atomic_min(&claim[j], label) == UINT_MAX)                           \
+            next[atomic_inc(next_size)] = (int)j;                               \
+    }
+    if (box) {
+        ALL_NEIGHBOURS(CLAIM)
+    } else {
+        FACES(CLAIM)
+    }
+#undef CLAIM
+}
+
+// The claimed pixels take their labels.
+__kernel void front_settle(__global uint *labels, __global const uint *claim,
+                           __global const int *front, const int front_size)
+{
+    if (get_global_id(0) >= (size_t)front_size)
+        return;
+    const int i = front[get_global_id(0)];
+    labels[i] = claim[i];
+}
+
+// out = a where mask is non-zero, else 0.
+__kernel void mask_labels(__global const uint *a, __global const uchar *mask,
+                          __global uint *out)
+{
+    const size_t i = get_global_id(0);
+    out[i] = mask[i] ? a[i] : 0u;
 }

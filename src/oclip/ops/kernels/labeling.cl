@@ -27,6 +27,7 @@
 // 0: faces only), IS_FLOAT, IS_SIGNED, SMALL (8/16-bit) and TYPE_MIN.
 
 #include "neighbourhood.clh"
+#include "neighbours.clh"
 
 // Order-preserving map of values to uint keys >= 1.
 inline uint key_of(const T_IN v)
@@ -44,33 +45,11 @@ inline uint key_of(const T_IN v)
 #endif
 }
 
+// The neighbours of a pixel: all of them with BOX, the faces only without.
 #if BOX
-#define NEIGHBOURS(UPDATE)                                                      \
-    for (int dz = -1; dz <= 1; ++dz) {                                          \
-        if (z + dz < 0 || z + dz >= nz)                                         \
-            continue;                                                           \
-        for (int dy = -1; dy <= 1; ++dy) {                                      \
-            if (y + dy < 0 || y + dy >= ny)                                     \
-                continue;                                                       \
-            for (int dx = -1; dx <= 1; ++dx) {                                  \
-                if (x + dx < 0 || x + dx >= nx || (dx == 0 && dy == 0 && dz == 0)) \
-                    continue;                                                   \
-                const long j = here + ((long)dz * ny + dy) * nx + dx;           \
-                UPDATE;                                                         \
-            }                                                                   \
-        }                                                                       \
-    }
+#define NEIGHBOURS(UPDATE) ALL_NEIGHBOURS(UPDATE)
 #else
-#define NEIGHBOURS(UPDATE)                                                      \
-    {                                                                           \
-        long j;                                                                 \
-        if (x > 0) { j = here - 1; UPDATE; }                                    \
-        if (x + 1 < nx) { j = here + 1; UPDATE; }                               \
-        if (y > 0) { j = here - nx; UPDATE; }                                   \
-        if (y + 1 < ny) { j = here + nx; UPDATE; }                              \
-        if (z > 0) { j = here - (long)nx * ny; UPDATE; }                        \
-        if (z + 1 < nz) { j = here + (long)nx * ny; UPDATE; }                   \
-    }
+#define NEIGHBOURS(UPDATE) FACES(UPDATE)
 #endif
 
 #define DECODE(i)                                                               \
