@@ -15,7 +15,7 @@ from ._helpers import random_image
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    wanted = os.environ.get(device_module.ENVIRONMENT_VARIABLE)
+    wanted = os.environ.get(device_module.DEVICE_ENVIRONMENT_VARIABLE)
     try:
         device = oclip.current_device()
     except oclip.OclipError as error:
@@ -37,10 +37,10 @@ def make_image(rng: np.random.Generator) -> Callable[[tuple[int, ...], type], np
 def restore_device() -> Iterator[None]:
     """Put the backend's device state back after a test that changes the selection."""
     state = device_module._state
-    saved = (state.devices, dict(state.sessions), dict(state.failures), state.current)
+    saved = (state.devices, dict(state.contexts), dict(state.failures), state.current)
     yield
-    state.devices, sessions, failures, state.current = saved
-    state.sessions.clear()
-    state.sessions.update(sessions)
+    state.devices, contexts, failures, state.current = saved
+    state.contexts.clear()
+    state.contexts.update(contexts)
     state.failures.clear()
     state.failures.update(failures)

@@ -29,8 +29,6 @@ from ._compiler import compiler_output_logged
 
 #: The environment variable that names the device to use (see :func:`select_device`).
 DEVICE_ENVIRONMENT_VARIABLE = "OCLIP_DEVICE"
-# The former private name, still read by tests/conftest.py.
-ENVIRONMENT_VARIABLE = DEVICE_ENVIRONMENT_VARIABLE
 
 NO_PLATFORM_HELP = (
     "No OpenCL platform is installed, so oclip has no device to run on. "
@@ -241,7 +239,7 @@ class _State:
         self.lock = threading.RLock()
         self.devices: list[DeviceInfo] | None = None
         # the open device contexts by device index (the name tests/conftest.py uses)
-        self.sessions: dict[int, DeviceContext] = {}
+        self.contexts: dict[int, DeviceContext] = {}
         self.failures: dict[int, DeviceError] = {}
         self.current: DeviceContext | None = None
 
@@ -276,11 +274,11 @@ def devices(*, refresh: bool = False) -> list[DeviceInfo]:
 def check_device(device: DeviceInfo) -> DeviceError | None:
     """Open ``device`` if not yet open; return the reason it fails, or None."""
     with _state.lock:
-        if device.index in _state.sessions:
+        if device.index in _state.contexts:
             return None
         if device.index not in _state.failures:
             try:
-                _state.sessions[device.index] = _open(device)
+                _state.contexts[device.index] = _open(device)
             except DeviceError as error:
                 _state.failures[device.index] = error
         return _state.failures.get(device.index)
@@ -337,7 +335,7 @@ def select_device(name: str | DeviceInfo | None = None) -> DeviceInfo:
         for device in candidates:
             failure = check_device(device)
             if failure is None:
-                _state.current = _state.sessions[device.index]
+                _state.current = _state.contexts[device.index]
                 return device
             failures.append(str(failure))
         raise NoDeviceError("no usable OpenCL device: " + " | ".join(failures))
