@@ -7,7 +7,7 @@ Axes are numbered as OpenCL grid dimensions: 0 = x, 1 = y, 2 = z.
 * Other windows are a table of row half-widths (``ellipsoid_widths`` for the
   "sphere", ``box_widths``), read by the kernels through ``ELLIPSOID_LOOP``
   (``sphere_arguments``, ``sphere_filter``), or built into the kernel at
-  compile time (``static_window_defines``: one compilation per window, 4x
+  compile time (``static_window_defines``: one compilation per window,
   faster on CPUs).  Minimum, maximum and mean over larger ellipsoids go
   through row segments: the extremum or sum of every x-segment width once,
   then one value per window row.
@@ -77,7 +77,7 @@ def _device_table(values: np.ndarray) -> backend.DeviceArray:
 
 #: Pixels along x per work-item of the kernels written with VECTOR_FRAME
 #: (neighbourhood.clh) on CPU devices: explicit vectors, which CPU drivers run
-#: 5-15x faster.  GPUs take one pixel per work-item (neighbouring work-items
+#: several times faster.  GPUs take one pixel per work-item (neighbouring work-items
 #: then read neighbouring addresses).
 CPU_VECTOR_WIDTH = 16
 
@@ -119,9 +119,9 @@ def pass_local_size(kernel: str, global_size: tuple[int, int, int]
     ``_y`` or ``_z``; None: the driver's choice.
 
     On GPUs a work-group of 32 pixels along x and 8 along the pass's axis reads each
-    window row once into the cache for 8 pixels: NVIDIA's own choice for a pass along
-    z on a 256x1024x1024 image (a long row along x) took 2.5-3x as long (6.3 against
-    2.7 ms on an H100).  CPU drivers run a work-group's items one after another, and
+    window row once into the cache for 8 pixels; NVIDIA's own choice for a pass along
+    z of a large volume (a long row along x) is much slower (see
+    benchmarks/results/compare-h100.md).  CPU drivers run a work-group's items one after another, and
     passes along x read along the row anyway: the driver's choice for those.
     """
     along = {"_y": 1, "_z": 2}.get(kernel[-2:])
@@ -265,7 +265,7 @@ def static_windows_pay_off() -> bool:
     """Whether to fix windows at compile time on the current device.
 
     On CPU drivers a window known to the compiler is unrolled and vectorized
-    (4x faster), for one compilation per window size, cached on disk.  GPUs
+    (faster), for one compilation per window size, cached on disk.  GPUs
     run the table loop about as fast, and a cold GPU compiler would spend
     seconds on every new radius a user tries.
     """

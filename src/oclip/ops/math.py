@@ -113,7 +113,7 @@ def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype
 def _group_size(size: int) -> tuple[int] | None:
     """Work-items per work-group of the pixel-wise kernels on CPUs: the largest
     power of two up to 4096 that divides the size (PoCL runs a work-group as
-    one vectorized loop: 10 % faster at 4M pixels than its own choice), else
+    one vectorized loop, faster than its own choice), else
     the driver's choice (also on other devices)."""
     device = backend.current_device()
     limit = _group_limits.get(device.index)

@@ -66,10 +66,10 @@ __kernel void unary_##NAME(__global const T1 *src, __global TOUT *dst,         \
 }
 
 // As UNARY for functions worth vectorizing by hand (PoCL runs 8 lanes across
-// work-items; 16 lanes per work-item are 1.6-2.7x faster for exp and log):
+// work-items; 16 lanes per work-item are faster for exp and log):
 // unary16_NAME's work-item i takes pixels 16 i to 16 i + 15 as float16;
 // unary16tail_NAME takes pixel start + i, for the last n % 16 (a branch for
-// them in unary16_NAME made it 15 % slower).  EXPR must hold for a of type
+// them in unary16_NAME made it slower).  EXPR must hold for a of type
 // float16 and float.
 #define CONVERT_TO(T) convert_##T##16
 #define CONVERT_TOUT16(X) CONVERT_TO_EXPANDED(TOUT, X)

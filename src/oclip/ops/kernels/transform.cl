@@ -114,7 +114,7 @@ __kernel void block_mean(__global const T_IN *src, __global float *dst,
 #ifdef T
 
 // X_REPEAT: 1 to divide the coordinates by the repetitions first (upsample).
-// (A step along x fixed at build time, +1 or -1, made flips 4x slower on
+// (A step along x fixed at build time, +1 or -1, made flips slower on
 // PoCL than the run-time stride.)
 #ifndef X_REPEAT
 #define X_REPEAT 0
