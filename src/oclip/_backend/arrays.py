@@ -360,7 +360,7 @@ def pull(image: object) -> Any:
     return np.asarray(image)
 
 
-def minimum(array: DeviceArray) -> np.generic:
+def minimum(array: DeviceArray) -> np.number:
     """The smallest value of a non-empty device array, read back as a numpy scalar."""
     with compiler_output_logged():  # a first reduction builds a kernel
         return cl_array.min(array).get()[()]

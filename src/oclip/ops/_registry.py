@@ -161,6 +161,9 @@ class Operation:
 
     name: str
     category: str
+    #: The function the decorator returns (``oclip.<name>``): it checks the
+    #: arguments, runs the operation (in tiles where its images are too large)
+    #: and returns the result as the inputs were, numpy or device arrays.
     function: Callable[..., Any] = field(repr=False)
     parameters: tuple[Parameter, ...] = field(repr=False)
     returns: Any = field(repr=False)
