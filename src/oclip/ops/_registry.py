@@ -321,6 +321,8 @@ def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
         if function.__name__ in _registry:
             raise ValueError(f"an operation named {function.__name__!r} is already registered")
         signature = inspect.signature(function)
+        # run_whole and run check against `op`, the one record of the operation,
+        # made below (it holds run as its function)
 
         def run_whole(images: Mapping[str, Any], scalars: Mapping[str, Any],
                       on_device: bool) -> Any:
