@@ -448,3 +448,9 @@ def pull(image: object) -> Any:
             raise DeviceMemoryError(f"reading the result back from the device failed: {error}"
                                     ) from None
     return np.asarray(image)
+
+
+def minimum(array: DeviceArray) -> np.number:
+    """The smallest value of a non-empty device array, read back as a numpy scalar."""
+    with compiler_output_logged():  # a first reduction builds a kernel
+        return cl_array.min(array).get()[()]

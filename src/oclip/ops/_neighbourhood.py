@@ -121,8 +121,9 @@ def pass_local_size(kernel: str, global_size: tuple[int, int, int]
     On GPUs a work-group of 32 pixels along x and 8 along the pass's axis reads each
     window row once into the cache for 8 pixels; NVIDIA's own choice for a pass along
     z of a large volume (a long row along x) is much slower (see
-    benchmarks/results/compare-h100.md).  CPU drivers run a work-group's items one after another, and
-    passes along x read along the row anyway: the driver's choice for those.
+    benchmarks/results/compare-h100.md).  CPU drivers run a work-group's items one
+    after another, and passes along x read along the row anyway: the driver's choice
+    for those.
     """
     along = {"_y": 1, "_z": 2}.get(kernel[-2:])
     if along is None or backend.current_device().type != "GPU":

@@ -35,25 +35,51 @@ need a finite value range) or :data:`REFUSE_NONFINITE` (NaN and infinities
 are refused: labeling from intensities, measurements).  The wrapper checks
 float images (host arrays on the host, device arrays with one small device
 kernel) before the operation runs.
+
+The argument checks are :mod:`._arguments`, the docstring reading
+:mod:`._docstrings` and the tile dispatch :mod:`._tiles`; this module holds
+the records and the decorator that ties them together.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import math
-import numbers
-import os
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-import numpy as np
-
 from .. import _backend as backend
-from . import _tiles
+from . import _docstrings, _tiles
+from ._arguments import (
+    NONFINITE_POLICIES,
+    PROPAGATE,
+    REFUSE_INFINITY,
+    REFUSE_NAN,
+    REFUSE_NONFINITE,
+    check_scalar,
+    host_image,
+    shown,
+    to_device,
+    to_host,
+)
 from ._types import ImageKind, Range, base_type, image_kind, is_table, value_range
+
+__all__ = [
+    "CATEGORIES",
+    "PIXELWISE",
+    "PROPAGATE",
+    "REFUSE_INFINITY",
+    "REFUSE_NAN",
+    "REFUSE_NONFINITE",
+    "Operation",
+    "Parameter",
+    "get_operation",
+    "operation",
+    "operations",
+    "radius_halo",
+    "sigma_halo",
+]
 
 #: The categories of the assistant, in the order its buttons show them.
 CATEGORIES: tuple[str, ...] = (
@@ -69,21 +95,12 @@ CATEGORIES: tuple[str, ...] = (
     "Measure",
 )
 
-_DIMENSION_WORDS = {2: "2D", 3: "3D"}
-
 #: Halo of operations whose result at a pixel depends on the input at that pixel only.
 PIXELWISE = (0, 0, 0)
 
-#: NaN and infinities in float images go through as IEEE float32 arithmetic takes them.
-PROPAGATE = "propagate"
-#: Float images holding NaN are refused (the operation orders values); infinities are fine.
-REFUSE_NAN = "refuse NaN"
-#: Float images holding +-inf are refused (a histogram over the value range); NaN is
-#: handled as the operation documents.
-REFUSE_INFINITY = "refuse infinity"
-#: Float images holding NaN or +-inf are refused.
-REFUSE_NONFINITE = "refuse NaN and infinity"
-_NONFINITE_POLICIES = (PROPAGATE, REFUSE_NAN, REFUSE_INFINITY, REFUSE_NONFINITE)
+# The NaN policies PROPAGATE, REFUSE_NAN, REFUSE_INFINITY and REFUSE_NONFINITE
+# are defined beside the check that applies them (._arguments) and imported here,
+# where operations declare them.
 
 
 def radius_halo(radius_x: int, radius_y: int, radius_z: int, **_: Any) -> tuple[int, int, int]:
@@ -104,7 +121,13 @@ class Parameter:
     name: str
     annotation: Any
     default: Any = inspect.Parameter.empty
-    description: str = ""
+    #: The operation's docstring, where :attr:`description` is read from.
+    docstring: str = field(default="", repr=False)
+
+    @property
+    def description(self) -> str:
+        """The parameter's description in the docstring's Parameters section, on one line."""
+        return _docstrings.parameter_descriptions(self.docstring).get(self.name, "")
 
     @property
     def kind(self) -> ImageKind | None:
@@ -138,6 +161,9 @@ class Operation:
 
     name: str
     category: str
+    #: The function the decorator returns (``oclip.<name>``): it checks the
+    #: arguments, runs the operation (in tiles where its images are too large)
+    #: and returns the result as the inputs were, numpy or device arrays.
     function: Callable[..., Any] = field(repr=False)
     parameters: tuple[Parameter, ...] = field(repr=False)
     returns: Any = field(repr=False)
@@ -234,311 +260,23 @@ def get_operation(name: str) -> Operation:
 
         close = difflib.get_close_matches(name, _registry, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown operation {_shown(name)}{hint}") from None
-
-
-# --- docstrings ------------------------------------------------------------------
-
-_SECTION = re.compile(r"^(\w[\w ]*)\n-+$", re.MULTILINE)
-
-
-def parameter_descriptions(docstring: str) -> dict[str, str]:
-    """Parameter descriptions of a numpydoc docstring's Parameters section."""
-    text = inspect.cleandoc(docstring or "")
-    sections = _SECTION.split(text)
-    body = next((sections[i + 1] for i in range(1, len(sections) - 1, 2)
-                 if sections[i].strip() == "Parameters"), "")
-    descriptions: dict[str, str] = {}
-    names: list[str] = []
-    for line in body.splitlines():
-        if line and not line.startswith(" "):
-            names = [n.strip() for n in line.split(":")[0].split(",")]
-            for n in names:
-                descriptions[n] = ""
-        elif line.strip() and names:
-            for n in names:
-                descriptions[n] = (descriptions[n] + " " + line.strip()).strip()
-    return descriptions
-
-
-# --- argument conversion ------------------------------------------------------------
-
-
-def _dimension_text(dimensions: tuple[int, ...]) -> str:
-    return " or ".join(_DIMENSION_WORDS.get(d, f"{d}D") for d in dimensions)
-
-
-#: What an image argument may be, for messages.
-_IMAGE_LIKE = ("a numpy array, a device array from oclip.push, or an array-like numpy "
-               "converts (a list of rows, a dask or xarray array)")
-
-
-def _host_array(where: str, value: Any) -> np.ndarray:
-    """``value`` as a numpy array, or a TypeError saying what was given and what is taken."""
-    if isinstance(value, np.ma.MaskedArray):
-        backend.as_host_array(value, where)  # refuses it, saying why
-    if isinstance(value, np.ndarray):
-        return value
-    if value is None:
-        raise TypeError(f"{where}: an image is required, got None; give {_IMAGE_LIKE}")
-    if isinstance(value, str | bytes | os.PathLike):
-        raise TypeError(f"{where}: expected an image, got the {type(value).__name__} "
-                        f"{value!r}; read the file first (e.g. with tifffile.imread) and give "
-                        f"{_IMAGE_LIKE}")
-    if isinstance(value, Mapping | set | frozenset) or callable(value):
-        raise TypeError(f"{where}: expected an image, got a {type(value).__name__}; give "
-                        f"{_IMAGE_LIKE}")
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError) as error:  # ragged lists, a failing __array__
-        raise TypeError(f"{where}: expected an image, got a {type(value).__name__} that numpy "
-                        f"cannot convert to an array ({error}); give {_IMAGE_LIKE}") from None
-    if array.dtype == object and not isinstance(value, list | tuple) and array.ndim == 0:
-        raise TypeError(f"{where}: expected an image, got a {type(value).__name__}; give "
-                        f"{_IMAGE_LIKE}")
-    return array
-
-
-def _check_shape(op: Operation, where: str, shape: tuple[int, ...]) -> None:
-    """Refuse images of a dimensionality the operation does not take, and empty ones."""
-    ndim = len(shape)
-    if ndim not in op.dimensions:
-        accepted = _dimension_text(op.dimensions)
-        if ndim == 0:
-            got = "a single value (an array of shape ())"
-        else:
-            got = f"a {ndim}D array of shape {shape}"
-        hint = ""
-        if ndim == 1:
-            hint = "; a row of n pixels is the 2D image of shape (1, n): reshape it"
-        elif ndim > max(op.dimensions):
-            hint = ("; operations take one image at a time: run a time-lapse (t, z, y, x) "
-                    "time point by time point with a workflow (Workflow.run_time_lapse, "
-                    "`oclip run --time-lapse`, or 'Apply to all time points' in napari), and "
-                    "split channels into images of their own first")
-        elif ndim < max(op.dimensions) and len(op.dimensions) == 1:
-            hint = "; give a stack of images"
-        raise ValueError(f"{where} must be a {accepted} image (axes (z,) y, x), got {got}{hint}")
-    if 0 in shape:
-        raise ValueError(f"{where}: the image is empty (shape {shape}); an image needs at least "
-                         f"one pixel along each axis")
-
-
-def _check_values(op: Operation, where: str, value: Any) -> None:
-    """Refuse NaN (and infinities) where the operation declared it cannot take them."""
-    if op.nonfinite == PROPAGATE:
-        return
-    nan = op.nonfinite in (REFUSE_NAN, REFUSE_NONFINITE)
-    infinity = op.nonfinite in (REFUSE_INFINITY, REFUSE_NONFINITE)
-    if backend.holds_nonfinite(value, nan=nan, infinity=infinity):
-        what, why = {
-            REFUSE_NAN: ("NaN", "it orders pixel values, and NaN has no place in an order"),
-            REFUSE_INFINITY: ("infinite", "it needs a finite range of pixel values"),
-            REFUSE_NONFINITE: ("NaN or infinite", "its result would not be defined"),
-        }[op.nonfinite]
-        raise ValueError(f"{where}: the image holds {what} values, which {op.name} does not "
-                         f"take ({why}); replace them first (numpy.nan_to_num, or oclip.clip "
-                         f"for infinities)")
-
-
-def _to_device(op: Operation, parameter: Parameter, value: Any) -> backend.DeviceArray:
-    """Check an image-like argument and return it as a device array of its kind."""
-    where = f"{op.name}: parameter '{parameter.name}'"
-    kind = parameter.kind
-    if backend.is_device_array(value):
-        session = backend.current_context()
-        if value.context != session.context:
-            raise ValueError(
-                f"{where}: this device array belongs to another device or context than "
-                f"the selected one ('{session.device.name}'); pull and push it again"
-            )
-        if value.dtype not in backend.SUPPORTED_DTYPES:
-            raise TypeError(f"{where}: device arrays of dtype {value.dtype} are not supported; "
-                            f"device arrays hold one of "
-                            f"{', '.join(str(d) for d in backend.SUPPORTED_DTYPES)}")
-        _check_shape(op, where, value.shape)
-        if not value.flags.c_contiguous:
-            raise ValueError(f"{where}: device arrays must be C-contiguous, got one of shape "
-                             f"{value.shape} with strides {value.strides}; pull it and push "
-                             f"it again")
-        if value.offset:
-            value = value.copy()
-        if kind is ImageKind.IMAGE:
-            _check_values(op, where, value)
-    else:
-        host = _host_array(where, value)
-        _check_shape(op, where, host.shape)
-        if kind is ImageKind.LABELS:
-            host = _labels_on_host(where, host)
-        elif kind is ImageKind.BINARY and host.dtype not in (np.bool_, np.uint8):
-            host = _binary_on_host(where, host)
-        elif kind is ImageKind.IMAGE:
-            backend.upload_dtype(host.dtype, where)  # refuse unsupported dtypes before a scan
-        # NaN/infinity scans where they are fast: numpy's on CPU devices (PoCL's
-        # takes 4x as long), the GPU's (at its memory bandwidth) on GPUs
-        on_gpu = backend.current_device().type == "GPU"
-        if kind is ImageKind.IMAGE and not on_gpu:
-            _check_values(op, where, host)
-        value = backend.push(backend.as_host_array(host, where))
-        if kind is ImageKind.IMAGE and on_gpu:
-            _check_values(op, where, value)
-    if kind is ImageKind.LABELS and value.dtype != np.uint32:
-        value = _labels_on_device(where, value)
-    elif kind is ImageKind.BINARY and value.dtype != np.uint8:
-        value = (value != 0).astype(np.uint8)
-    return value
-
-
-_LABEL_DTYPES = "unsigned or non-negative signed integers, or bool"
-
-
-def _labels_on_host(where: str, host: np.ndarray) -> np.ndarray:
-    if host.dtype == np.bool_:
-        return host.astype(np.uint32)
-    if host.dtype.kind not in "iu":
-        raise TypeError(f"{where}: a label image must hold integers ({_LABEL_DTYPES}), got "
-                        f"dtype {host.dtype}")
-    if host.size and host.dtype.kind == "i" and host.min() < 0:
-        raise ValueError(f"{where}: labels must not be negative (found {host.min()})")
-    if host.size and host.max() > np.iinfo(np.uint32).max:
-        raise ValueError(f"{where}: labels must fit uint32 (found {host.max()})")
-    return host.astype(np.uint32, copy=False)
-
-
-def _labels_on_device(where: str, value: backend.DeviceArray) -> backend.DeviceArray:
-    if value.dtype.kind not in "iu":
-        raise TypeError(f"{where}: a label image must hold integers ({_LABEL_DTYPES}), got "
-                        f"dtype {value.dtype}")
-    if value.dtype.kind == "i":
-        import pyopencl.array as cl_array
-
-        with backend.compiler_output_logged():
-            lowest = cl_array.min(value).get()[()]
-        if lowest < 0:
-            raise ValueError(f"{where}: labels must not be negative (found {lowest})")
-    return value.astype(np.uint32)
-
-
-def _binary_on_host(where: str, host: np.ndarray) -> np.ndarray:
-    if host.dtype.kind not in "iufb":
-        raise TypeError(f"{where}: a binary image must be numeric or bool (any non-zero value "
-                        f"counts as foreground), got dtype {host.dtype}")
-    return host != 0
-
-
-def _in_tiles_if_too_large(op: Operation, images: dict[str, Any],
-                           scalars: dict[str, Any]) -> np.ndarray | None:
-    """The result of local operation ``op`` computed tile by tile, where its host images
-    are too large for the device at once; None where they fit (or cannot be tiled)."""
-    if _tiles.inside_a_tile.get():
-        return None
-    hosts = {}
-    for name, value in images.items():
-        where = f"{op.name}: parameter '{name}'"
-        hosts[name] = _host_array(where, value)
-        images[name] = hosts[name]  # array-likes (dask) are converted once, not again
-        _check_shape(op, where, hosts[name].shape)
-        backend.upload_dtype(hosts[name].dtype, where)
-    shapes = {a.shape for a in hosts.values()}
-    if len(shapes) != 1:
-        return None  # the operation says which shapes differ
-    shape = shapes.pop()
-    if _tiles.fits(list(hosts.values()), shape):
-        return None
-    halo = op.halo_for(scalars)
-    assert halo is not None
-    tile = _tiles.tile_shape_for(list(hosts.values()), shape, halo[-len(shape):])
-    if tile is None or tile == shape:
-        return None
-    return _tiles.run_in_tiles(_registry[op.name], hosts, scalars, tile)
-
-
-def _check_scalar(op: Operation, parameter: Parameter, value: Any) -> Any:
-    """Check a scalar argument against its annotation; return it in its canonical type."""
-    where = f"{op.name}: parameter '{parameter.name}'"
-    expected = parameter.value_type
-    choices = parameter.choices
-    if choices is not None:
-        # compared by type too: an array or a number never equals a choice by accident
-        if not any(type(value) is type(choice) and value == choice for choice in choices):
-            raise ValueError(f"{where} must be one of {', '.join(map(repr, choices))}, "
-                             f"got {_shown(value)}")
-        return value
-    if expected is bool:
-        if not isinstance(value, bool | np.bool_):
-            raise TypeError(f"{where} must be True or False, got {_shown(value)}")
-        return bool(value)
-    if expected is int:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{where} must be an integer, got {_shown(value)}")
-        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
-            raise ValueError(f"{where} must be a whole number, got {value!r}")
-        value = int(value)
-    elif expected is float:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{where} must be a number, got {_shown(value)}")
-        try:
-            value = float(value)
-        except OverflowError:
-            raise ValueError(f"{where} must be a number a float can hold (up to about "
-                             f"1.8e308), got an integer of {int(value).bit_length()} "
-                             f"bits") from None
-        if math.isnan(value):
-            raise ValueError(f"{where} must be a number, got NaN")
-    limits = parameter.range
-    if limits is not None and value not in limits:
-        raise ValueError(f"{where} must be {limits.describe()}, got {_shown(value)}")
-    return value
-
-
-def _shown(value: Any) -> str:
-    """A value for an error message: its repr, shortened, with its type if not obvious."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    if isinstance(value, str | numbers.Number):
-        return text
-    return f"{type(value).__name__} {text}"
-
-
-def _to_host(result: Any) -> Any:
-    if backend.is_device_array(result):
-        return backend.pull(result)
-    if isinstance(result, Mapping):
-        return {k: _to_host(v) for k, v in result.items()}
-    if isinstance(result, tuple):
-        return tuple(_to_host(v) for v in result)
-    return result
+        raise ValueError(f"unknown operation {shown(name)}{hint}") from None
 
 
 # --- the decorator -----------------------------------------------------------------
 
 
-def _describe(function: Callable[..., Any], category: str,
-              dimensions: tuple[int, ...], halo: Any = None,
-              nonfinite: str = PROPAGATE) -> Operation:
+def _parameters(function: Callable[..., Any]) -> tuple[tuple[Parameter, ...], Any]:
+    """The parameters of ``function`` and its return annotation."""
     hints = get_type_hints(function, include_extras=True)
-    descriptions = parameter_descriptions(function.__doc__ or "")
     parameters = []
     for p in inspect.signature(function).parameters.values():
         if p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             raise TypeError(f"{function.__name__}: operations take named parameters only")
         if p.name not in hints:
             raise TypeError(f"{function.__name__}: parameter {p.name!r} has no annotation")
-        parameters.append(Parameter(p.name, hints[p.name], p.default,
-                                    descriptions.get(p.name, "")))
-    summary = inspect.cleandoc(function.__doc__ or "").split("\n\n")[0].replace("\n", " ")
-    return Operation(
-        name=function.__name__,
-        category=category,
-        function=function,
-        parameters=tuple(parameters),
-        returns=hints.get("return"),
-        summary=summary,
-        dimensions=tuple(dimensions),
-        halo=halo,
-        nonfinite=nonfinite,
-    )
+        parameters.append(Parameter(p.name, hints[p.name], p.default, function.__doc__ or ""))
+    return tuple(parameters), hints.get("return")
 
 
 def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
@@ -574,40 +312,68 @@ def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
             or not all(isinstance(h, int) and h >= 0 for h in halo)):
         raise ValueError(f"halo: expected None, a callable or three non-negative ints "
                          f"(z, y, x), got {halo!r}")
-    if nonfinite not in _NONFINITE_POLICIES:
-        raise ValueError(f"nonfinite: expected one of {', '.join(map(repr, _NONFINITE_POLICIES))}"
+    if nonfinite not in NONFINITE_POLICIES:
+        raise ValueError(f"nonfinite: expected one of {', '.join(map(repr, NONFINITE_POLICIES))}"
                          f", got {nonfinite!r}")
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        described = _describe(function, category, dimensions, halo, nonfinite)
-        if described.name in _registry:
-            raise ValueError(f"an operation named {described.name!r} is already registered")
+        parameters, returns = _parameters(function)
+        if function.__name__ in _registry:
+            raise ValueError(f"an operation named {function.__name__!r} is already registered")
         signature = inspect.signature(function)
+        # run_whole and run check against `op`, the one record of the operation,
+        # made below (it holds run as its function)
+
+        def run_whole(images: Mapping[str, Any], scalars: Mapping[str, Any],
+                      on_device: bool) -> Any:
+            """``function`` on whole images: pushed (checked), computed, pulled unless
+            an argument was a device array already."""
+            arguments = dict(scalars)
+            with backend.compiler_output_logged():
+                for parameter in op.image_parameters:
+                    arguments[parameter.name] = to_device(op, parameter, images[parameter.name])
+                result = function(**arguments)
+            return result if on_device else to_host(result)
 
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError as error:
-                raise TypeError(f"{described.name}: {error}") from None
+                raise TypeError(f"{op.name}: {error}") from None
             bound.apply_defaults()
-            scalars = {p.name: _check_scalar(described, p, bound.arguments[p.name])
-                       for p in described.scalar_parameters}
-            images = {p.name: bound.arguments[p.name] for p in described.image_parameters}
+            scalars = {p.name: check_scalar(op, p, bound.arguments[p.name])
+                       for p in op.scalar_parameters}
+            images = {p.name: bound.arguments[p.name] for p in op.image_parameters}
             on_device = any(backend.is_device_array(v) for v in images.values())
-            if described.local and images and not on_device:
-                tiled = _in_tiles_if_too_large(described, images, scalars)
-                if tiled is not None:
-                    return tiled
-            arguments = dict(scalars)
-            with backend.compiler_output_logged():
-                for parameter in described.image_parameters:
-                    arguments[parameter.name] = _to_device(described, parameter,
-                                                           images[parameter.name])
-                result = function(**arguments)
-            return result if on_device else _to_host(result)
+            if op.local and images and not on_device:
+                # array-likes (dask) are converted here once, not again for the upload
+                images = {name: host_image(op, name, value) for name, value in images.items()}
 
-        _registry[described.name] = replace(described, function=run)
+                def halo_of_call() -> tuple[int, int, int]:
+                    values = op.halo_for(scalars)
+                    assert values is not None  # op is local
+                    return values
+
+                tile = _tiles.tile_for(list(images.values()), halo_of_call)
+                if tile is not None:
+                    return _tiles.run_in_tiles(
+                        op.name, lambda part: run_whole(part, scalars, on_device=False),
+                        images, halo_of_call(), tile)
+            return run_whole(images, scalars, on_device)
+
+        op = Operation(
+            name=function.__name__,
+            category=category,
+            function=run,
+            parameters=parameters,
+            returns=returns,
+            summary=_docstrings.summary(function.__doc__),
+            dimensions=tuple(dimensions),
+            halo=halo,
+            nonfinite=nonfinite,
+        )
+        _registry[op.name] = op
         return run
 
     return register

@@ -7,22 +7,22 @@ around it, computed, and the core of its result copied into the whole result,
 which equals the result of the whole image at once (``tests/ops/test_tiles.py``
 checks this for every local operation).  At the image's edges the tile reaches
 the edge, so border pixels replicate as they do for the whole image.
+
+The ``@operation`` wrapper asks :func:`tile_for` whether a call's host images
+fit the device, and if not hands :func:`run_in_tiles` the way it runs the
+operation on one whole image; this module knows nothing of the registry.
 """
 
 from __future__ import annotations
 
-import contextvars
 import itertools
 import logging
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import _backend as backend
-
-if TYPE_CHECKING:
-    from ._registry import Operation
 
 _log = logging.getLogger("oclip")
 
@@ -32,10 +32,6 @@ _WORKING_BYTES_PER_PIXEL = 8
 #: Share of the device's memory one tile's buffers may take (the memory pool,
 #: the driver and other programs need the rest).
 _MEMORY_SHARE = 0.5
-
-#: True while the tiles of a call are computed: a tile runs whole, never in tiles again.
-inside_a_tile: contextvars.ContextVar[bool] = contextvars.ContextVar("inside_a_tile",
-                                                                    default=False)
 
 
 def bytes_needed(images: Sequence[np.ndarray], shape: Sequence[int]) -> int:
@@ -76,21 +72,46 @@ def tile_shape_for(images: Sequence[np.ndarray], shape: Sequence[int],
     return tuple(tile)
 
 
-def run_in_tiles(op: Operation, images: Mapping[str, np.ndarray], scalars: Mapping[str, Any],
-                 tile: Sequence[int] | None = None) -> np.ndarray:
-    """Run local operation ``op`` on host ``images`` tile by tile.
+def tile_for(images: Sequence[np.ndarray], halo: Callable[[], Sequence[int]]
+             ) -> tuple[int, ...] | None:
+    """The tile shape for host ``images`` of one shape that do not fit the device at once;
+    None where they fit, differ in shape, or cannot be tiled.
+
+    ``halo`` gives the operation's (z, y, x) halo; it is asked only for images too
+    large.
+    """
+    shapes = {image.shape for image in images}
+    if len(shapes) != 1:
+        return None  # the operation says which shapes differ
+    shape = shapes.pop()
+    if fits(images, shape):
+        return None
+    tile = tile_shape_for(images, shape, tuple(halo())[-len(shape):])
+    if tile is None or tile == shape:
+        return None
+    return tile
+
+
+def run_in_tiles(name: str, run_whole: Callable[[dict[str, np.ndarray]], Any],
+                 images: Mapping[str, np.ndarray], halo: Sequence[int],
+                 tile: Sequence[int]) -> np.ndarray:
+    """Run a local operation on host ``images`` tile by tile.
 
     Parameters
     ----------
-    op : Operation
-        A local operation (``op.local``).
+    name : str
+        The operation's name, for the log.
+    run_whole : callable
+        Runs the operation on one set of whole images (image parameter name to
+        numpy array; the scalar arguments are bound already) and returns its
+        result on the host.
     images : mapping of str to numpy.ndarray
-        Its image arguments, all of one shape.
-    scalars : mapping of str to value
-        Its other arguments (checked values).
-    tile : sequence of int, optional
-        Tile shape (without the halo), numpy axis order; by default the largest
-        that fits the device.
+        The image arguments, all of one shape.
+    halo : sequence of 3 int
+        The operation's halo for these arguments, (z, y, x) pixels.
+    tile : sequence of int
+        Tile shape (without the halo), numpy axis order, as :func:`tile_for`
+        gives it.
 
     Returns
     -------
@@ -98,30 +119,21 @@ def run_in_tiles(op: Operation, images: Mapping[str, np.ndarray], scalars: Mappi
         The result, equal to the whole image's.
     """
     shape = next(iter(images.values())).shape
-    halo = op.halo_for(scalars)
-    assert halo is not None, f"{op.name} is not a local operation"
     halo = tuple(halo[-len(shape):])
-    if tile is None:
-        tile = tile_shape_for(list(images.values()), shape, halo)
     starts = [range(0, length, size) for length, size in zip(shape, tile, strict=True)]
     _log.info("%s: the image of shape %s goes through the device in %d tiles of %s",
-              op.name, shape, int(np.prod([len(s) for s in starts])), tuple(tile))
+              name, shape, int(np.prod([len(s) for s in starts])), tuple(tile))
     result: np.ndarray | None = None
-    token = inside_a_tile.set(True)
-    try:
-        for corner in itertools.product(*starts):
-            core = [slice(c, min(c + t, n))
-                    for c, t, n in zip(corner, tile, shape, strict=True)]
-            read = tuple(slice(max(s.start - h, 0), min(s.stop + h, n))
-                         for s, h, n in zip(core, halo, shape, strict=True))
-            part = np.asarray(op.function(**{n: a[read] for n, a in images.items()},
-                                          **scalars))
-            if result is None:
-                result = np.empty(shape, part.dtype)
-            within = tuple(slice(s.start - r.start, s.stop - r.start)
-                           for s, r in zip(core, read, strict=True))
-            result[tuple(core)] = part[within]
-    finally:
-        inside_a_tile.reset(token)
+    for corner in itertools.product(*starts):
+        core = [slice(c, min(c + t, n))
+                for c, t, n in zip(corner, tile, shape, strict=True)]
+        read = tuple(slice(max(s.start - h, 0), min(s.stop + h, n))
+                     for s, h, n in zip(core, halo, shape, strict=True))
+        part = np.asarray(run_whole({n: a[read] for n, a in images.items()}))
+        if result is None:
+            result = np.empty(shape, part.dtype)
+        within = tuple(slice(s.start - r.start, s.stop - r.start)
+                       for s, r in zip(core, read, strict=True))
+        result[tuple(core)] = part[within]
     assert result is not None
     return result

@@ -22,13 +22,14 @@ import keyword
 import reprlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, get_origin
+from typing import Any, get_origin
+
+import numpy as np
 
 from ..ops import Operation, get_operation
-from ..ops._registry import _check_scalar
-
-if TYPE_CHECKING:
-    from ._replay import Results
+from ..ops._arguments import check_scalar
+from ._errors import WorkflowError
+from ._replay import Results, run, run_time_lapse
 
 #: The version of the file format this oclip writes and reads.
 SCHEMA_VERSION = 1
@@ -55,29 +56,6 @@ _BRIEF = _brief_repr()
 def _brief(value: Any) -> str:
     """``repr(value)`` for a message, shortened: a file may hold huge values."""
     return _BRIEF.repr(value)
-
-
-class WorkflowError(ValueError):
-    """A workflow that cannot be built, loaded or run, with the reason.
-
-    Attributes
-    ----------
-    step : str or None
-        The id of the step concerned, if any.
-    index : int or None
-        The position of that step in the sequence of steps given.
-    field : str or None
-        Which part is wrong: ``"id"``, ``"op"``, ``"inputs"``, ``"params"`` of a
-        step, or ``"inputs"``, ``"steps"``, ``"outputs"``, ``"oclip_workflow"``
-        of the workflow.
-    """
-
-    def __init__(self, message: str, *, step: str | None = None, index: int | None = None,
-                 field: str | None = None) -> None:
-        super().__init__(message)
-        self.step = step
-        self.index = index
-        self.field = field
 
 
 class FrozenDict(Mapping[str, Any]):
@@ -163,8 +141,6 @@ def _check_value(op: Operation, where: str, parameter: Any, value: Any, **contex
     if isinstance(value, list | tuple) and get_origin(parameter.value_type) is list:
         value = _number_tuple(where, parameter, value, **context)  # an affine matrix
     elif not isinstance(value, LITERAL_TYPES):
-        import numpy as np
-
         if isinstance(value, np.generic) and value.shape == ():
             value = value.item()  # a numpy scalar (e.g. from a slider) is a plain number
         else:
@@ -172,7 +148,7 @@ def _check_value(op: Operation, where: str, parameter: Any, value: Any, **contex
                 f"{where}: parameter '{parameter.name}' must be a number, text, true/false or "
                 f"null, got {type(value).__name__} {_brief(value)}", **context)
     try:
-        return _check_scalar(op, parameter, value)
+        return check_scalar(op, parameter, value)
     except (TypeError, ValueError) as error:
         hint = ""
         if parameter.value_type in (int, float) and isinstance(value, str) and _is_number(value):
@@ -192,8 +168,6 @@ def _is_number(text: str) -> bool:
 
 def _number_tuple(where: str, parameter: Any, value: list | tuple, **context: Any) -> tuple:
     """A list parameter's value (a YAML list, a widget's list) as a tuple of floats."""
-    import numpy as np
-
     numbers = []
     for item in value:
         if isinstance(item, np.generic) and item.shape == ():
@@ -497,7 +471,7 @@ class Workflow:
                 # a value the new operation refuses is dropped: it takes its default
                 with contextlib.suppress(TypeError, ValueError):
                     if name in scalars:
-                        kept_params[name] = _check_scalar(new_op, scalars[name], value)
+                        kept_params[name] = check_scalar(new_op, scalars[name], value)
             new_params = kept_params
         new_inputs.update(inputs or {})
         new_params.update(params or {})
@@ -623,8 +597,6 @@ class Workflow:
     def run(self, inputs: Mapping[str, Any] | Any, *, outputs: Sequence[str] | None = None,
             reuse: Results | None = None, keep_intermediates: bool = True) -> Results:
         """Compute the workflow's outputs; see :func:`oclip.workflow.run`."""
-        from ._replay import run
-
         return run(self, inputs, outputs=outputs, reuse=reuse,
                    keep_intermediates=keep_intermediates)
 
@@ -632,8 +604,6 @@ class Workflow:
                        outputs: Sequence[str] | None = None,
                        progress: Any = None) -> dict[str, Any]:
         """Run per time point and stack the outputs; see :func:`oclip.workflow.run_time_lapse`."""
-        from ._replay import run_time_lapse
-
         return run_time_lapse(self, inputs, static=static, outputs=outputs, progress=progress)
 
 

@@ -38,13 +38,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import _backend as backend
 from ..ops import get_operation
-from ._model import Workflow, WorkflowError
+from ._errors import WorkflowError
+
+if TYPE_CHECKING:
+    # only for annotations: the model imports this module (Workflow.run delegates here)
+    from ._model import Workflow
 
 Key = tuple
 
