@@ -109,7 +109,7 @@ def check_scalar(op: Operation, parameter: Parameter, value: Any) -> Any:
             raise TypeError(f"{where} must be an integer, got {shown(value)}")
         if not isinstance(value, numbers.Integral) and not float(value).is_integer():
             raise ValueError(f"{where} must be a whole number, got {value!r}")
-        value = int(value)
+        value = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
     elif expected is float:
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise TypeError(f"{where} must be a number, got {shown(value)}")

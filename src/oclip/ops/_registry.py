@@ -111,7 +111,8 @@ def radius_halo(radius_x: int, radius_y: int, radius_z: int, **_: Any) -> tuple[
 def sigma_halo(sigma_x: float, sigma_y: float, sigma_z: float,
                **_: Any) -> tuple[int, int, int]:
     """Halo of a Gaussian truncated at 4 sigma (as ``gaussian_weights``), as (z, y, x)."""
-    return tuple(int(4.0 * s + 0.5) for s in (sigma_z, sigma_y, sigma_x))
+    z, y, x = (int(4.0 * s + 0.5) for s in (sigma_z, sigma_y, sigma_x))
+    return (z, y, x)
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,7 @@ def _canonical_step(step: Step, index: int, known: Mapping[str, int]) -> Step:
     for inputs and the step's index for steps.
     """
     where = f"step {_brief(step.id)}"
-    context = {"step": step.id, "index": index}
+    context: dict[str, Any] = {"step": step.id, "index": index}
     try:
         op = get_operation(step.op) if isinstance(step.op, str) else None
     except ValueError as error:
@@ -282,6 +282,9 @@ class Workflow:
     inputs: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     outputs: tuple[str, ...] = ()
+    # Derived in __post_init__: the steps by id, and the steps reading each name.
+    _by_id: dict[str, Step] = field(init=False, repr=False, compare=False)
+    _users: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         inputs = _names(self.inputs, "inputs", "inputs")
@@ -525,7 +528,8 @@ class Workflow:
         return self._replace(outputs=tuple(_names(outputs, "outputs", "outputs")))
 
     def _replace(self, **changes: Any) -> Workflow:
-        values = {"inputs": self.inputs, "steps": self.steps, "outputs": self.outputs}
+        values: dict[str, Any] = {"inputs": self.inputs, "steps": self.steps,
+                                  "outputs": self.outputs}
         values.update(changes)
         return Workflow(**values)
 
@@ -614,9 +618,10 @@ def _step_from_dict(item: Any, index: int) -> Step:
     if not isinstance(item, Mapping):
         raise WorkflowError(f"steps[{index}] must be a mapping with id, op, inputs and params, "
                             f"got {_brief(item)}", index=index)
-    step_id = item.get("id")
+    step_id: Any = item.get("id")  # a Step checks its id when the Workflow is built
     where = f"step {_brief(step_id)}" if isinstance(step_id, str) else f"steps[{index}]"
-    context = {"step": step_id if isinstance(step_id, str) else None, "index": index}
+    context: dict[str, Any] = {"step": step_id if isinstance(step_id, str) else None,
+                               "index": index}
     unknown = [str(k) for k in item if k not in _STEP_KEYS]
     if unknown:
         raise WorkflowError(f"{where}: unknown key(s) {', '.join(map(_brief, unknown))}; a step "
