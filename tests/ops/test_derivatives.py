@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import oclip
 
 from .._helpers import DTYPES, SHAPES, random_image
-from ._windows import assert_smoothing_close, numpy_order
+from .references.windows import assert_smoothing_close, numpy_order
 
 small_shapes = st.one_of(
     st.tuples(st.integers(1, 9), st.integers(1, 9)),

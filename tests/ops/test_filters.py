@@ -13,8 +13,8 @@ import oclip
 from oclip.ops import _neighbourhood
 
 from .._helpers import DTYPES, SHAPES, random_image
-from ._windows import assert_smoothing_close, ellipsoid, footprint, window_values
-from ._windows import numpy_order as scipy_axes
+from .references.windows import assert_smoothing_close, ellipsoid, footprint, window_values
+from .references.windows import numpy_order as scipy_axes
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import oclip
 
 from .._helpers import SHAPES
-from ._label_references import (
+from .references.labeling import (
     box,
     cross,
     gaussian,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import oclip
 
 from .._helpers import DTYPES, SHAPES
-from ._windows import footprint, pad_edge
+from .references.windows import footprint, pad_edge
 
 RADII = [(1, 1, 1), (3, 2, 1), (0, 4, 2)]
 
