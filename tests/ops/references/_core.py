@@ -59,6 +59,13 @@ class Reference:
         arguments = self.arguments(*args, **kwargs)
         self.tolerance(result, self.compute(arguments), arguments)
 
+    def assert_operation_close(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the operation on the arguments, assert that its result is within the
+        tolerance of the reference, and return the result."""
+        result = get_operation(self.operation).function(*args, **kwargs)
+        self.assert_close(result, *args, **kwargs)
+        return result
+
 
 def named(references: dict[str, Reference]) -> dict[str, Reference]:
     """The references, each told the name of its operation."""
