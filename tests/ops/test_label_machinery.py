@@ -9,7 +9,7 @@ import scipy.ndimage as ndi
 import oclip
 from oclip.ops import _labels
 
-from ._label_references import relabel_raster
+from .references.labeling import relabel_raster
 
 
 @pytest.mark.parametrize("shape", [(37, 53), (9, 21, 33), (1, 7), (7, 1), (1, 1, 9), (6, 1, 1)])

@@ -8,7 +8,7 @@ import pytest
 import oclip
 from oclip.ops import _neighbourhood
 
-from ._windows import ellipsoid
+from .references.windows import ellipsoid
 
 RADII = {"radius_x": 2, "radius_y": 1, "radius_z": 1}
 SIGMAS = {"sigma_x": 1.5, "sigma_y": 1.0, "sigma_z": 0.7}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-import skimage.filters
 
 import oclip
 
 from .._helpers import SHAPES
+from .references import REFERENCES
+from .references.threshold import METHODS
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -18,10 +19,9 @@ def test_integer_images_equal_skimage(shape, dtype, make_image):
     # two populations, as a threshold expects
     image = make_image(shape, np.uint8).astype(dtype)
     image[..., : shape[-1] // 3] //= 4
-    result = oclip.threshold_otsu(image)
+    # one bin per value: exactly image > scikit-image's threshold
+    result = REFERENCES["threshold_otsu"].assert_operation_close(image)
     assert result.dtype == np.uint8
-    expected = image > skimage.filters.threshold_otsu(image)
-    np.testing.assert_array_equal(result, expected)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -31,7 +31,7 @@ def test_float_images_agree_within_one_bin(shape, make_image):
     # skimage's threshold may go either way.  All others must agree.
     image = ndi.gaussian_filter(make_image(shape, np.float32), 1.0)
     result = oclip.threshold_otsu(image).astype(bool)
-    threshold = skimage.filters.threshold_otsu(image)
+    threshold = REFERENCES["threshold_otsu"](image)
     bin_width = (image.max() - image.min()) / 256
     certain = np.abs(image - threshold) > bin_width
     np.testing.assert_array_equal(result[certain], (image > threshold)[certain])
@@ -41,7 +41,7 @@ def test_float_images_agree_within_one_bin(shape, make_image):
 def test_blobs_sample_gives_skimage_result_exactly():
     image = oclip.data.blobs2d()
     np.testing.assert_array_equal(oclip.threshold_otsu(image),
-                                  image > skimage.filters.threshold_otsu(image))
+                                  image > REFERENCES["threshold_otsu"](image))
 
 
 def test_constant_image_gives_empty_foreground():
@@ -62,9 +62,6 @@ def test_nan_pixels_are_ignored_and_stay_background():
 
 # --- the other histogram thresholds -------------------------------------------------
 
-METHODS = ["isodata", "li", "triangle", "yen", "mean", "otsu"]
-
-
 def two_populations(make_image, shape, dtype):
     image = make_image(shape, np.uint8).astype(np.float32)
     image[..., : shape[-1] // 3] /= 4
@@ -82,10 +79,8 @@ def test_thresholds_of_integer_images_equal_skimage(method, shape, dtype, make_i
     # one bin per value, as scikit-image: the same threshold (li: the same
     # iteration on the same histogram)
     image = two_populations(make_image, shape, dtype)
-    result = getattr(oclip, f"threshold_{method}")(image)
-    threshold = getattr(skimage.filters, f"threshold_{method}")(image)
+    result = REFERENCES[f"threshold_{method}"].assert_operation_close(image)
     assert result.dtype == np.uint8
-    np.testing.assert_array_equal(result, image > threshold)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -96,7 +91,7 @@ def test_thresholds_of_float_images_agree_within_one_bin(method, shape, make_ima
     # go either way, all others must agree
     image = two_populations(make_image, shape, np.float32)
     result = getattr(oclip, f"threshold_{method}")(image).astype(bool)
-    threshold = getattr(skimage.filters, f"threshold_{method}")(image)
+    threshold = REFERENCES[f"threshold_{method}"](image)
     bin_width = (image.max() - image.min()) / 256
     certain = np.abs(image - threshold) > bin_width
     np.testing.assert_array_equal(result[certain], (image > threshold)[certain])
@@ -106,7 +101,7 @@ def test_thresholds_of_float_images_agree_within_one_bin(method, shape, make_ima
 @pytest.mark.parametrize("method", METHODS)
 def test_thresholds_of_blobs_agree_with_skimage(method):
     image = oclip.data.blobs((64, 96), count=8, seed=4)
-    threshold = getattr(skimage.filters, f"threshold_{method}")(image)
+    threshold = REFERENCES[f"threshold_{method}"](image)
     result = getattr(oclip, f"threshold_{method}")(image).astype(bool)
     bin_width = (image.max() - image.min()) / 256
     certain = np.abs(image - threshold) > bin_width
@@ -129,8 +124,10 @@ def test_thresholds_ignore_nan_pixels(method):
 
 def test_threshold_mean_equals_numpy_mean(make_image):
     image = make_image((9, 21, 33), np.float32)
-    np.testing.assert_array_equal(oclip.threshold_mean(image), image > image.astype(np.float64)
-                                  .mean())
+    # the mean in float64 (scikit-image's of float64 pixels)
+    np.testing.assert_array_equal(
+        oclip.threshold_mean(image),
+        image > REFERENCES["threshold_mean"](image.astype(np.float64)))
 
 
 # --- local extrema and edges ---------------------------------------------------------
@@ -143,13 +140,10 @@ def test_detect_extrema_equal_rank_filters(shape, dtype, radii, make_image):
     image = make_image(shape, dtype)
     if dtype != np.float32:
         image //= 16  # plateaus
-    rx, ry, rz = radii
-    size = (2 * ry + 1, 2 * rx + 1) if len(shape) == 2 else (2 * rz + 1, 2 * ry + 1, 2 * rx + 1)
-    maxima = oclip.detect_maxima_box(image, radius_x=rx, radius_y=ry, radius_z=rz)
-    minima = oclip.detect_minima_box(image, radius_x=rx, radius_y=ry, radius_z=rz)
+    arguments = {"radius_x": radii[0], "radius_y": radii[1], "radius_z": radii[2]}
+    maxima = REFERENCES["detect_maxima_box"].assert_operation_close(image, **arguments)
+    REFERENCES["detect_minima_box"].assert_operation_close(image, **arguments)
     assert maxima.dtype == np.uint8
-    np.testing.assert_array_equal(maxima, ndi.maximum_filter(image, size, mode="nearest") == image)
-    np.testing.assert_array_equal(minima, ndi.minimum_filter(image, size, mode="nearest") == image)
 
 
 def test_detect_maxima_marks_whole_plateaus_and_peaks_found_by_peak_local_max():
@@ -171,9 +165,8 @@ def test_binary_edge_detection_equals_find_boundaries(shape, rng):
     from skimage.segmentation import find_boundaries
 
     binary = ndi.binary_opening(rng.random(shape) < 0.6)
-    result = oclip.binary_edge_detection(binary)
+    result = REFERENCES["binary_edge_detection"].assert_operation_close(binary)
     np.testing.assert_array_equal(result, find_boundaries(binary, connectivity=1, mode="inner"))
-    np.testing.assert_array_equal(result, binary & ~ndi.binary_erosion(binary, border_value=1))
 
 
 def test_binary_edge_detection_does_not_cut_objects_open_at_the_border():

@@ -1,0 +1,71 @@
+"""References of the derivatives (ops/derivatives.py): gradients, Sobel, the box
+Laplacian and Hessian eigenvalues, against scipy.ndimage / scikit-image."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.ndimage as ndi
+
+from ._core import Reference, exact, f64, named, per_axis, smoothing
+
+
+def gradient(axis: int):
+    """Central differences along ``axis`` (negative, numpy's), the edge replicated; 0
+    along z of a 2D image (one plane, replicated)."""
+    def expected(v):
+        image = v["image"]
+        if -axis > image.ndim:
+            return np.zeros(image.shape, np.float32)
+        # (b - a) / 2 of float32 values, rounded once: exact to float32
+        return ndi.correlate1d(f64(image), [-0.5, 0.0, 0.5], axis=axis,
+                               mode="nearest").astype(np.float32)
+    return expected
+
+
+def laplace_kernel(ndim):
+    kernel = -np.ones((3,) * ndim)
+    kernel[(1,) * ndim] = 3**ndim - 1
+    return kernel
+
+
+def hessian_reference(image, sigmas):
+    """Eigenvalues (decreasing, leading axis) of the Hessian as scikit-image takes
+    it: gaussian_filter, then numpy.gradient twice; 0 along axes of length 1,
+    where numpy.gradient refuses."""
+    blurred = ndi.gaussian_filter(image.astype(np.float64), sigmas, mode="nearest")
+
+    def gradient(values, axis):
+        if values.shape[axis] == 1:
+            return np.zeros_like(values)
+        return np.gradient(values, axis=axis)
+
+    ndim = image.ndim
+    matrices = np.empty((*image.shape, ndim, ndim))
+    for a in range(ndim):
+        for b in range(ndim):
+            matrices[..., a, b] = gradient(gradient(blurred, a), b)
+    return np.moveaxis(np.linalg.eigvalsh(matrices)[..., ::-1], -1, 0)
+
+
+def assert_eigenvalues_close(result, expected, image):
+    """The blurred image is float32, a few ulp of its magnitude off; two
+    differences of it keep that absolute error (weights 1/2, 1/4)."""
+    assert result.dtype == np.float32 and result.shape == (image.ndim, *image.shape)
+    np.testing.assert_allclose(result, expected, rtol=1e-5,
+                               atol=2e-6 * float(np.abs(image).max() or 1))
+
+
+REFERENCES = named({
+    "gradient_x": Reference(gradient(-1), exact),
+    "gradient_y": Reference(gradient(-2), exact),
+    "gradient_z": Reference(gradient(-3), exact),
+    "sobel": Reference(lambda v: np.sqrt(sum(
+        ndi.sobel(f64(v["image"]), axis, mode="nearest") ** 2 for axis in range(v["image"].ndim))),
+        smoothing),
+    "laplace_box": Reference(lambda v: ndi.correlate(
+        f64(v["image"]), laplace_kernel(v["image"].ndim), mode="nearest"), smoothing),
+    # sigmas of radius int(4 sigma + 0.5) = 0: no blur (as the Gaussian's reference)
+    "hessian_eigenvalues": Reference(lambda v: hessian_reference(
+        v["image"], tuple(s if int(4 * s + 0.5) > 0 else 0.0 for s in per_axis(v, "sigma"))),
+        lambda r, e, v: assert_eigenvalues_close(r, e, v["image"])),
+})
