@@ -148,8 +148,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"oclip run: {summary.jobs} run(s) in {summary.seconds:.1f} s: "
           f"{len(summary.done)} done, {len(summary.failed)} failed; "
           f"{len(summary.written)} file(s) written to {args.output}")
-    for source, error in summary.failed:
-        print(f"  failed: {source}: {error}", file=sys.stderr)
+    for source, reason in summary.failed:
+        print(f"  failed: {source}: {reason}", file=sys.stderr)
     return 0 if summary.ok else 1
 
 
@@ -178,8 +178,8 @@ def _run_distributed(args: argparse.Namespace, workflow: Any, jobs: list) -> int
           f"{len(summary.done)} done, "
           f"{len(summary.failed)} failed{skipped}; {len(summary.written)} file(s) written to "
           f"{args.output}; summary: {summary.table}")
-    for source, error in summary.failed:
-        print(f"  failed: {source}: {error}", file=sys.stderr)
+    for source, reason in summary.failed:
+        print(f"  failed: {source}: {reason}", file=sys.stderr)
     return 0 if summary.ok else 1
 
 

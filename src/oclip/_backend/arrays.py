@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 import pyopencl as cl
@@ -55,7 +55,7 @@ def cl_type_name(dtype: np.dtype | type) -> str:
     return _CL_TYPE_NAMES[np.dtype(dtype)]
 
 
-def is_device_array(value: object) -> bool:
+def is_device_array(value: object) -> TypeGuard[DeviceArray]:
     """Whether ``value`` is a device array (a :class:`pyopencl.array.Array`)."""
     return isinstance(value, cl_array.Array)
 
@@ -167,7 +167,7 @@ def create(shape: int | Sequence[int], dtype: np.dtype | type = np.float32) -> D
     -------
     pyopencl.array.Array
     """
-    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
+    shape = _shape_tuple(shape)
     if any(n < 0 for n in shape):
         raise ValueError(f"shape: dimensions must not be negative, got {shape}")
     dtype = np.dtype(dtype)
@@ -178,7 +178,20 @@ def create(shape: int | Sequence[int], dtype: np.dtype | type = np.float32) -> D
 
 
 def _shape_tuple(shape: int | Sequence[int]) -> tuple[int, ...]:
-    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
+    # np.ndim rather than isinstance: numpy integers and 0-d arrays are scalars too
+    if np.ndim(shape) == 0:
+        return (int(cast(int, shape)),)
+    return tuple(int(n) for n in cast(Sequence[int], shape))
+
+
+def _buffer(array: DeviceArray) -> cl.Buffer:
+    """The memory under ``array``, for pyopencl's copy and fill functions.
+
+    oclip's arrays come from its memory pool, so ``base_data`` is a pooled
+    buffer, which those functions take like a :class:`pyopencl.Buffer`;
+    pyopencl annotates ``base_data`` more widely (SVM pointers, None).
+    """
+    return cast(cl.Buffer, array.base_data)
 
 
 def work_array(shape: int | Sequence[int], dtype: np.dtype | type, *, zero: bool = False,
@@ -236,7 +249,7 @@ def copy_box(image: DeviceArray, origin: Sequence[int],
     z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
     try:
         # The origin as whole rows of the planes' pitch.
-        cl.enqueue_copy(current_context().queue, out.base_data, image.base_data,
+        cl.enqueue_copy(current_context().queue, _buffer(out), _buffer(image),
                         src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
                         region=(ox * item, oy, oz),
                         src_pitches=(nx * item, nx * ny * item),
@@ -256,7 +269,7 @@ def copy_planes(image: DeviceArray, planes: Sequence[int],
     queue = current_context().queue
     try:
         for index, z in enumerate(planes):
-            cl.enqueue_copy(queue, out.base_data, image.base_data, byte_count=plane,
+            cl.enqueue_copy(queue, _buffer(out), _buffer(image), byte_count=plane,
                             src_offset=image.offset + z * plane, dst_offset=index * plane)
     except cl.Error as error:
         raise DeviceError(f"copying planes of the image failed: {error}") from None
@@ -283,9 +296,11 @@ class Stager:
         self.queue = queue
         flags = cl.mem_flags.READ_WRITE | cl.mem_flags.ALLOC_HOST_PTR
         self._buffers = [cl.Buffer(context, flags, self.chunk_bytes) for _ in range(2)]
+        # pyopencl's stubs declare map_flags an IntEnum; at run time the flags are ints
+        map_flags = cast(cl.map_flags, cl.map_flags.READ | cl.map_flags.WRITE)
         self._views = [
-            cl.enqueue_map_buffer(queue, b, cl.map_flags.READ | cl.map_flags.WRITE, 0,
-                                  (self.chunk_bytes,), np.uint8)[0]
+            cl.enqueue_map_buffer(queue, b, map_flags, 0, (self.chunk_bytes,),
+                                  np.dtype(np.uint8))[0]
             for b in self._buffers
         ]
         self._pending: list[cl.Event | None] = [None, None]
@@ -313,7 +328,7 @@ class Stager:
             self._wait(slot)  # the bus has finished with this buffer's last chunk
             view = self._views[slot][:piece.size]
             self._copy(view, piece)
-            self._pending[slot] = cl.enqueue_copy(self.queue, target.base_data, view,
+            self._pending[slot] = cl.enqueue_copy(self.queue, _buffer(target), view,
                                                   dst_offset=target.offset + start,
                                                   is_blocking=False)
 
@@ -327,7 +342,7 @@ class Stager:
         def fetch(index: int) -> cl.Event:
             start = starts[index]
             size = min(self.chunk_bytes, data.size - start)
-            return cl.enqueue_copy(self.queue, self._views[index % 2][:size], source.base_data,
+            return cl.enqueue_copy(self.queue, self._views[index % 2][:size], _buffer(source),
                                    src_offset=source.offset + start, is_blocking=False)
 
         fetching = fetch(0)
@@ -348,7 +363,8 @@ def _stager(size: int) -> Stager | None:
     if device_context.stager is None:
         with compiler_output_logged():
             device_context.stager = Stager(device_context.context, device_context.queue)
-    return device_context.stager
+    # DeviceContext types it as object: device.py cannot import this module (a cycle)
+    return cast(Stager, device_context.stager)
 
 
 _CHECKS = Program(__package__, "checks.cl")
@@ -371,15 +387,15 @@ def holds_nonfinite(image: object, *, nan: bool = True, infinity: bool = True) -
     if is_device_array(image):
         if image.dtype != np.float32 or image.size == 0:
             return False
-        if image.offset:
-            image = image.copy()
+        # the kernel reads from the buffer's start
+        contiguous = image.copy() if image.offset else image
         flag = _allocate((1,), np.dtype(np.uint32), "a flag")
         device_context = current_context()
-        cl.enqueue_fill_buffer(device_context.queue, flag.base_data, np.uint32(0),
+        cl.enqueue_fill_buffer(device_context.queue, _buffer(flag), np.zeros(1, np.uint32),
                                flag.offset, 4)
         items = _CHECK_ITEMS.get(device_context.device.type, 1 << 16)
         _CHECKS.launch("flag_nonfinite", (items,),
-                       image, np.uint64(image.size), flag,
+                       contiguous, np.uint64(contiguous.size), flag,
                        defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
                                 "CONTIGUOUS": int(device_context.device.type == "CPU")})
         return bool(flag.get()[0])

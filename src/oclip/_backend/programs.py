@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pyopencl as cl
@@ -25,6 +26,9 @@ import pyopencl.array as cl_array
 from .._errors import DeviceError, DeviceMemoryError, KernelBuildError
 from ._compiler import compiler_output_logged
 from .device import current_context
+
+if TYPE_CHECKING:
+    from pyopencl.typing import KernelArg
 
 logger = logging.getLogger("oclip")
 
@@ -96,18 +100,20 @@ def _kernel(program: Program, name: str, defines: Mapping[str, object] | None) -
     return found
 
 
-def _argument(value: object) -> object:
+def _argument(value: object) -> KernelArg:
     if isinstance(value, cl_array.Array):
         if value.offset:
             raise ValueError("device arrays with an offset (slices) must be copied first")
-        return value.base_data
+        # a pooled buffer, which pyopencl's KernelArg (naming cl.Buffer) leaves out
+        return cast("KernelArg", value.base_data)
     if isinstance(value, bool):
         return np.int32(value)
     if isinstance(value, int):
         return np.int32(value)
     if isinstance(value, float) and not isinstance(value, np.floating):  # not np.float64
         return np.float32(value)
-    return value
+    # numpy scalars, local memory, None: pyopencl checks them (its KernelArg lacks LocalMemory)
+    return cast("KernelArg", value)
 
 
 @dataclass(frozen=True)

@@ -231,7 +231,8 @@ def threshold_yen(image: Image) -> Binary:
 
 
 for _function in (threshold_isodata, threshold_li, threshold_triangle, threshold_yen):
-    _function.__doc__ = _function.__doc__.replace("{note}", _HISTOGRAM_NOTE)
+    if _function.__doc__:  # None under python -OO
+        _function.__doc__ = _function.__doc__.replace("{note}", _HISTOGRAM_NOTE)
 
 
 def image_sum(image: backend.DeviceArray) -> backend.DeviceArray:

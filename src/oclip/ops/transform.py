@@ -349,7 +349,10 @@ def affine_matrix(name: str, matrix: object, ndim: int) -> np.ndarray:
 
 
 @operation(category="Transform")
-def affine_transform(image: Image, matrix: AffineMatrix = IDENTITY_4X4,
+def affine_transform(image: Image,
+                     # list[float] gives magicgui's list widget; the default is a tuple
+                     # so that no call can change it, and any sequence is accepted
+                     matrix: AffineMatrix = IDENTITY_4X4,  # type: ignore[assignment]
                      interpolation: Interpolation = "linear") -> Image:
     """Transform an image by an affine map given as a homogeneous matrix.
 

@@ -95,8 +95,8 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
         For inputs missing or unknown, paths that do not exist, folders
         without TIFFs, or two jobs whose outputs would have the same names.
     """
-    named = {name: Path(path) for name, path in (named or {}).items()}
-    unknown = [n for n in named if n not in workflow.inputs]
+    named_paths = {name: Path(path) for name, path in (named or {}).items()}
+    unknown = [n for n in named_paths if n not in workflow.inputs]
     if unknown:
         raise WorkflowError(f"unknown input(s) {', '.join(map(repr, unknown))}; the workflow "
                             f"takes {', '.join(workflow.inputs) or 'no inputs'}")
@@ -107,28 +107,28 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
                 f"({', '.join(workflow.inputs) or 'none'}): give each as --input NAME=PATH "
                 f"(a file for every run, or a folder whose files pair with the other "
                 f"folders' by file name)")
-        if named:
+        if named_paths:
             raise WorkflowError("give the input either as INPUT arguments or as "
                                 "--input NAME=PATH, not both")
         name = workflow.inputs[0]
         files = [f for p in paths for f in _tiffs(Path(p), f"input '{name}'")]
         jobs = [Job(f.stem, {name: f}) for f in files]
     else:
-        missing = [n for n in workflow.inputs if n not in named]
+        missing = [n for n in workflow.inputs if n not in named_paths]
         if missing:
             raise WorkflowError(f"no file given for input(s) {', '.join(missing)}: give "
                                 f"INPUT files, or --input NAME=PATH for each input")
-        folders = [n for n in workflow.inputs if named[n].is_dir()]
+        folders = [n for n in workflow.inputs if named_paths[n].is_dir()]
         for n in workflow.inputs:
-            _tiffs(named[n], f"input '{n}'")
+            _tiffs(named_paths[n], f"input '{n}'")
         if not folders:
-            first = named[workflow.inputs[0]] if workflow.inputs else Path("workflow")
-            jobs = [Job(first.stem, dict(named))]
+            first = named_paths[workflow.inputs[0]] if workflow.inputs else Path("workflow")
+            jobs = [Job(first.stem, dict(named_paths))]
         else:
             leader = folders[0]
             jobs = []
-            for file in _tiffs(named[leader], f"input '{leader}'"):
-                job_paths = {n: named[n] / file.name if n in folders else named[n]
+            for file in _tiffs(named_paths[leader], f"input '{leader}'"):
+                job_paths = {n: named_paths[n] / file.name if n in folders else named_paths[n]
                              for n in workflow.inputs}
                 jobs.append(Job(job_paths[workflow.inputs[0]].stem, job_paths))
     stems: dict[str, str] = {}

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import os
@@ -358,9 +359,9 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
     for job in jobs:
         plan = _Plan(job)
         plans.append(plan)
-        common = {"workflow": workflow, "job": job, "folder": str(folder), "outputs": outputs,
-                  "labels": labels, "time_lapse": time_lapse, "static": static,
-                  "device": device}
+        job_task = functools.partial(Task, workflow=workflow, job=job, folder=str(folder),
+                                     outputs=outputs, labels=labels, time_lapse=time_lapse,
+                                     static=static, device=device)
         try:
             newest = _newest(job)
             finals = [output_path(folder, job.stem, o, kinds[o], time_lapse) for o in outputs]
@@ -368,17 +369,16 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
                 plan.skipped = True
                 continue
             if not split:
-                plan.tasks.append(Task(**common))
+                plan.tasks.append(job_task())
                 continue
             tiles = _tiles_of(job, time_lapse, static, time_points_per_task, tile_shape, halo)
             tile_folder = folder / TILES_FOLDER / job.stem
             for job_tile in tiles:
-                done = not overwrite and all(
+                tile_done = not overwrite and all(
                     _complete(tile_path(tile_folder, o, job_tile, kinds[o]), newest)
                     for o in outputs)
-                if not done:
-                    plan.tasks.append(Task(**common, tile=job_tile,
-                                           tile_folder=str(tile_folder)))
+                if not tile_done:
+                    plan.tasks.append(job_task(tile=job_tile, tile_folder=str(tile_folder)))
             plan.assembly = Assembly(job, str(folder), outputs, kinds, labels, tuple(tiles),
                                      str(tile_folder), time_lapse)
         except Exception as error:  # a file that cannot be planned fails alone
@@ -465,6 +465,7 @@ def _finish(summary: ClusterSummary, plans: list[_Plan], folder: Path,
         if error is None and (final is None or final.error is not None):
             error = final.error if final is not None else "not run"
         if error is None:
+            assert final is not None  # else error is set above
             summary.done.append(plan.source)
             summary.written += [Path(p) for p in final.written]
         else:

@@ -20,6 +20,7 @@ Nothing here imports dask: this module also runs tasks in a plain process.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -30,6 +31,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 import numpy as np
@@ -305,14 +307,18 @@ def _run(task: Task, report: Report) -> None:
                         f"output '{name}' has shape {value.shape[lead:]}, not the shape of the "
                         f"tile read {task.tile.read_shape}: the workflow changes the image "
                         f"shape, so it cannot run in tiles")
-                value = value[(Ellipsis, *task.tile.crop())]
+                # annotated: mypy infers the starred tuple against the wrong numpy overload
+                core: tuple[EllipsisType | slice, ...] = (Ellipsis, *task.tile.crop())
+                value = value[core]
             path = tile_path(tile_folder, name, task.tile, kind)
             if kind == "table":
-                columns = {column: np.asarray(v) for column, v in value.items()}
-                write_atomically(path, lambda file, c=columns: np.savez(file, **c))
+                # Any, not ndarray: mypy would match **columns with savez's own
+                # keyword parameters (file, allow_pickle)
+                columns: dict[str, Any] = {column: np.asarray(v) for column, v in value.items()}
+                write_atomically(path, functools.partial(np.savez, **columns))
             else:
                 array = np.ascontiguousarray(value)
-                write_atomically(path, lambda file, a=array: np.save(file, a))
+                write_atomically(path, functools.partial(np.save, arr=array))
             report.written.append(str(path))
     report.write = time.perf_counter() - start
 
@@ -364,6 +370,7 @@ def _assemble_output(assembly: Assembly, name: str) -> tuple[Path, int | None]:
     if kind != "image":
         values = [_load_tile_file(file, kind) for _, file in files]
         starts = [tile.time[0] if tile.time is not None else 0 for tile, _ in files]
+        value: dict[str, np.ndarray] | np.ndarray
         if kind == "table":
             value = _join_tables(name, values, starts)
         else:
@@ -395,7 +402,8 @@ def _load_tile_file(file: Path, kind: str) -> Any:
     return np.load(file)
 
 
-def _join_tables(name: str, tables: list[dict[str, np.ndarray]], starts: list[int]) -> dict:
+def _join_tables(name: str, tables: list[dict[str, np.ndarray]],
+                 starts: list[int]) -> dict[str, np.ndarray]:
     """Tables of tiles in time as one: the ``frame`` column counts from each tile's start."""
     joined = {}
     for column in tables[0]:

@@ -33,7 +33,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -170,7 +170,7 @@ def plan_tiles(spatial_shape: Sequence[int] | None, tile_shape: Sequence[int] | 
     per_task : int
         Time points per tile; 0: all of them in one tile.
     """
-    times: list[Span | None] = [None]
+    times: Sequence[Span | None] = [None]
     if time_points is not None and per_task > 0:
         times = spans(time_points, per_task)
     elif time_points is not None:
@@ -199,6 +199,12 @@ def plan_tiles(spatial_shape: Sequence[int] | None, tile_shape: Sequence[int] | 
     return [Tile(time, core, read) for time in times for core, read in regions]
 
 
+@overload
+def parse_tile(text: str | Sequence[int]) -> tuple[int, ...]: ...
+@overload
+def parse_tile(text: None) -> None: ...
+@overload
+def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None: ...
 def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
     """A tile size from ``"Y,X"``, ``"Z,Y,X"`` or a sequence of ints (each >= 1)."""
     if text is None:
