@@ -283,8 +283,8 @@ class Stager:
     staging area, at a fraction of the bus speed.  For a discrete GPU, oclip
     copies in chunks through two pinned buffers instead: while the bus moves
     one chunk, threads copy the next one between the array and the other
-    pinned buffer (measured on an H200: 1 GiB in 40 ms each way instead of
-    100 and 56 ms).
+    pinned buffer (faster on discrete GPUs: push+pull in
+    benchmarks/results/compare-h200.md).
     """
 
     #: Bytes per chunk (and per pinned buffer).
@@ -364,7 +364,7 @@ def _stager(size: int) -> Stager | None:
         with compiler_output_logged():
             device_context.stager = Stager(device_context.context, device_context.queue)
     # DeviceContext types it as object: device.py cannot import this module (a cycle)
-    return cast(Stager, device_context.stager)
+    return device_context.stager
 
 
 _CHECKS = Program(__package__, "checks.cl")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyopencl as cl
@@ -26,6 +27,9 @@ import pyopencl.tools as cl_tools
 
 from .._errors import DeviceError, NoDeviceError, format_bytes
 from ._compiler import compiler_output_logged
+
+if TYPE_CHECKING:
+    from .arrays import Stager
 
 #: The environment variable that names the device to use (see :func:`select_device`).
 DEVICE_ENVIRONMENT_VARIABLE = "OCLIP_DEVICE"
@@ -209,7 +213,7 @@ class DeviceContext:
     queue: cl.CommandQueue
     allocator: cl_tools.MemoryPool
     #: Pinned buffers for large transfers (arrays.Stager), made on first use.
-    stager: object | None = None
+    stager: Stager | None = None
 
 
 def _open(device: DeviceInfo) -> DeviceContext:
