@@ -43,13 +43,13 @@ def tiled(op, values, tile):
     defaults = {p.name: p.default for p in op.scalar_parameters}
     halo = op.halo_for({**defaults, **scalars})
     result = None
-    for piece in plan_tiles(shape, tile[-len(shape):], halo):
-        index = piece.index(False, len(shape))
+    for planned in plan_tiles(shape, tile[-len(shape):], halo):
+        index = planned.index(False, len(shape))
         part = np.asarray(op.function(**{n: v[index] for n, v in images.items()}, **scalars))
-        core = part[(Ellipsis, *piece.crop())]
+        core = part[(Ellipsis, *planned.crop())]
         if result is None:
             result = np.zeros(shape, part.dtype)
-        result[tuple(slice(a, b) for a, b in piece.core)] = core
+        result[tuple(slice(a, b) for a, b in planned.core)] = core
     return result
 
 

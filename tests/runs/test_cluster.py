@@ -217,7 +217,7 @@ def test_failures_are_reported_with_the_file_and_the_rest_go_on(client, tmp_path
     summary = run_distributed(workflow, jobs, tmp_path / "out2", scheduler=client,
                               time_lapse=True)
     ((_, error),) = summary.failed
-    assert "3 of 3 piece(s) failed, first" in error and "maximum_z_projection" in error
+    assert "3 of 3 tile(s) failed, first" in error and "maximum_z_projection" in error
     assert outputs_of(tmp_path / "out2") == []
 
 

@@ -245,7 +245,7 @@ def test_tasks_and_assembly_run_in_a_plain_process(tmp_path):
     assert failure.error is not None and failure.source == f"{job.source} [tile x 0-5]"
     report = assemble(Assembly(job, str(tmp_path / "out2"), ("low",), {"low": "image"},
                                frozenset(), tuple(tiles), str(tile_folder)), failure)
-    assert report.error.startswith(f"1 of {len(tiles)} piece(s) failed, first "
+    assert report.error.startswith(f"1 of {len(tiles)} tile(s) failed, first "
                                    f"{failure.source}")
     assert not (tmp_path / "out2" / "a_low.tif").exists()
 

@@ -336,7 +336,7 @@ def assemble(assembly: Assembly, *reports: Report) -> Report:
     report = Report(assembly.source, assembly.job.stem, worker=worker_name())
     failed = [r for r in reports if r.error is not None]
     if failed:
-        report.error = (f"{len(failed)} of {len(assembly.tiles)} piece(s) failed, first "
+        report.error = (f"{len(failed)} of {len(assembly.tiles)} tile(s) failed, first "
                         f"{failed[0].source}: {failed[0].error}")
         return report
     start = time.perf_counter()
