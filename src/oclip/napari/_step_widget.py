@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, get_origin
 
-from magicgui.widgets import ComboBox, Container, Widget, create_widget
+from magicgui.widgets import ComboBox, Container, create_widget
+from magicgui.widgets.bases import BaseValueWidget
 from qtpy.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from oclip.ops import Parameter, get_operation, operations
@@ -37,10 +38,13 @@ def widget_options(parameter: Parameter) -> dict[str, Any]:
     return options
 
 
-def parameter_widget(parameter: Parameter, value: Any) -> Widget:
+def parameter_widget(parameter: Parameter, value: Any) -> BaseValueWidget:
     """A magicgui widget for a scalar parameter, with its description as tooltip."""
     widget = create_widget(value=value, annotation=parameter.value_type, name=parameter.name,
                            label=parameter.name, options=widget_options(parameter))
+    if not isinstance(widget, BaseValueWidget):  # every scalar annotation makes a value widget
+        raise TypeError(f"{parameter.name}: magicgui made a {type(widget).__name__}, "
+                        f"not a value widget")
     widget.tooltip = parameter.description
     return widget
 
@@ -66,7 +70,7 @@ class StepWidget(QWidget):
         self.operation_box.setToolTip("The operation of this step")
         self.operation_box.currentTextChanged.connect(self._operation_chosen)
         layout.addWidget(self.operation_box)
-        self.form = Container(labels=True)
+        self.form: Container[BaseValueWidget] = Container(labels=True)
         layout.addWidget(self.form.native)
         self.result_label = QLabel()
         self.result_label.setVisible(False)
@@ -94,7 +98,7 @@ class StepWidget(QWidget):
             self._build_form()
         for widget in self.form:
             with widget.changed.blocked():
-                if widget.name in step.inputs:
+                if widget.name in step.inputs and isinstance(widget, ComboBox):
                     widget.choices = self._sources()
                     widget.value = step.inputs[widget.name]
                 elif widget.name in step.params:
@@ -113,7 +117,7 @@ class StepWidget(QWidget):
         self.form.clear()
         for parameter in operation.parameters:
             if parameter.kind is not None:
-                widget: Widget = ComboBox(name=parameter.name, label=parameter.name,
+                widget: BaseValueWidget = ComboBox(name=parameter.name, label=parameter.name,
                                           choices=self._sources(),
                                           value=step.inputs.get(parameter.name))
                 widget.tooltip = parameter.description

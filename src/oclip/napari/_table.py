@@ -83,14 +83,18 @@ class TableWidget(QWidget):
 
     def rows(self) -> list[list[str]]:
         """The table as shown (in the current sort order), header first."""
-        header = [self.view.horizontalHeaderItem(c).text()
-                  for c in range(self.view.columnCount())]
-        body = [[self.view.item(r, c).text() for c in range(self.view.columnCount())]
+        def text(item: QTableWidgetItem | None) -> str:
+            return "" if item is None else item.text()
+
+        header = [text(self.view.horizontalHeaderItem(c)) for c in range(self.view.columnCount())]
+        body = [[text(self.view.item(r, c)) for c in range(self.view.columnCount())]
                 for r in range(self.view.rowCount())]
         return [header, *body]
 
     def copy_to_clipboard(self) -> None:
-        QApplication.clipboard().setText("\n".join("\t".join(row) for row in self.rows()))
+        clipboard = QApplication.clipboard()
+        if clipboard is not None:  # None only without a QApplication
+            clipboard.setText("\n".join("\t".join(row) for row in self.rows()))
 
     def save_csv(self, path: str | Path) -> None:
         """Write the table with full precision, one row per label (as ``oclip run``
