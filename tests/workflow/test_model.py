@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -294,6 +295,20 @@ def test_numpy_scalars_from_widgets_are_plain_values():
     params = workflow.step("s").params
     assert params["sigma_x"] == 2.5 and type(params["sigma_x"]) is float
     assert type(params["sigma_y"]) is float
+
+
+def test_text_subclasses_and_decimals_are_stored_as_plain_values():
+    """What the API takes, a step takes, stored in the type a file writes."""
+    labels = Workflow(("x",), (Step("b", "threshold_otsu", {"image": "x"}),
+                               Step("l", "connected_components_labeling", {"binary": "b"},
+                                    {"connectivity": np.str_("diamond")})))
+    connectivity = labels.step("l").params["connectivity"]
+    assert connectivity == "diamond" and type(connectivity) is str
+    workflow = one_step(params={"sigma_x": Decimal("2.5")})
+    assert workflow == one_step(params={"sigma_x": 2.5})
+    assert type(workflow.step("s").params["sigma_x"]) is float
+    with pytest.raises(WorkflowError, match="parameter 'sigma_y' must be a number, got NaN"):
+        one_step(params={"sigma_y": Decimal("NaN")})
 
 
 # --- plain data -------------------------------------------------------------------------

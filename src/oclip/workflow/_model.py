@@ -22,6 +22,7 @@ import keyword
 import reprlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, get_origin
 
 import numpy as np
@@ -140,7 +141,7 @@ def _names(value: Any, what: str, field: str) -> tuple[str, ...]:
 def _check_value(op: Operation, where: str, parameter: Any, value: Any, **context: Any) -> Any:
     if isinstance(value, list | tuple) and get_origin(parameter.value_type) is list:
         value = _number_tuple(where, parameter, value, **context)  # an affine matrix
-    elif not isinstance(value, LITERAL_TYPES):
+    elif not isinstance(value, (*LITERAL_TYPES, Decimal)):  # check_scalar converts a Decimal
         if isinstance(value, np.generic) and value.shape == ():
             value = value.item()  # a numpy scalar (e.g. from a slider) is a plain number
         else:
