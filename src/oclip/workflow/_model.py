@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import keyword
+import math
 import reprlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -152,19 +153,35 @@ def _check_value(op: Operation, where: str, parameter: Any, value: Any, **contex
         return check_scalar(op, parameter, value)
     except (TypeError, ValueError) as error:
         hint = ""
-        if parameter.value_type in (int, float) and isinstance(value, str) and _is_number(value):
-            hint = (" (YAML reads 1e5 as text: write a number with a point and a signed "
-                    "exponent, such as 1.0e+5)" if "e" in value.lower() else
-                    " (in quotes, a number is text: write it without quotes)")
+        if parameter.value_type in (int, float) and isinstance(value, str):
+            # the file loader refuses unquoted text that reads as a number (names such as
+            # inf aside), so this was in quotes, text from Python or such a name
+            with contextlib.suppress(ValueError):
+                hint = (f" (text, not a number: write {number_spelling(value, float(value))} "
+                        f"without quotes)")
         raise WorkflowError(f"{where}: {error}{hint}", **context) from None
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def number_spelling(text: str, value: float) -> str:
+    """How a workflow file (YAML 1.1) writes the number Python reads in ``text``.
+
+    YAML 1.1 reads a float only with a point and, in an exponent, a sign:
+    ``1e5`` is text to it, ``1.0e+5`` a number; infinity is ``.inf``, NaN
+    ``.nan``.
+    """
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        if text.strip().lstrip("+-").lower() in ("inf", "infinity"):
+            return "-.inf" if value < 0 else ".inf"
+        return "a number a float can hold (up to about 1.8e308)"
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # for integer parameters too
+    spelt = repr(value)
+    mantissa, e, exponent = spelt.partition("e")
+    if e and "." not in mantissa:
+        spelt = f"{mantissa}.0e{exponent}"
+    return spelt
 
 
 def _number_tuple(where: str, parameter: Any, value: list | tuple, **context: Any) -> tuple:
