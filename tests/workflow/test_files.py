@@ -262,6 +262,9 @@ REFUSED = [
      "line 1: this workflow file has format version 2, newer than this oclip reads "
      "(version 1); update oclip"),
     ("duplicate_id.yaml", "line 7: duplicate id 'blurred': another step has this name"),
+    ("ligature_id.yaml",
+     "line 8: step id 'ﬁne' is not a valid name: Python reads it as 'fine' (its Unicode NFKC "
+     "form), so in an exported script it would be that name"),
     ("duplicate_key.yaml",
      "line 7: key 'sigma_x' appears twice in one mapping (first on line 7)"),
     ("unknown_key.yaml",

@@ -21,6 +21,7 @@ import heapq
 import keyword
 import math
 import reprlib
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -127,6 +128,16 @@ def _check_name(name: object, what: str, **where: Any) -> str:
             f"{what} {_brief(name)} is not a valid name: use letters, digits and underscores, "
             f"not starting with a digit, and no Python keyword (it becomes a variable name "
             f"in exported scripts)", **where)
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Python reads names in this form: in an exported script, 'ﬁne' (a ligature) is
+        # the variable fine, and two such ids would be one variable
+        spelt = (f"write {_brief(normal)}" if normal.isidentifier()
+                 and not keyword.iskeyword(normal) and normal not in RESERVED_NAMES
+                 else "use another name")
+        raise WorkflowError(f"{what} {_brief(name)} is not a valid name: Python reads it as "
+                            f"{_brief(normal)} (its Unicode NFKC form), so in an exported "
+                            f"script it would be that name; {spelt}", **where)
     if name in RESERVED_NAMES:
         raise WorkflowError(f"{what} {_brief(name)} is reserved (exported scripts use it)",
                             **where)
@@ -273,7 +284,9 @@ class Workflow:
     Parameters
     ----------
     inputs : sequence of str
-        Names of the images the workflow takes (valid Python names).
+        Names of the images the workflow takes: valid Python names, in the
+        form Python reads them (Unicode NFKC: ``ﬁne``, with a ligature, is
+        refused, for Python reads it as ``fine``); step ids likewise.
     steps : sequence of Step
         In any order; the workflow keeps them in topological order (each step
         after the steps it reads, ties in the given order).  A mapping with
