@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import _backend as backend
+from .._errors import OclipError
 from ..ops import get_operation
 from ._errors import WorkflowError
 
@@ -154,8 +155,9 @@ def _push(name: str, value: Any) -> Any:
 
 
 def _call(step: Any, arguments: dict[str, Any]) -> Any:
-    """Run one step; an error says which step it was (and, beyond a bad argument, whose
-    message names the parameter already, with what parameters)."""
+    """Run one step; an error says which step it was, in its message (which a report
+    shows) for bad arguments (their messages name the parameter), oclip's errors
+    (with the step's parameters) and memory errors, in a note for others."""
     try:
         return get_operation(step.op).function(**arguments)
     except (TypeError, ValueError) as error:
@@ -167,8 +169,11 @@ def _call(step: Any, arguments: dict[str, Any]) -> Any:
             raise MemoryError(f"{_step_words(step)}: {error}") from error
         _name_the_step(error, step)
         raise
-    except Exception as error:  # a device out of memory, a driver's failure...
+    except OclipError as error:  # a device out of memory, a kernel that fails to build...
         _name_the_step(error, step)
+        raise
+    except Exception as error:  # anything else keeps its message (a viewer shows it as is)
+        error.add_note(f"in workflow {_step_words(step)}")
         raise
 
 
