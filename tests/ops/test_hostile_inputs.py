@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -323,7 +324,8 @@ def scalar_cases(parameter) -> list[tuple[Any, type | None]]:
                 ([float("inf")] * 9, ValueError), ([[1, 0, 0], [0, 1, 0], [0, 0, 1]], None),
                 ([1, 0, 0, 0, 1, 0, 0, 0, 1], None)]
     if parameter.choices is not None:
-        cases = [(parameter.choices[0], None), ("no such choice", ValueError),
+        cases = [(parameter.choices[0], None), (np.str_(parameter.choices[0]), None),
+                 ("no such choice", ValueError),
                  (np.array(parameter.choices), ValueError), (None, ValueError),
                  (1, ValueError)]
     elif parameter.value_type is bool:
@@ -333,7 +335,8 @@ def scalar_cases(parameter) -> list[tuple[Any, type | None]]:
         low = limits.min if limits is not None and limits.min is not None else None
         high = limits.max if limits is not None and limits.max is not None else None
         cases += [(float("nan"), ValueError), (10**400, ValueError), (True, TypeError),
-                  (np.float32(2.0), None), (np.int64(2), None)]
+                  (np.float32(2.0), None), (np.int64(2), None), (Decimal("2"), None),
+                  (Decimal("NaN"), ValueError), (Decimal("1e400"), ValueError)]
         if parameter.value_type is int:
             cases += [(2.5, ValueError), (float("inf"), ValueError)]
         if low is not None:
@@ -370,6 +373,32 @@ def test_scalar_values_are_checked_naming_the_parameter(op, rng):
                 problems.append(f"{parameter.name}={value!r}: expected {expected.__name__}, "
                                 f"got {error!r}")
     assert not problems, "\n".join(problems)
+
+
+def spelt_otherwise(parameter) -> Any:
+    """The parameter's default in another type the API takes for it, or None if none is."""
+    default = parameter.default
+    if parameter.choices is not None:
+        return np.str_(default) if isinstance(default, str) else None
+    if parameter.value_type in (int, float) and type(default) in (int, float):
+        return Decimal(repr(default))
+    return None
+
+
+@pytest.mark.parametrize("op", [op for op in OPERATIONS
+                                if any(spelt_otherwise(p) is not None
+                                       for p in op.scalar_parameters)],
+                         ids=lambda op: op.name)
+def test_decimals_and_str_subclasses_give_what_their_values_give(op, rng):
+    images = images_for(op, rng)
+    expected, error = call(op, images)
+    assert error is None, error
+    for parameter in op.scalar_parameters:
+        value = spelt_otherwise(parameter)
+        if value is None:
+            continue
+        result, error = call(op, {**images, parameter.name: value})
+        assert error is None and as_equal(result, expected), (parameter.name, value, error)
 
 
 def test_wrong_values_of_well_known_parameters():

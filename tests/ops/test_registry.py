@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import re
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ import pytest
 import oclip
 from oclip import _backend as backend
 from oclip.ops import CATEGORIES, ImageKind, Range, operation, operations
+from oclip.ops._arguments import check_scalar
 
 FIRST_OPERATIONS = {
     "gaussian_blur": "Remove noise",
@@ -95,11 +99,89 @@ def test_registration_rules():
     ({"sigma_y": "2"}, TypeError, "parameter 'sigma_y' must be a number"),
     ({"sigma_y": float("nan")}, ValueError, "parameter 'sigma_y' must be a number, got NaN"),
     ({"sigma_z": True}, TypeError, "parameter 'sigma_z' must be a number"),
-    ({"sigma": 2.0}, TypeError, "gaussian_blur: got an unexpected keyword argument 'sigma'"),
+    ({"sigma": 2.0}, TypeError, "gaussian_blur has no parameter 'sigma'; did you mean "
+                                "'sigma_x', 'sigma_y' or 'sigma_z'?"),
 ])
 def test_scalar_arguments_are_checked(arguments, error, message):
     with pytest.raises(error, match=message):
         oclip.gaussian_blur(np.zeros((4, 4), np.float32), **arguments)
+
+
+def test_unknown_keywords_are_named_with_the_parameters_there_are():
+    image = np.zeros((4, 4), np.float32)
+    listed = r" \(its parameters: image, sigma_x, sigma_y, sigma_z\)$"
+    with pytest.raises(TypeError, match=r"^gaussian_blur has no parameter 'sigma'; did you "
+                                        r"mean 'sigma_x', 'sigma_y' or 'sigma_z'\?" + listed):
+        oclip.gaussian_blur(image, sigma=2)
+    # named even where the image is missing, as the misspelt image keyword leaves it
+    with pytest.raises(TypeError, match=r"^gaussian_blur has no parameter 'imag'; did you "
+                                        r"mean 'image'\?" + listed):
+        oclip.gaussian_blur(imag=image)
+    with pytest.raises(TypeError, match=r"'Sigma_X'; did you mean 'sigma_x'.*; gaussian_blur "
+                                        r"has no parameter 'colour' \(its"):
+        oclip.gaussian_blur(image, Sigma_X=2, colour="red")
+    with pytest.raises(TypeError, match="gaussian_blur: missing a required argument: 'image'"):
+        oclip.gaussian_blur(sigma_x=2.0)
+
+
+class Text(str):
+    """A str subclass, as libraries make them (numpy.str_ is one)."""
+
+
+def test_text_choices_take_str_subclasses():
+    image = np.zeros((5, 5), np.uint8)
+    image[1, 1] = image[2, 2] = 1
+    diamond = oclip.connected_components_labeling(image, connectivity="diamond")
+    assert diamond.max() == 2
+    for spelt in (np.str_("diamond"), Text("diamond")):
+        np.testing.assert_array_equal(
+            oclip.connected_components_labeling(image, connectivity=spelt), diamond)
+    op = oclip.get_operation("connected_components_labeling")
+    canonical = check_scalar(op, op.parameters[1], np.str_("box"))
+    assert canonical == "box" and type(canonical) is str
+    for wrong in (b"box", np.bytes_(b"box"), np.array("box"), Text("ring")):
+        with pytest.raises(ValueError, match="'connectivity' must be one of 'box', 'diamond'"):
+            oclip.connected_components_labeling(image, connectivity=wrong)
+
+
+def test_decimal_numbers_are_taken_for_integer_and_float_parameters(rng):
+    image = rng.random((6, 7)).astype(np.float32)
+    np.testing.assert_array_equal(oclip.mean_box(image, radius_x=Decimal("2")),
+                                  oclip.mean_box(image, radius_x=2))
+    np.testing.assert_array_equal(oclip.mean_box(image, radius_x=Decimal("2.000")),
+                                  oclip.mean_box(image, radius_x=2))
+    np.testing.assert_array_equal(oclip.gaussian_blur(image, sigma_x=Decimal("1.5")),
+                                  oclip.gaussian_blur(image, sigma_x=1.5))
+    mean_box, gaussian_blur = oclip.get_operation("mean_box"), oclip.get_operation("gaussian_blur")
+    radius, sigma = mean_box.parameters[1], gaussian_blur.parameters[1]
+    assert type(check_scalar(mean_box, radius, Decimal("3"))) is int
+    assert type(check_scalar(gaussian_blur, sigma, Decimal("3"))) is float
+    for value, says in [
+        (Decimal("2.5"), "'radius_x' must be a whole number, got Decimal('2.5')"),
+        (Decimal("NaN"), "'radius_x' must be a whole number, got Decimal('NaN')"),
+        (Decimal("sNaN"), "'radius_x' must be a whole number, got Decimal('sNaN')"),
+        (Decimal("Infinity"), "'radius_x' must be a whole number, got Decimal('Infinity')"),
+        (Decimal("1001"), "'radius_x' must be between 0 and 1000, got 1001"),
+        (Decimal("1e999999999"), "'radius_x' must be a whole number of fewer than 4300 digits"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(says)):
+            oclip.mean_box(image, radius_x=value)
+    for value, says in [
+        (Decimal("NaN"), "'sigma_x' must be a number, got NaN"),
+        (Decimal("sNaN"), "'sigma_x' must be a number, got NaN"),
+        (Decimal("-Infinity"), "'sigma_x' must be between 0.0 and 1000.0, got -inf"),
+        (Decimal("1e400"), "'sigma_x' must be a number a float can hold (up to about 1.8e308),"
+                           " got Decimal('1E+400')"),
+        (Fraction(10**400, 3), "'sigma_x' must be a number a float can hold"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(says)):
+            oclip.gaussian_blur(image, sigma_x=value)
+    # exact: a Fraction or Decimal just above a whole number is not taken as it
+    for value in (Fraction(10**20 + 1, 10**20), Decimal("2.00000000000000000001")):
+        with pytest.raises(ValueError, match="'radius_x' must be a whole number"):
+            oclip.mean_box(image, radius_x=value)
+    with pytest.raises(TypeError, match=r"'radius_x' must be an integer, got \(2\+0j\)"):
+        oclip.mean_box(image, radius_x=2 + 0j)
 
 
 def test_integer_and_choice_arguments_are_checked():

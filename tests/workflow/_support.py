@@ -10,7 +10,7 @@ import numpy as np
 
 import oclip
 from oclip import _backend as backend
-from oclip.ops import Labels, Table, operation
+from oclip.ops import Image, Labels, Radius, Sigma, Table, operation
 from oclip.ops._registry import _registry
 from oclip.workflow import Workflow
 
@@ -82,6 +82,49 @@ def table_operation() -> Iterator[str]:
         yield TABLE_OP
     finally:
         unregister_table_operation()
+
+
+#: Name of the operation the tests register for a while that runs out of device memory.
+OUT_OF_MEMORY_OP = "test_out_of_memory"
+
+#: What it says: as the backend words a device running out of memory.
+OUT_OF_MEMORY = "the device ran out of memory (needs 3.0 GiB, 1.0 GiB free)"
+
+
+def _out_of_memory(image: Image, radius_x: Radius = 3, sigma_x: Sigma = 1.0) -> Image:
+    """Run out of device memory (a test operation).
+
+    Parameters
+    ----------
+    image : Image
+        Any image.
+    radius_x : int
+        Recorded in the workflow step.
+    sigma_x : float
+        Recorded in the workflow step.
+
+    Returns
+    -------
+    Image
+        Never: it raises oclip.DeviceMemoryError.
+
+    See Also
+    --------
+    oclip.DeviceMemoryError : what it raises.
+    """
+    raise oclip.DeviceMemoryError(f"{OUT_OF_MEMORY_OP}: {OUT_OF_MEMORY}")
+
+
+@contextmanager
+def out_of_memory_operation() -> Iterator[str]:
+    """OUT_OF_MEMORY_OP registered (as oclip.OUT_OF_MEMORY_OP too) while in the block."""
+    _out_of_memory.__name__ = OUT_OF_MEMORY_OP
+    setattr(oclip, OUT_OF_MEMORY_OP, operation(category="Filter")(_out_of_memory))
+    try:
+        yield OUT_OF_MEMORY_OP
+    finally:
+        _registry.pop(OUT_OF_MEMORY_OP, None)
+        delattr(oclip, OUT_OF_MEMORY_OP)
 
 
 def launches() -> int:

@@ -119,6 +119,28 @@ def test_the_script_imported_as_a_module_gives_the_replay_arrays(tmp_path):
         np.testing.assert_array_equal(exported[name], replayed[name])
 
 
+def test_names_beyond_ascii_are_variables_of_their_own(tmp_path):
+    """Ids are in the form Python reads names in (NFKC), so no two are one variable
+    of the script (a ligature 'ﬁne' beside 'fine' is refused: test_model)."""
+    workflow = Workflow(("bild",), (
+        Step("größe", "gaussian_blur", {"image": "bild"}, {"sigma_x": 2.0}),
+        Step("grösse", "mean_box", {"image": "bild"}, {"radius_x": 2}),
+        Step("μm", "add_images", {"image1": "größe", "image2": "grösse"})),
+        ("größe", "grösse", "μm"))
+    path = tmp_path / "names.py"
+    path.write_text(to_python(workflow), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("names", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    image = blobs(seed=3)
+    exported = module.run_workflow(bild=image)
+    replayed = workflow.run(image)
+    assert list(exported) == ["größe", "grösse", "μm"]
+    for name in replayed:
+        np.testing.assert_array_equal(exported[name], replayed[name])
+    assert not np.array_equal(exported["größe"], exported["grösse"])
+
+
 def test_the_script_run_on_files_gives_the_replay_arrays(tmp_path):
     """As a command, in a fresh interpreter where napari and Qt cannot be imported."""
     workflow = labeling_workflow()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import tracemalloc
 from collections.abc import Iterator
@@ -164,9 +165,7 @@ REFUSED = [
      "line 7: step 'blurred': gaussian_blur: parameter 'sigma_x' must be between 0.0 and "
      "1000.0, got inf"),
     ("huge_float_without_point.yaml",
-     "line 7: step 'blurred': gaussian_blur: parameter 'sigma_x' must be a number, got "
-     "'1e999' (YAML reads 1e5 as text: write a number with a point and a signed exponent, "
-     "such as 1.0e+5)"),
+     "line 7: YAML reads 1e999 as text, not as a number: write a number a float can hold"),
     ("huge_integer.yaml",
      "line 7: step 'blurred': gaussian_blur: parameter 'sigma_x' must be a number a float can "
      "hold (up to about 1.8e308), got an integer of 1329 bits"),
@@ -176,7 +175,28 @@ REFUSED = [
     ("long_sexagesimal.yaml",
      "line 7: the number 1:1:1:1:1:1:1:1:1:1:... has 4001 characters"),
     ("sexagesimal_overflow.yaml",
-     "line 7: the number 1:00:00:00:00:00:00:... is too large for a float"),
+     "line 7: YAML reads 1:00:00:00:00:00:00:... as a number in base 60; write the number "
+     "itself"),
+    # YAML 1.1 readings no writer means: octal, base 60, text for numbers
+    ("octal_radius.yaml",
+     "line 7: the number 010 has a leading zero: YAML reads it as octal (010 is 8); write 10 "
+     "(without the zero)"),
+    ("leading_zero_radius.yaml",
+     "line 7: the number 08 has a leading zero: YAML reads it as text (it is no octal "
+     "number); write 8 (without the zero)"),
+    ("sexagesimal_radius.yaml",
+     "line 7: YAML reads 1:30 as a number in base 60 (90); write the number itself"),
+    ("sexagesimal_float.yaml",
+     "line 7: YAML reads 1:30.5 as a number in base 60 (90.5); write the number itself"),
+    ("point_without_digit.yaml",
+     "line 7: YAML reads -.5 as text, not as a number: write -0.5"),
+    ("plain_minus_inf.yaml", "line 7: YAML reads -inf as text, not as a number: write -.inf"),
+    ("plain_inf.yaml",
+     "line 7: step 'scaled': multiply_image_and_scalar: parameter 'scalar' must be a number, "
+     "got 'inf' (text, not a number: write .inf without quotes)"),
+    ("quoted_leading_zero.yaml",
+     "line 7: step 'background': top_hat_box: parameter 'radius_x' must be an integer, got "
+     "'08' (text, not a number: write 8 without quotes)"),
     ("radius_out_of_range.yaml",
      "line 7: step 'background': top_hat_box: parameter 'radius_x' must be between 0 and "
      "1000, got 100000000"),
@@ -195,7 +215,7 @@ REFUSED = [
      "got dict {'value': 2}"),
     ("text_for_number.yaml",
      "line 7: step 'blurred': gaussian_blur: parameter 'sigma_x' must be a number, got '2' "
-     "(in quotes, a number is text: write it without quotes)"),
+     "(text, not a number: write 2 without quotes)"),
     ("bool_for_float.yaml",
      "line 7: step 'blurred': gaussian_blur: parameter 'sigma_x' must be a number, got True"),
     ("mapping_for_steps.yaml",
@@ -242,6 +262,9 @@ REFUSED = [
      "line 1: this workflow file has format version 2, newer than this oclip reads "
      "(version 1); update oclip"),
     ("duplicate_id.yaml", "line 7: duplicate id 'blurred': another step has this name"),
+    ("ligature_id.yaml",
+     "line 8: step id 'ﬁne' is not a valid name: Python reads it as 'fine' (its Unicode NFKC "
+     "form), so in an exported script it would be that name"),
     ("duplicate_key.yaml",
      "line 7: key 'sigma_x' appears twice in one mapping (first on line 7)"),
     ("unknown_key.yaml",
@@ -454,6 +477,54 @@ def test_malformed_scalars_are_refused(text, expected):
     with pytest.raises(WorkflowFileError) as caught:
         loads(text, source="w.yaml")
     assert type(caught.value) is WorkflowFileError and expected in str(caught.value)
+
+
+def one_parameter(op: str, name: str, value: str) -> str:
+    return (f"oclip_workflow: 1\ninputs: [n]\nsteps:\n  - id: a\n    op: {op}\n"
+            f"    inputs: {{image: n}}\n    params: {{{name}: {value}}}\noutputs: [a]\n")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("-007", "line 7: the number -007 has a leading zero: YAML reads it as octal (-007 is "
+             "-7); write -7"),
+    ("0_10", "the number 0_10 has a leading zero: YAML reads it as octal (0_10 is 8); "
+             "write 10"),
+    ("019", "the number 019 has a leading zero: YAML reads it as text"),
+    ("!!int 010", "the number 010 has a leading zero: YAML reads it as octal"),
+    ("!!int 08", "the number 08 has a leading zero"),
+    ("-1:30", "YAML reads -1:30 as a number in base 60 (-90); write the number itself"),
+    ("1:00:00", "YAML reads 1:00:00 as a number in base 60 (3600)"),
+])
+def test_yaml_1_1_integers_no_writer_means_are_refused(value, expected):
+    with pytest.raises(WorkflowFileError, match=re.escape(expected)):
+        loads(one_parameter("mean_box", "radius_x", value))
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1e5", "100000"), ("15e-8", "1.5e-07"), ("1.5e7", "15000000"), ("1E-7", "1.0e-07"),
+    ("+.5", "0.5"), ("-Infinity", "-.inf"), ("+nan", ".nan"),
+])
+def test_unquoted_text_python_reads_as_a_number_is_refused(value, expected):
+    says = f"line 7: YAML reads {value} as text, not as a number: write {expected}"
+    with pytest.raises(WorkflowFileError, match=re.escape(says) + "$"):
+        loads(one_parameter("multiply_image_and_scalar", "scalar", value))
+
+
+@pytest.mark.parametrize(("value", "read"), [
+    ("0", 0), ("0x10", 16), ("0b11", 3), ("1_000", 1000), ("010.5", 10.5), ("0.5", 0.5),
+    ("1.0e+5", 1e5), ("-.inf", float("-inf")), ("+12", 12),
+])
+def test_numbers_yaml_1_1_and_1_2_read_alike_load(value, read):
+    workflow = loads(one_parameter("multiply_image_and_scalar", "scalar", value))
+    assert workflow.step("a").params["scalar"] == read
+
+
+def test_names_python_reads_as_numbers_stay_names():
+    workflow = Workflow(("inf", "nan", "Infinity"), (
+        Step("a", "add_images", {"image1": "inf", "image2": "nan"}),
+        Step("b", "add_images", {"image1": "a", "image2": "Infinity"})))
+    assert "inputs: [inf, nan, Infinity]" in dumps(workflow)
+    assert loads(dumps(workflow)) == workflow
 
 
 def test_numbers_up_to_the_limit_are_read():

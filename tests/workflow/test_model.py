@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import pickle
+import re
+from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oclip.workflow import SCHEMA_VERSION, Step, Workflow, WorkflowError
 
@@ -294,6 +299,67 @@ def test_numpy_scalars_from_widgets_are_plain_values():
     params = workflow.step("s").params
     assert params["sigma_x"] == 2.5 and type(params["sigma_x"]) is float
     assert type(params["sigma_y"]) is float
+
+
+def test_text_subclasses_and_decimals_are_stored_as_plain_values():
+    """What the API takes, a step takes, stored in the type a file writes."""
+    labels = Workflow(("x",), (Step("b", "threshold_otsu", {"image": "x"}),
+                               Step("l", "connected_components_labeling", {"binary": "b"},
+                                    {"connectivity": np.str_("diamond")})))
+    connectivity = labels.step("l").params["connectivity"]
+    assert connectivity == "diamond" and type(connectivity) is str
+    workflow = one_step(params={"sigma_x": Decimal("2.5")})
+    assert workflow == one_step(params={"sigma_x": 2.5})
+    assert type(workflow.step("s").params["sigma_x"]) is float
+    with pytest.raises(WorkflowError, match="parameter 'sigma_y' must be a number, got NaN"):
+        one_step(params={"sigma_y": Decimal("NaN")})
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("\ufb01ne", "step id 'ﬁne' is not a valid name: Python reads it as 'fine' (its Unicode "
+                 "NFKC form), so in an exported script it would be that name; write 'fine'"),
+    ("e\u0301", "step id 'e\u0301' is not a valid name: Python reads it as '\u00e9'"),
+    ("\uff4f\uff43\uff4c\uff49\uff50", "Python reads it as 'oclip' (its Unicode NFKC form), "
+                                       "so in an exported script it would be that name; use "
+                                       "another name"),
+    ("\uff49\uff46", "Python reads it as 'if' (its Unicode NFKC form), so in an exported "
+                     "script it would be that name; use another name"),
+    ("\u00b5m", "Python reads it as '\u03bcm'"),  # the micro sign: a Greek mu
+])
+def test_names_python_reads_as_another_name_are_refused(name, message):
+    with pytest.raises(WorkflowError, match=re.escape(message)):
+        Workflow(("x",), (Step(name, "gaussian_blur", {"image": "x"}),))
+    with pytest.raises(WorkflowError, match=re.escape(message.replace("step id", "input"))):
+        Workflow((name,))
+    with pytest.raises(WorkflowError, match="Python reads it as"):
+        one_step().rename_step("s", name)
+
+
+def test_a_ligature_and_its_letters_are_never_two_ids():
+    """The two would be one variable in an exported script, which then returned one
+    step's array for both."""
+    with pytest.raises(WorkflowError, match="step id 'ﬁne' is not a valid name"):
+        Workflow(("x",), (Step("fine", "gaussian_blur", {"image": "x"}),
+                          Step("\ufb01ne", "mean_box", {"image": "x"})), ("fine", "\ufb01ne"))
+    with pytest.raises(WorkflowError, match="input 'ﬁne' is not a valid name"):
+        Workflow(("\ufb01ne",), (Step("fine", "gaussian_blur", {"image": "\ufb01ne"}),))
+
+
+#: Characters whose NFKC form differs (ligatures, full-width, super- and subscripts,
+#: decomposed accents, compatibility letters) and ordinary ones.
+TRICKY = "\ufb01\ufb02\uff41\uff3a\u00b2\u2082\u0301\u0308\u212b\u2160\u00b5\u017f" \
+         "\u1e9b\u00e9\u00df\u0131_aZ9"
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(name=st.text(alphabet=TRICKY, min_size=1, max_size=4))
+def test_every_accepted_name_is_the_name_python_reads(name):
+    try:
+        Workflow((name,))
+    except WorkflowError:
+        return
+    (assignment,) = ast.parse(f"{name} = 1").body
+    assert assignment.targets[0].id == name
 
 
 # --- plain data -------------------------------------------------------------------------

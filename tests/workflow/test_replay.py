@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ import oclip
 from oclip import _backend as backend
 from oclip.workflow import Results, Step, Workflow, WorkflowError
 
-from ._support import blobs, by_hand, labeling_workflow, launches
+from ._support import OUT_OF_MEMORY, blobs, by_hand, labeling_workflow, launches
 
 
 def test_replay_equals_the_operations_called_one_by_one():
@@ -162,6 +164,65 @@ def test_an_operation_error_names_the_step():
         workflow.run(blobs())
     with pytest.raises(TypeError, match=r"input 'x': .*complex"):
         workflow.run(np.zeros((3, 4, 5), np.complex64))
+
+
+def test_a_device_memory_error_names_the_step_and_its_parameters(out_of_memory_op):
+    workflow = labeling_workflow().add_step(out_of_memory_op, {"image": "blurred"},
+                                            {"radius_x": 5}, id="huge")
+    with pytest.raises(oclip.DeviceMemoryError) as caught:
+        workflow.with_outputs(["huge"]).run(blobs())
+    assert str(caught.value) == (
+        f"step 'huge' ({out_of_memory_op}, radius_x=5, sigma_x=1.0): {out_of_memory_op}: "
+        f"{OUT_OF_MEMORY}")
+    assert type(caught.value) is oclip.DeviceMemoryError
+    assert caught.value.__traceback__ is not None
+    # over time points too
+    with pytest.raises(oclip.DeviceMemoryError, match=r"^step 'huge' \(test_out_of_memory, "
+                                                      r"radius_x=5, sigma_x=1.0\): "):
+        workflow.with_outputs(["huge"]).run_time_lapse(np.stack([blobs(), blobs()]))
+
+
+class WordedDeviceError(oclip.DeviceError):
+    """An error that words its message from a field, not from its arguments."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+    def __str__(self) -> str:
+        return f"{self.size} bytes do not fit"
+
+
+def raising(error: BaseException):
+    """A stand-in for the registry's get_operation: every operation raises ``error``."""
+    def function(**_):
+        raise error
+    return lambda name: type("FailingOperation", (), {"function": staticmethod(function)})
+
+
+def test_other_errors_of_a_step_name_it_in_the_message_or_in_a_note(monkeypatch):
+    from oclip.workflow import _replay
+
+    workflow = Workflow(("x",), (Step("m", "mean_box", {"image": "x"}, {"radius_x": 2}),))
+    words = "step 'm' (mean_box, radius_x=2, radius_y=1, radius_z=0)"
+    for raised, message, in_a_note in [
+        (oclip.DeviceError("the driver failed"), f"{words}: the driver failed", False),
+        (oclip.KernelBuildError(), words, False),
+        (MemoryError("no memory"), f"{words}: no memory", False),
+        (RuntimeError("CL_OUT_OF_RESOURCES"), "CL_OUT_OF_RESOURCES", True),
+        (WordedDeviceError(12), "12 bytes do not fit", True),
+    ]:
+        monkeypatch.setattr(_replay, "get_operation", raising(raised))
+        with pytest.raises(type(raised)) as caught:
+            workflow.run(blobs())
+        assert caught.value is raised and str(raised) == message
+        assert getattr(raised, "__notes__", []) == ([f"in workflow {words}"] if in_a_note
+                                                    else [])
+    with pytest.raises(MemoryError) as numpy_error:  # numpy's words itself from its fields
+        np.empty(1 << 62, np.uint8)
+    monkeypatch.setattr(_replay, "get_operation", raising(numpy_error.value))
+    with pytest.raises(MemoryError, match=re.escape(f"{words}: Unable to allocate")):
+        workflow.run(blobs())
 
 
 def test_table_outputs_come_back_as_dicts_of_numpy_columns(table_op):

@@ -24,6 +24,7 @@ import math
 import numbers
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,6 +47,10 @@ REFUSE_NONFINITE = "refuse NaN and infinity"
 NONFINITE_POLICIES = (PROPAGATE, REFUSE_NAN, REFUSE_INFINITY, REFUSE_NONFINITE)
 
 _DIMENSION_WORDS = {2: "2D", 3: "3D"}
+
+#: The most digits of a Decimal taken for an integer parameter (Python's own
+#: limit on converting text to int).
+_MAX_DIGITS = 4300
 
 #: What an image argument may be, for messages.
 _IMAGE_LIKE = ("a numpy array, a device array from oclip.push, or an array-like numpy "
@@ -81,7 +86,10 @@ def check_scalar(op: Operation, parameter: Parameter, value: Any) -> Any:
     -------
     object
         The value in its canonical type: an ``int`` for an integer parameter
-        (a whole float is taken), a ``float`` for a float one, a ``bool``.
+        (a whole float, Fraction or Decimal is taken), a ``float`` for a float
+        one (any real number, ``decimal.Decimal`` included), a ``bool``, the
+        choice as the annotation spells it (any ``str`` naming it is taken,
+        ``numpy.str_`` included).
 
     Raises
     ------
@@ -95,36 +103,82 @@ def check_scalar(op: Operation, parameter: Parameter, value: Any) -> Any:
     expected = parameter.value_type
     choices = parameter.choices
     if choices is not None:
-        # compared by type too: an array or a number never equals a choice by accident
-        if not any(type(value) is type(choice) and value == choice for choice in choices):
-            raise ValueError(f"{where} must be one of {', '.join(map(repr, choices))}, "
-                             f"got {shown(value)}")
-        return value
+        return _choice(where, choices, value)
     if expected is bool:
         if not isinstance(value, bool | np.bool_):
             raise TypeError(f"{where} must be True or False, got {shown(value)}")
         return bool(value)
-    if expected is int:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{where} must be an integer, got {shown(value)}")
-        if not isinstance(value, numbers.Integral) and not float(value).is_integer():
-            raise ValueError(f"{where} must be a whole number, got {value!r}")
-        value = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
-    elif expected is float:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{where} must be a number, got {shown(value)}")
-        try:
-            value = float(value)
-        except OverflowError:
-            raise ValueError(f"{where} must be a number a float can hold (up to about "
-                             f"1.8e308), got an integer of {int(value).bit_length()} "
-                             f"bits") from None
-        if math.isnan(value):
-            raise ValueError(f"{where} must be a number, got NaN")
+    if expected in (int, float):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real | Decimal):
+            what = "an integer" if expected is int else "a number"
+            raise TypeError(f"{where} must be {what}, got {shown(value)}")
+        value = _whole(where, value) if expected is int else _real(where, value)
     limits = parameter.range
     if limits is not None and value not in limits:
         raise ValueError(f"{where} must be {limits.describe()}, got {shown(value)}")
     return value
+
+
+def _choice(where: str, choices: tuple, value: Any) -> Any:
+    """The choice ``value`` names, as the annotation spells it.
+
+    Text choices take any ``str`` (``numpy.str_`` and other subclasses
+    included); other choices compare by type too, so that an array or a number
+    never equals a choice by accident.
+    """
+    for choice in choices:
+        if isinstance(choice, str):
+            if isinstance(value, str) and str.__eq__(value, choice) is True:
+                return choice
+        elif type(value) is type(choice) and value == choice:
+            return choice
+    raise ValueError(f"{where} must be one of {', '.join(map(repr, choices))}, "
+                     f"got {shown(value)}")
+
+
+def _whole(where: str, value: numbers.Real | Decimal) -> int:
+    """An integer parameter's value as an ``int``; a non-integral number must be whole."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() >= _MAX_DIGITS:
+        # its int would take as long to build as the value has digits
+        raise ValueError(f"{where} must be a whole number of fewer than {_MAX_DIGITS} digits, "
+                         f"got {shown(value)}")
+    try:
+        # exact for every kind of number (a float, a Fraction, a Decimal), where a
+        # conversion to float would round large values or overflow
+        whole = math.floor(value)
+        is_whole = whole == value
+    except (ArithmeticError, ValueError):  # infinity, NaN, a signalling Decimal NaN
+        is_whole = False
+    if not is_whole:
+        raise ValueError(f"{where} must be a whole number, got {value!r}")
+    return int(whole)
+
+
+def _real(where: str, value: numbers.Real | Decimal) -> float:
+    """A float parameter's value as a ``float``: it must be a number a float can hold."""
+    try:
+        converted = float(value)
+    except OverflowError:
+        converted = math.inf
+    except ValueError:  # a signalling Decimal NaN
+        converted = math.nan
+    if math.isnan(converted):
+        raise ValueError(f"{where} must be a number, got NaN")
+    if math.isinf(converted) and not _is_infinite(value):
+        size = (f"an integer of {int(value).bit_length()} bits"
+                if isinstance(value, numbers.Integral) else shown(value))
+        raise ValueError(f"{where} must be a number a float can hold (up to about "
+                         f"1.8e308), got {size}")
+    return converted
+
+
+def _is_infinite(value: numbers.Real | Decimal) -> bool:
+    """Whether ``value`` is an infinity itself (not a finite number too large for a float)."""
+    if isinstance(value, Decimal):
+        return value.is_infinite()
+    return isinstance(value, float | np.floating) and math.isinf(value)
 
 
 def shown(value: Any) -> str:

@@ -267,6 +267,27 @@ def get_operation(name: str) -> Operation:
 # --- the decorator -----------------------------------------------------------------
 
 
+def _unknown_keywords(op: Operation, unknown: list[str]) -> str:
+    """The message for keyword arguments ``op`` has no parameter for, with close names."""
+    import difflib
+
+    names = [p.name for p in op.parameters]
+    lines = []
+    for keyword in unknown:
+        close = set(difflib.get_close_matches(keyword, names, n=3))
+        close |= {name for name in names if name.lower() == keyword.lower()}
+        suggested = [name for name in names if name in close]  # in the signature's order
+        hint = ""
+        if suggested:
+            quoted = [repr(name) for name in suggested]
+            either = quoted[0] if len(quoted) == 1 else \
+                f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+            hint = f"; did you mean {either}?"
+        lines.append(f"{op.name} has no parameter {shown(keyword)}{hint}")
+    return f"{'; '.join(lines)} (its parameters: {', '.join(names)})"
+
+
+
 def _parameters(function: Callable[..., Any]) -> tuple[tuple[Parameter, ...], Any]:
     """The parameters of ``function`` and its return annotation."""
     hints = get_type_hints(function, include_extras=True)
@@ -338,6 +359,9 @@ def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
 
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Any:
+            unknown = [name for name in kwargs if name not in signature.parameters]
+            if unknown:  # before bind, which would first complain of a missing image
+                raise TypeError(_unknown_keywords(op, unknown)) from None
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError as error:

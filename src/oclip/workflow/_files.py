@@ -18,21 +18,26 @@ unresolved), anchors and aliases (no alias-expansion blow-ups), duplicate
 keys, nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES`
 values, numbers written with more than :data:`MAX_NUMBER_CHARS` characters (an
 integer's conversion takes time quadratic in its length) and files over
-:data:`MAX_BYTES` (no more than that is ever read).  ``outputs``, written last,
-must be there: a file cut short at the end of a line would otherwise read as
-a smaller workflow.  Operations resolve only
-through the registry.  Every refusal names the problem, the line and the step.
+:data:`MAX_BYTES` (no more than that is ever read).  YAML 1.1 readings that no
+writer means are refused too: integers with a leading zero (``010`` is octal 8,
+``08`` text), base-60 numbers (``1:30`` is 90) and unquoted text that reads as
+a number elsewhere (``1e5``, ``-.5``, ``-inf``), each with the spelling to use.
+``outputs``, written last, must be there: a file cut short at the end of a line
+would otherwise read as a smaller workflow.  Operations resolve only through
+the registry.  Every refusal names the problem, the line and the step.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from .._io import require, write_text
-from ._model import Workflow, WorkflowError
+from ._model import Workflow, WorkflowError, number_spelling
 
 #: Largest workflow file read, in bytes.
 MAX_BYTES = 1 << 20
@@ -42,6 +47,9 @@ MAX_DEPTH = 16
 MAX_NODES = 100_000
 #: Longest number read, in characters.
 MAX_NUMBER_CHARS = 1000
+
+#: An integer with a leading zero (YAML 1.1 reads 010 as octal 8, and 08 as text).
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]*[0-9][0-9_]*")
 
 _STANDARD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_STANDARD + t for t in ("str", "int", "float", "bool", "null",
@@ -129,6 +137,11 @@ def _loader_class() -> type:
         def construct_yaml_float(self, node: Any) -> Any:
             return _number(node, "a number", super().construct_yaml_float)
 
+        def construct_yaml_str(self, node: Any) -> Any:
+            if node.style is None:  # plain, not in quotes: the writer may have meant a number
+                _plain_text(node)
+            return super().construct_yaml_str(node)
+
         def construct_yaml_bool(self, node: Any) -> Any:
             try:
                 return super().construct_yaml_bool(node)
@@ -140,6 +153,7 @@ def _loader_class() -> type:
     WorkflowLoader.add_constructor(_STANDARD + "int", WorkflowLoader.construct_yaml_int)
     WorkflowLoader.add_constructor(_STANDARD + "float", WorkflowLoader.construct_yaml_float)
     WorkflowLoader.add_constructor(_STANDARD + "bool", WorkflowLoader.construct_yaml_bool)
+    WorkflowLoader.add_constructor(_STANDARD + "str", WorkflowLoader.construct_yaml_str)
     return WorkflowLoader
 
 
@@ -154,13 +168,64 @@ def _number(node: Any, what: str, construct: Any) -> Any:
         raise _Refused(node.start_mark, f"the number {_start(text)} has {len(text)} "
                                         f"characters, more than a workflow file's numbers may "
                                         f"have ({MAX_NUMBER_CHARS})")
+    if isinstance(text, str) and _LEADING_ZERO.fullmatch(text):
+        octal = None
+        with contextlib.suppress(ValueError):
+            octal = int(text.replace("_", ""), 8)
+        _refuse_leading_zero(node, octal)
+    if isinstance(text, str) and ":" in text:
+        _refuse_base_60(node, construct)
     try:
         return construct(node)
-    except OverflowError:  # 1:0:0:...:0.5, sexagesimal beyond a float's range
-        raise _Refused(node.start_mark, f"the number {_start(text)} is too large for a "
-                                        f"float") from None
     except (ValueError, IndexError):  # !!int abc, !!float ''
         raise _Refused(node.start_mark, f"{_start(text)!r} is not {what}") from None
+
+
+def _decimal_digits(text: str) -> str:
+    """An integer's text without underscores and leading zeros (its decimal reading)."""
+    sign = text[0] if text[0] in "+-" else ""
+    digits = text.removeprefix(sign).replace("_", "").lstrip("0") or "0"
+    return sign + digits
+
+
+def _refuse_leading_zero(node: Any, octal: int | None) -> None:
+    """Refuse an integer written with a leading zero: YAML 1.1 reads it as octal or text."""
+    text = node.value
+    reading = (f"YAML reads it as octal ({text} is {octal})" if octal is not None else
+               "YAML reads it as text (it is no octal number)")
+    raise _Refused(node.start_mark, f"the number {_start(text)} has a leading zero: {reading}; "
+                                    f"write {_decimal_digits(text)} (without the zero)")
+
+
+def _refuse_base_60(node: Any, construct: Any) -> None:
+    """Refuse a YAML 1.1 base-60 number (1:30 is 90): no one means that in a workflow."""
+    text = node.value
+    try:
+        value = f" ({construct(node)!r})"
+    except (OverflowError, ValueError):  # beyond a float's range
+        value = ""
+    raise _Refused(node.start_mark, f"YAML reads {_start(text)} as a number in base 60{value}; "
+                                    f"write the number itself")
+
+
+def _plain_text(node: Any) -> None:
+    """Refuse plain (unquoted) text that a writer would take for a number.
+
+    YAML 1.1 reads ``08``, ``1e5``, ``-.5`` and ``-inf`` as text; a parameter
+    that needs a number would then call it text "in quotes".  Names (``inf``,
+    ``nan`` are valid ids) are left alone.
+    """
+    text = node.value
+    if not isinstance(text, str) or len(text) > MAX_NUMBER_CHARS or text.isidentifier():
+        return
+    if _LEADING_ZERO.fullmatch(text):
+        _refuse_leading_zero(node, None)
+    try:
+        value = float(text)
+    except ValueError:
+        return
+    raise _Refused(node.start_mark, f"YAML reads {_start(text)} as text, not as a number: "
+                                    f"write {number_spelling(text, value)}")
 
 
 def _check_tags(root: Any) -> None:

@@ -19,9 +19,12 @@ from __future__ import annotations
 import contextlib
 import heapq
 import keyword
+import math
 import reprlib
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, get_origin
 
 import numpy as np
@@ -125,6 +128,16 @@ def _check_name(name: object, what: str, **where: Any) -> str:
             f"{what} {_brief(name)} is not a valid name: use letters, digits and underscores, "
             f"not starting with a digit, and no Python keyword (it becomes a variable name "
             f"in exported scripts)", **where)
+    normal = unicodedata.normalize("NFKC", name)
+    if normal != name:
+        # Python reads names in this form: in an exported script, 'ﬁne' (a ligature) is
+        # the variable fine, and two such ids would be one variable
+        spelt = (f"write {_brief(normal)}" if normal.isidentifier()
+                 and not keyword.iskeyword(normal) and normal not in RESERVED_NAMES
+                 else "use another name")
+        raise WorkflowError(f"{what} {_brief(name)} is not a valid name: Python reads it as "
+                            f"{_brief(normal)} (its Unicode NFKC form), so in an exported "
+                            f"script it would be that name; {spelt}", **where)
     if name in RESERVED_NAMES:
         raise WorkflowError(f"{what} {_brief(name)} is reserved (exported scripts use it)",
                             **where)
@@ -140,7 +153,7 @@ def _names(value: Any, what: str, field: str) -> tuple[str, ...]:
 def _check_value(op: Operation, where: str, parameter: Any, value: Any, **context: Any) -> Any:
     if isinstance(value, list | tuple) and get_origin(parameter.value_type) is list:
         value = _number_tuple(where, parameter, value, **context)  # an affine matrix
-    elif not isinstance(value, LITERAL_TYPES):
+    elif not isinstance(value, (*LITERAL_TYPES, Decimal)):  # check_scalar converts a Decimal
         if isinstance(value, np.generic) and value.shape == ():
             value = value.item()  # a numpy scalar (e.g. from a slider) is a plain number
         else:
@@ -151,19 +164,35 @@ def _check_value(op: Operation, where: str, parameter: Any, value: Any, **contex
         return check_scalar(op, parameter, value)
     except (TypeError, ValueError) as error:
         hint = ""
-        if parameter.value_type in (int, float) and isinstance(value, str) and _is_number(value):
-            hint = (" (YAML reads 1e5 as text: write a number with a point and a signed "
-                    "exponent, such as 1.0e+5)" if "e" in value.lower() else
-                    " (in quotes, a number is text: write it without quotes)")
+        if parameter.value_type in (int, float) and isinstance(value, str):
+            # the file loader refuses unquoted text that reads as a number (names such as
+            # inf aside), so this was in quotes, text from Python or such a name
+            with contextlib.suppress(ValueError):
+                hint = (f" (text, not a number: write {number_spelling(value, float(value))} "
+                        f"without quotes)")
         raise WorkflowError(f"{where}: {error}{hint}", **context) from None
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def number_spelling(text: str, value: float) -> str:
+    """How a workflow file (YAML 1.1) writes the number Python reads in ``text``.
+
+    YAML 1.1 reads a float only with a point and, in an exponent, a sign:
+    ``1e5`` is text to it, ``1.0e+5`` a number; infinity is ``.inf``, NaN
+    ``.nan``.
+    """
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        if text.strip().lstrip("+-").lower() in ("inf", "infinity"):
+            return "-.inf" if value < 0 else ".inf"
+        return "a number a float can hold (up to about 1.8e308)"
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # for integer parameters too
+    spelt = repr(value)
+    mantissa, e, exponent = spelt.partition("e")
+    if e and "." not in mantissa:
+        spelt = f"{mantissa}.0e{exponent}"
+    return spelt
 
 
 def _number_tuple(where: str, parameter: Any, value: list | tuple, **context: Any) -> tuple:
@@ -255,7 +284,9 @@ class Workflow:
     Parameters
     ----------
     inputs : sequence of str
-        Names of the images the workflow takes (valid Python names).
+        Names of the images the workflow takes: valid Python names, in the
+        form Python reads them (Unicode NFKC: ``ﬁne``, with a ligature, is
+        refused, for Python reads it as ``fine``); step ids likewise.
     steps : sequence of Step
         In any order; the workflow keeps them in topological order (each step
         after the steps it reads, ties in the given order).  A mapping with

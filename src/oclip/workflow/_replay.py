@@ -36,6 +36,7 @@ image); steps that read only static inputs are computed once.
 
 from __future__ import annotations
 
+import reprlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import _backend as backend
+from .._errors import OclipError
 from ..ops import get_operation
 from ._errors import WorkflowError
 
@@ -153,15 +155,50 @@ def _push(name: str, value: Any) -> Any:
 
 
 def _call(step: Any, arguments: dict[str, Any]) -> Any:
+    """Run one step; an error says which step it was, in its message (which a report
+    shows) for bad arguments (their messages name the parameter), oclip's errors
+    (with the step's parameters) and memory errors, in a note for others."""
     try:
         return get_operation(step.op).function(**arguments)
     except (TypeError, ValueError) as error:
         if type(error) in (TypeError, ValueError):
             raise type(error)(f"step '{step.id}': {error}") from error
         raise
-    except Exception as error:
-        error.add_note(f"in workflow step '{step.id}' ({step.op})")
+    except MemoryError as error:  # numpy's own subclass words its message from its fields
+        if type(error) is not MemoryError:
+            raise MemoryError(f"{_step_words(step)}: {error}") from error
+        _name_the_step(error, step)
         raise
+    except OclipError as error:  # a device out of memory, a kernel that fails to build...
+        _name_the_step(error, step)
+        raise
+    except Exception as error:  # anything else keeps its message (a viewer shows it as is)
+        error.add_note(f"in workflow {_step_words(step)}")
+        raise
+
+
+def _step_words(step: Any) -> str:
+    """``step 'blurred' (gaussian_blur, sigma_x=2.0, ...)``, for messages."""
+    shortened = reprlib.Repr()
+    shortened.maxstring = shortened.maxother = 40
+    params = "".join(f", {name}={shortened.repr(value)}" for name, value in step.params.items())
+    return f"step '{step.id}' ({step.op}{params})"
+
+
+def _name_the_step(error: BaseException, step: Any) -> None:
+    """Put the step before ``error``'s message, where a report (``str(error)``) shows it.
+
+    The error itself is kept (its type, attributes and traceback: ``except
+    oclip.DeviceMemoryError`` still catches it); an error that words its message
+    otherwise than from its arguments gets a note instead.
+    """
+    words = _step_words(step)
+    original = error.args
+    message = str(error)
+    error.args = (f"{words}: {message}" if message else words,)
+    if str(error) != error.args[0]:
+        error.args = original
+        error.add_note(f"in workflow {words}")
 
 
 def run(workflow: Workflow, inputs: Mapping[str, Any] | Any, *,
