@@ -282,7 +282,10 @@ SHAPES: dict[str, Callable[[tuple[int, ...], dict], tuple[int, ...]]] = {
     **{f"{reduction}_{axis}_projection": projected(index)
        for reduction in ("maximum", "minimum", "mean", "sum", "standard_deviation")
        for index, axis in enumerate("zyx")},
-    "z_position_of_maximum_z_projection": projected(0),
+    **{f"{axis}_position_of_{which}_{axis}_projection": projected(index)
+       for which in ("maximum", "minimum") for index, axis in enumerate("zyx")},
+    **{f"{statistic}_{axis}_projection": projected(index)
+       for statistic in ("median", "percentile") for index, axis in enumerate("zyx")},
     "hessian_eigenvalues": lambda s, v: (len(s), *s),
     "scale": lambda s, v: zoomed(s, {a: v[f"factor_{a}"] for a in "zyx"}),
     "resample": lambda s, v: zoomed(s, {a: v[f"voxel_size_{a}"] / v["target_voxel_size"]
