@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -243,3 +244,127 @@ def test_small_stacks_of_order_statistics_and_positions(shape, seed, dtype, perc
                                                                        percentile=percentile)
     REFERENCES[f"median_{axis}_projection"].assert_operation_close(image)
     REFERENCES[f"{axis}_position_of_minimum_{axis}_projection"].assert_operation_close(image)
+
+
+# --- stacks read at z position maps --------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("shape", [(9, 21, 33), (1, 5, 4), (40, 1, 7), (4, 7, 300)], ids=str)
+def test_z_position_projection_at_the_maximum_is_the_maximum_projection(shape, dtype,
+                                                                        make_image):
+    image = make_image(shape, dtype)
+    where = oclip.z_position_of_maximum_z_projection(image)
+    result = REFERENCES["z_position_projection"].assert_operation_close(image, where)
+    np.testing.assert_array_equal(result, image.max(axis=0))
+
+
+@pytest.mark.parametrize("map_dtype", [np.uint8, np.uint16, np.int16, np.uint32, np.float32],
+                         ids=str)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_z_position_maps_of_any_dtype_beyond_the_stack(dtype, map_dtype, make_image, rng):
+    image = make_image((6, 9, 11), dtype)
+    if np.dtype(map_dtype).kind == "f":
+        z_position = rng.uniform(-3, 9, (9, 11)).astype(map_dtype)
+        z_position[0, :4] = [np.nan, np.inf, -np.inf, -0.7]  # 0, last, first, 0
+        z_position[1, :2] = [3e38, 5.99]
+    else:
+        info = np.iinfo(map_dtype)
+        z_position = rng.integers(max(info.min, -3), 9, (9, 11)).astype(map_dtype)
+        z_position[0, :2] = [info.max, max(info.min, -3)]
+    REFERENCES["z_position_projection"].assert_operation_close(image, z_position)
+    for start_z, end_z in ((-2, 3), (0, 0), (4, -4), (-20, -18)):
+        REFERENCES["z_position_range_projection"].assert_operation_close(
+            image, z_position, start_z=start_z, end_z=end_z)
+
+
+def test_z_position_projections_by_hand():
+    image = np.arange(4 * 2 * 3, dtype=np.uint16).reshape(4, 2, 3)  # plane k holds 6k + i
+    z_position = np.array([[0, 1, 2], [3, 7, -1]], np.int16)
+    np.testing.assert_array_equal(oclip.z_position_projection(image, z_position),
+                                  [[0, 7, 14], [21, 22, 5]])
+    slab = oclip.z_position_range_projection(image, z_position, start_z=-1, end_z=1)
+    assert slab.shape == (3, 2, 3) and slab.dtype == np.uint16
+    np.testing.assert_array_equal(slab, [[[0, 1, 8], [15, 22, 5]],
+                                         [[0, 7, 14], [21, 22, 5]],
+                                         [[6, 13, 20], [21, 22, 5]]])
+    np.testing.assert_array_equal(
+        oclip.z_position_range_projection(image, z_position, start_z=1, end_z=-1), slab[::-1])
+    # a 2D image is a stack of one plane
+    np.testing.assert_array_equal(oclip.z_position_projection(image[2], z_position), image[2])
+
+
+def test_z_position_projections_refuse_maps_of_another_shape():
+    image = np.zeros((3, 4, 5), np.float32)
+    for name in ("z_position_projection", "z_position_range_projection"):
+        for z_position in (np.zeros((5, 4)), np.zeros((3, 4, 5)), np.zeros((1, 4, 5))):
+            with pytest.raises(ValueError, match=rf"{name}: parameter 'z_position' must be a "
+                                                 r"2D image \(y, x\) of the shape of the "
+                                                 r"stack's planes, \(4, 5\)"):
+                getattr(oclip, name)(image, z_position)
+        assert oclip.get_operation(name).category == "Projection"
+
+
+def test_z_position_projection_chains_on_the_device(make_image):
+    image = oclip.push(make_image((5, 6, 7), np.float32))
+    result = oclip.z_position_projection(image, oclip.z_position_of_minimum_z_projection(image))
+    assert oclip._backend.is_device_array(result)
+    np.testing.assert_array_equal(result.get(), image.get().min(axis=0))
+
+
+# --- extended depth of focus ---------------------------------------------------------------
+
+EDF = ["extended_depth_of_focus_variance_projection", "extended_depth_of_focus_sobel_projection"]
+
+
+def focus_stack(dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Four planes of a texture, each sharp in one quadrant and blurred elsewhere, and the
+    sharp texture."""
+    texture = np.random.default_rng(7).random((40, 48)) * 200
+    blurred = ndi.gaussian_filter(texture, 3.0, mode="nearest")
+    planes = []
+    for k in range(4):
+        plane = blurred.copy()
+        y0, x0 = (k // 2) * 20, (k % 2) * 24
+        quadrant = (slice(y0, y0 + 20), slice(x0, x0 + 24))
+        plane[quadrant] = texture[quadrant]
+        planes.append(plane)
+    return np.stack(planes).astype(dtype), texture.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("name", EDF)
+def test_extended_depth_of_focus_finds_the_sharp_planes(name, dtype):
+    stack, texture = focus_stack(dtype)
+    result = REFERENCES[name].assert_operation_close(stack, sigma_x=1.0, sigma_y=1.0)
+    assert result.dtype == stack.dtype and result.shape == texture.shape
+    # away from the quadrants' borders, every pixel is the sharp texture's
+    inner = np.zeros(texture.shape, bool)
+    for y0, x0 in ((0, 0), (0, 24), (20, 0), (20, 24)):
+        inner[y0 + 4:y0 + 16, x0 + 4:x0 + 20] = True
+    np.testing.assert_array_equal(result[inner], texture[inner])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("shape", [(5, 20, 23), (1, 6, 7), (3, 1, 40), (6, 300, 2)], ids=str)
+def test_extended_depth_of_focus_equals_the_scipy_composition(shape, dtype, make_image):
+    image = make_image(shape, dtype)
+    REFERENCES[EDF[0]].assert_operation_close(image, radius_x=1, radius_y=3, sigma_x=0.0,
+                                              sigma_y=1.5)
+    REFERENCES[EDF[0]].assert_operation_close(image, radius_x=0, radius_y=0, sigma_x=2.0,
+                                              sigma_y=2.0)
+    REFERENCES[EDF[1]].assert_operation_close(image, sigma_x=0.0, sigma_y=0.0)
+    REFERENCES[EDF[1]].assert_operation_close(image, sigma_x=3.0, sigma_y=0.5)
+
+
+@pytest.mark.parametrize("name", EDF)
+def test_extended_depth_of_focus_refuses_2d_and_nonfinite_images(name):
+    with pytest.raises(ValueError, match=rf"{name}: parameter 'image' must be a 3D image"):
+        getattr(oclip, name)(np.zeros((4, 5), np.float32))
+    image = np.ones((3, 4, 5), np.float32)
+    image[1, 2, 3] = np.inf
+    with pytest.raises(ValueError, match=rf"{name}: parameter 'image': the image holds NaN "
+                                         r"or infinite values"):
+        getattr(oclip, name)(image)
+    with pytest.raises(ValueError, match=rf"{name}: parameter 'sigma_x' must be between"):
+        getattr(oclip, name)(np.ones((3, 4, 5), np.float32), sigma_x=-1.0)

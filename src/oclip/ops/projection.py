@@ -21,10 +21,21 @@ from typing import Annotated
 import numpy as np
 
 from .. import _backend as backend
-from ._registry import REFUSE_NAN, operation
-from ._types import Image, Range
+from ._neighbourhood import (
+    convolve_separable,
+    gaussian_weights,
+    sphere_filter,
+    vector_grid,
+    vector_width,
+    window_size,
+)
+from ._registry import REFUSE_NAN, REFUSE_NONFINITE, operation
+from ._types import Image, Radius, Range, Sigma
+from .derivatives import DERIVATIVES
 
 __all__ = [
+    "extended_depth_of_focus_sobel_projection",
+    "extended_depth_of_focus_variance_projection",
     "maximum_x_projection",
     "maximum_y_projection",
     "maximum_z_projection",
@@ -52,6 +63,8 @@ __all__ = [
     "y_position_of_minimum_y_projection",
     "z_position_of_maximum_z_projection",
     "z_position_of_minimum_z_projection",
+    "z_position_projection",
+    "z_position_range_projection",
 ]
 
 PROJECTION = backend.Program("oclip.ops", "projection.cl")
@@ -468,3 +481,237 @@ def percentile_y_projection(image: Image, percentile: Percentile = 90.0) -> Imag
 @_order_docstring("percentile", "x")
 def percentile_x_projection(image: Image, percentile: Percentile = 90.0) -> Image:
     return project(image, "percentile", "x", percentile)
+
+
+# --- reading a stack at a map of z positions -------------------------------------------
+
+#: Planes relative to a z position map.
+Offset = Annotated[int, Range(-1000, 1000, 1)]
+
+
+def _stack_and_map(name: str, image: backend.DeviceArray, z_position: backend.DeviceArray
+                   ) -> backend.DeviceArray:
+    """The stack (a 2D image as a stack of one plane), with a map that is not 2D of its
+    planes' shape refused."""
+    if z_position.shape != image.shape[-2:]:
+        raise ValueError(f"{name}: parameter 'z_position' must be a 2D image (y, x) of the "
+                         f"shape of the stack's planes, {image.shape[-2:]}, got shape "
+                         f"{z_position.shape}")
+    return image if image.ndim == 3 else image.reshape((1, *image.shape))
+
+
+def read_planes(image: backend.DeviceArray, z_position: backend.DeviceArray, offset: int,
+                planes: int, step: int = 1) -> backend.DeviceArray:
+    """``planes`` planes of the stack ``image`` read at ``z_position + offset + step * i``
+    (i = 0 .. planes - 1, step 1 or -1; positions truncated, NaN 0, clamped to the
+    stack): a (planes, ny, nx) device array of the stack's dtype."""
+    nz, ny, nx = image.shape
+    plane = ny * nx
+    out = backend.create((planes, ny, nx), image.dtype)
+    defines = {"T": backend.cl_type_name(image.dtype),
+               "P": backend.cl_type_name(z_position.dtype),
+               "P_FLOAT": int(z_position.dtype.kind == "f")}
+    PROJECTION.launch("z_position_planes", (_round_up(plane, _GPU_GROUP), planes), image,
+                      z_position, out, plane, nz, offset, step, defines=defines,
+                      local_size=(_GPU_GROUP, 1))
+    return out
+
+
+@operation(category="Projection")
+def z_position_projection(image: Image, z_position: Image) -> Image:
+    """Read a stack at a map of z positions: for every (y, x), the pixel of the plane
+    the map gives there.
+
+    With the map of ``z_position_of_maximum_z_projection`` of the same stack it
+    gives the maximum projection; of another measure (a focus measure, a second
+    channel), the stack's intensities on the surface that measure finds.
+
+    Parameters
+    ----------
+    image : Image
+        The stack, a 3D image (z, y, x); a 2D image is a stack of one plane.
+    z_position : Image
+        2D image (y, x) of plane indices, of the shape of the stack's planes.
+
+    Returns
+    -------
+    Image
+        2D image (y, x) of the stack's dtype.
+
+    See Also
+    --------
+    numpy.take_along_axis : the reference, ``numpy.take_along_axis(image,
+        z[numpy.newaxis], axis=0)[0]`` with ``z`` the map as indices (below).
+
+    Notes
+    -----
+    The map's values are plane indices: float values are truncated toward zero
+    (as ``astype(int)``; NaN counts as 0), and indices beyond the stack read its
+    first or last plane (the edge replicated, as everywhere in oclip).
+    """
+    stack = _stack_and_map("z_position_projection", image, z_position)
+    return read_planes(stack, z_position, 0, 1).reshape(stack.shape[1:])
+
+
+@operation(category="Projection")
+def z_position_range_projection(image: Image, z_position: Image, start_z: Offset = -5,
+                                end_z: Offset = 5) -> Image:
+    """Read the planes around a map of z positions into a stack: plane i of the
+    result holds, at every (y, x), the stack at ``z_position + start_z + i``.
+
+    clEsperanto's ``z_position_range_projection``: the slab of planes from
+    ``start_z`` to ``end_z`` (both included) relative to a surface, e.g. a
+    cell layer around the plane of its maximum, flattened.  With ``end_z``
+    below ``start_z`` the planes come in descending order: plane i at
+    ``z_position + start_z - i``.
+
+    Parameters
+    ----------
+    image : Image
+        The stack, a 3D image (z, y, x); a 2D image is a stack of one plane.
+    z_position : Image
+        2D image (y, x) of plane indices, of the shape of the stack's planes.
+    start_z : int
+        First plane read, relative to the map (negative: below it).
+    end_z : int
+        Last plane read, relative to the map (included, unlike ``sub_stack``'s
+        ``end_z``).
+
+    Returns
+    -------
+    Image
+        3D image of ``abs(end_z - start_z) + 1`` planes (y, x) of the stack's dtype.
+
+    See Also
+    --------
+    numpy.take_along_axis : the reference, per offset o from ``start_z`` to ``end_z``,
+        ``numpy.take_along_axis(image, numpy.clip(z + o, 0, nz - 1)[numpy.newaxis],
+        axis=0)`` with ``z`` the map as indices (below).
+
+    Notes
+    -----
+    The map's values are plane indices: float values are truncated toward zero
+    (as ``astype(int)``; NaN counts as 0), and indices beyond the stack read its
+    first or last plane (the edge replicated, as everywhere in oclip).
+    """
+    stack = _stack_and_map("z_position_range_projection", image, z_position)
+    step = 1 if end_z >= start_z else -1
+    return read_planes(stack, z_position, start_z, abs(end_z - start_z) + 1, step)
+
+
+# --- extended depth of focus -----------------------------------------------------------
+
+
+def _in_focus(image: backend.DeviceArray, focus: backend.DeviceArray, sigma_x: float,
+              sigma_y: float) -> backend.DeviceArray:
+    """The stack's pixel, for every (y, x), at the plane where the focus measure
+    smoothed in its plane (Gaussian sigma_x, sigma_y) is largest (the first of
+    equal ones)."""
+    weights = {0: gaussian_weights(sigma_x), 1: gaussian_weights(sigma_y)}
+    smoothed = convolve_separable(focus, weights)
+    altitude = project(smoothed, "argmax", "z")
+    return read_planes(image, altitude, 0, 1).reshape(image.shape[1:])
+
+
+@operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NONFINITE)
+def extended_depth_of_focus_variance_projection(
+        image: Image, radius_x: Radius = 2, radius_y: Radius = 2, sigma_x: Sigma = 2.0,
+        sigma_y: Sigma = 2.0) -> Image:
+    """Make one sharp image of a z-stack: for every (y, x), the pixel of the plane
+    where the local variance is largest.
+
+    The focus measure of each plane is the variance over the ellipse of
+    ``radius_x``, ``radius_y`` in the plane (``variance_sphere`` with
+    ``radius_z=0``), smoothed with a Gaussian of ``sigma_x``, ``sigma_y`` in
+    the plane (``gaussian_blur`` with ``sigma_z=0``), so that the chosen plane
+    changes smoothly; then, as clEsperanto's projection of the same name, the
+    stack is read at the plane of the largest measure
+    (``z_position_of_maximum_z_projection``, ``z_position_projection``).
+
+    Parameters
+    ----------
+    image : Image
+        The stack, a 3D image (z, y, x).
+    radius_x : int
+        Radius along x of the window of the local variance.
+    radius_y : int
+        Radius along y of the window of the local variance.
+    sigma_x : float
+        Sigma along x of the smoothing of the variance (0: none).
+    sigma_y : float
+        Sigma along y of the smoothing of the variance (0: none).
+
+    Returns
+    -------
+    Image
+        2D image (y, x) of the stack's dtype.
+
+    See Also
+    --------
+    numpy.take_along_axis : the reference: the stack at ``numpy.argmax(focus,
+        axis=0)``, ``focus`` from ``scipy.ndimage.generic_filter(plane, numpy.var,
+        footprint=ellipse, mode="nearest")`` and ``scipy.ndimage.gaussian_filter``
+        per plane.
+
+    Notes
+    -----
+    Ties between planes (focus measures equal within float32 rounding) may be
+    decided otherwise than in float64: the plane chosen has a focus measure
+    within 1e-4 of the stack's largest measure of the largest there.  Images
+    holding NaN or infinities are refused (their focus measure would not be
+    defined).
+    """
+    radii = {0: radius_x, 1: radius_y, 2: 0}
+    variance = sphere_filter(image, "variance_window", radii, np.float32,
+                             float(window_size(radii)), static=True, vector=True)
+    return _in_focus(image, variance, sigma_x, sigma_y)
+
+
+@operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NONFINITE)
+def extended_depth_of_focus_sobel_projection(image: Image, sigma_x: Sigma = 2.0,
+                                             sigma_y: Sigma = 2.0) -> Image:
+    """Make one sharp image of a z-stack: for every (y, x), the pixel of the plane
+    where the gradient magnitude is largest.
+
+    The focus measure of each plane is its 2D Sobel gradient magnitude (``sobel``
+    of the plane alone), smoothed with a Gaussian of ``sigma_x``, ``sigma_y`` in
+    the plane, so that the chosen plane changes smoothly; then, as
+    clEsperanto's projection of the same name, the stack is read at the plane
+    of the largest measure (``z_position_of_maximum_z_projection``,
+    ``z_position_projection``).
+
+    Parameters
+    ----------
+    image : Image
+        The stack, a 3D image (z, y, x).
+    sigma_x : float
+        Sigma along x of the smoothing of the gradient magnitude (0: none).
+    sigma_y : float
+        Sigma along y of the smoothing of the gradient magnitude (0: none).
+
+    Returns
+    -------
+    Image
+        2D image (y, x) of the stack's dtype.
+
+    See Also
+    --------
+    numpy.take_along_axis : the reference: the stack at ``numpy.argmax(focus,
+        axis=0)``, ``focus`` from ``scipy.ndimage.sobel`` along y and x of each
+        plane (``mode="nearest"``) and ``scipy.ndimage.gaussian_filter`` per plane.
+
+    Notes
+    -----
+    Ties between planes (focus measures equal within float32 rounding) may be
+    decided otherwise than in float64: the plane chosen has a focus measure
+    within 1e-4 of the stack's largest measure of the largest there.  Images
+    holding NaN or infinities are refused (their focus measure would not be
+    defined).
+    """
+    gradient = backend.create(image.shape, np.float32)
+    # derivatives.cl built for 2D images takes each plane of a stack alone
+    defines = {"T_IN": backend.cl_type_name(image.dtype), "DIMENSIONS": 2,
+               "VEC": vector_width()}
+    DERIVATIVES.launch("sobel", vector_grid(image.shape), image, gradient,
+                       *backend.grid(image.shape), defines=defines)
+    return _in_focus(image, gradient, sigma_x, sigma_y)

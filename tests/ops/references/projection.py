@@ -9,7 +9,11 @@ a sample).  Medians and percentiles of float32 images exactly (numpy computes
 them in float32 too, with the same operations); of integer images within 3e-7
 of the image's largest magnitude (a few float32 roundings) of the exact value
 (numpy's percentile on the values as float64: on int8 / int16 images numpy's
-own overflows in the difference of two values).
+own overflows in the difference of two values).  Stacks read at z position maps
+exactly (numpy.take_along_axis).  Extended depth of focus: every pixel is the
+stack's at a plane whose focus measure (scipy, float64) lies within 1e-4 of the
+stack's largest measure of the largest there (float32 rounding may decide near
+ties otherwise).
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import scipy.ndimage as ndi
 
-from ._core import Arguments, Reference, named
+from ._core import Arguments, Reference, exact, f64, named
+from .filters import gaussian
+from .windows import footprint, window_values
 
 AXES = {"z": 0, "y": 1, "x": 2}
 REDUCTIONS = ["maximum", "minimum", "sum", "mean", "standard_deviation"]
@@ -98,6 +105,78 @@ def order_tolerance(result: np.ndarray, expected: np.ndarray, v: Arguments) -> N
         np.testing.assert_allclose(result, expected, rtol=0, atol=3e-7 * scale)
 
 
+# --- stacks read at z positions, extended depth of focus ----------------------------------
+
+
+def plane_indices(image: np.ndarray, z_position: np.ndarray, offset: int) -> np.ndarray:
+    """The map as plane indices, as documented: truncated toward zero, NaN 0, plus
+    ``offset``, clamped to the stack."""
+    z = f64(z_position)
+    z = np.where(np.isnan(z), 0.0, np.trunc(z))
+    return np.clip(z + offset, 0, image.shape[0] - 1).astype(np.intp)
+
+
+def read_at(image: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    return np.take_along_axis(image, indices[np.newaxis], axis=0)[0]
+
+
+def as_stack(image: np.ndarray) -> np.ndarray:
+    """A 2D image as the stack of one plane it stands for."""
+    return image if image.ndim == 3 else image[np.newaxis]
+
+
+def z_position_range(v: Arguments) -> np.ndarray:
+    image, z_position = as_stack(v["image"]), v["z_position"]
+    return np.stack([read_at(image, plane_indices(image, z_position, offset))
+                     for offset in offsets(v["start_z"], v["end_z"])])
+
+
+def offsets(start: int, end: int) -> range:
+    """From start to end, both included, ascending or descending."""
+    return range(start, end + 1) if end >= start else range(start, end - 1, -1)
+
+
+def focus_variance(v: Arguments) -> np.ndarray:
+    """The variance over the ellipse of radius_x, radius_y in each plane."""
+    image = v["image"]
+    fp = footprint(image, "sphere", v["radius_x"], v["radius_y"], 0)
+    return window_values(image, fp).var(axis=-1)
+
+
+def focus_sobel(v: Arguments) -> np.ndarray:
+    """The 2D Sobel gradient magnitude of each plane."""
+    planes = f64(v["image"])
+
+    def derivative(along: int, across: int) -> np.ndarray:
+        # scipy.ndimage.sobel of one plane: the difference along, [1, 2, 1] across
+        difference = ndi.correlate1d(planes, [-1.0, 0.0, 1.0], axis=along, mode="nearest")
+        return ndi.correlate1d(difference, [1.0, 2.0, 1.0], axis=across, mode="nearest")
+
+    return np.sqrt(derivative(1, 2) ** 2 + derivative(2, 1) ** 2)
+
+
+def in_focus(measure: Callable[[Arguments], np.ndarray]
+             ) -> Callable[[Arguments], tuple[np.ndarray, np.ndarray]]:
+    """The stack at the plane of the largest smoothed focus measure, and the measure."""
+    def compute(v: Arguments) -> tuple[np.ndarray, np.ndarray]:
+        focus = gaussian(measure(v), (0.0, v["sigma_y"], v["sigma_x"]))
+        return read_at(v["image"], np.argmax(focus, axis=0)), focus
+    return compute
+
+
+def in_focus_tolerance(result: np.ndarray, expected: tuple[np.ndarray, np.ndarray],
+                       v: Arguments) -> None:
+    """Every pixel the stack's at a plane of a focus measure within 1e-4 of the stack's
+    largest of the largest there."""
+    image = v["image"]
+    _, focus = expected
+    assert result.dtype == image.dtype and result.shape == image.shape[1:]
+    slack = 1e-4 * float(np.abs(focus).max())
+    good = (image == result[np.newaxis]) & (focus >= focus.max(axis=0) - slack)
+    bad = np.flatnonzero(~good.any(axis=0))
+    assert bad.size == 0, f"{bad.size} pixels off focus, first (flat) {bad[:5]}"
+
+
 REFERENCES = named({
     **{f"{reduction}_{axis}_projection": projection(reduction, axis)
        for reduction in REDUCTIONS for axis in AXES},
@@ -106,4 +185,11 @@ REFERENCES = named({
     **{f"{reduction}_{axis}_projection": Reference(order_statistic(reduction, index),
                                                    order_tolerance)
        for reduction in ORDER_STATISTICS for axis, index in AXES.items()},
+    "z_position_projection": Reference(lambda v: read_at(as_stack(v["image"]), plane_indices(
+        as_stack(v["image"]), v["z_position"], 0)), exact),
+    "z_position_range_projection": Reference(z_position_range, exact),
+    "extended_depth_of_focus_variance_projection": Reference(in_focus(focus_variance),
+                                                             in_focus_tolerance),
+    "extended_depth_of_focus_sobel_projection": Reference(in_focus(focus_sobel),
+                                                          in_focus_tolerance),
 })

@@ -1,5 +1,6 @@
-// Projections: reductions of an image along one axis.  The image is seen as
-// (outer, len, inner), reduced along `len`:
+// Projections: reductions of an image along one axis (and, built with P, the
+// kernel that reads a stack at a map of z positions: z_position_planes below).
+// The image is seen as (outer, len, inner), reduced along `len`:
 //   z projection of (nz, ny, nx): outer = 1,       len = nz, inner = ny * nx
 //   y projection:                 outer = nz,      len = ny, inner = nx
 //   x projection:                 outer = nz * ny, len = nx, inner = 1
@@ -35,6 +36,33 @@
 // BEGIN_PASS_ORDER (statements at the start of pass `pass`) and
 // END_PASS_ORDER(i) (closing it for partial result i) besides the above.
 
+#ifdef P
+// --- reading a stack at a map of z positions ----------------------------------
+// Build options: T (the stack's element type), P (the map's), P_FLOAT (1 for a
+// float map).  Plane i of dst (of as many planes as the grid's second axis)
+// holds, at pixel p of a plane of `plane` pixels, src at plane
+// clamp(z(p) + offset + step i, 0, nz - 1) (step 1 or -1): z(p) the map's value at p truncated
+// toward zero (NaN: 0), the edge plane beyond the stack (replicated, as the
+// borders of every operation).
+__kernel void z_position_planes(__global const T *src, __global const P *position,
+                                __global T *dst, const int plane, const int nz,
+                                const int offset, const int step)
+{
+    const int p = get_global_id(0);
+    if (p >= plane) return;
+    const long i = get_global_id(1);
+#if P_FLOAT
+    const float v = position[p];
+    // beyond +-2^30 every offset still leaves the stack: clamped first, then exact
+    const long z0 = isnan(v) ? 0 : (long)clamp(trunc(v), -1073741824.0f, 1073741824.0f);
+#else
+    const long z0 = (long)position[p];
+#endif
+    const long z = clamp(z0 + offset + step * i, 0L, (long)nz - 1);
+    dst[i * plane + p] = src[z * plane + p];
+}
+
+#else
 #if T_FLOAT
 // NaN propagates through minimum and maximum, as in numpy.
 #define PICK_MAX(a, v) ((a) > (v) || isnan(a) ? (a) : (v))
@@ -266,3 +294,4 @@ CONTIGUOUS(mean)
 CONTIGUOUS(std)
 CONTIGUOUS(argmax)
 CONTIGUOUS(argmin)
+#endif  // P
