@@ -401,8 +401,8 @@ _ORDER_NOTES = """
     virtual index ``i = (n - 1) * percentile / 100``, interpolated linearly between
     the values at ``floor(i)`` and ``floor(i) + 1``; the median is the middle
     value, or the mean of the two middle ones for even n.  Computed in float32 as
-    numpy computes float32 images (the same values); integer images within two
-    float32 roundings of the exact value (numpy's own percentile of int8 / int16
+    numpy computes float32 images (the same values); integer images within a
+    few float32 roundings of the exact value (numpy's own percentile of int8 / int16
     images can overflow in the difference of the two values).  Images holding NaN
     are refused (NaN has no place in an order); infinities are ordinary values."""
 
@@ -519,8 +519,7 @@ def read_planes(image: backend.DeviceArray, z_position: backend.DeviceArray, off
 
 @operation(category="Projection")
 def z_position_projection(image: Image, z_position: Image) -> Image:
-    """Read a stack at a map of z positions: for every (y, x), the pixel of the plane
-    the map gives there.
+    """Read a stack at the plane a z position map gives for every (y, x).
 
     With the map of ``z_position_of_maximum_z_projection`` of the same stack it
     gives the maximum projection; of another measure (a focus measure, a second
@@ -556,12 +555,12 @@ def z_position_projection(image: Image, z_position: Image) -> Image:
 @operation(category="Projection")
 def z_position_range_projection(image: Image, z_position: Image, start_z: Offset = -5,
                                 end_z: Offset = 5) -> Image:
-    """Read the planes around a map of z positions into a stack: plane i of the
-    result holds, at every (y, x), the stack at ``z_position + start_z + i``.
+    """Read the planes from start_z to end_z around a z position map into a stack.
 
-    clEsperanto's ``z_position_range_projection``: the slab of planes from
-    ``start_z`` to ``end_z`` (both included) relative to a surface, e.g. a
-    cell layer around the plane of its maximum, flattened.  With ``end_z``
+    Plane i of the result holds, at every (y, x), the stack at
+    ``z_position + start_z + i``, up to ``end_z`` (included): the slab of planes
+    around a surface (e.g. a cell layer around the plane of its maximum),
+    flattened, as clEsperanto's ``z_position_range_projection``.  With ``end_z``
     below ``start_z`` the planes come in descending order: plane i at
     ``z_position + start_z - i``.
 
@@ -617,8 +616,7 @@ def _in_focus(image: backend.DeviceArray, focus: backend.DeviceArray, sigma_x: f
 def extended_depth_of_focus_variance_projection(
         image: Image, radius_x: Radius = 2, radius_y: Radius = 2, sigma_x: Sigma = 2.0,
         sigma_y: Sigma = 2.0) -> Image:
-    """Make one sharp image of a z-stack: for every (y, x), the pixel of the plane
-    where the local variance is largest.
+    """Make one sharp image of a z-stack: per pixel, the plane of largest local variance.
 
     The focus measure of each plane is the variance over the ellipse of
     ``radius_x``, ``radius_y`` in the plane (``variance_sphere`` with
@@ -670,8 +668,7 @@ def extended_depth_of_focus_variance_projection(
 @operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NONFINITE)
 def extended_depth_of_focus_sobel_projection(image: Image, sigma_x: Sigma = 2.0,
                                              sigma_y: Sigma = 2.0) -> Image:
-    """Make one sharp image of a z-stack: for every (y, x), the pixel of the plane
-    where the gradient magnitude is largest.
+    """Make one sharp image of a z-stack: per pixel, the plane of largest gradient.
 
     The focus measure of each plane is its 2D Sobel gradient magnitude (``sobel``
     of the plane alone), smoothed with a Gaussian of ``sigma_x``, ``sigma_y`` in
