@@ -75,7 +75,10 @@ PROJECTION = backend.Program("oclip.ops", "projection.cl")
 _CPU_CHUNK = 256
 _CPU_GROUP = 4
 _GPU_GROUP = 64
+# Interleaved partial results per row of the contiguous kernels; the positions of
+# the maximum and minimum (a value and a position per lane) vectorize better over more.
 _LANES = 8
+_POSITION_LANES = 16
 
 # numpy axis of each projection axis, and the output dtype rule per reduction.
 _AXES = {"z": 0, "y": 1, "x": 2}
@@ -145,7 +148,7 @@ def project(image: backend.DeviceArray, reduction: str, axis: str,
         "T_SIGNED": int(image.dtype.kind == "i"),
         "SUM_T": "float" if is_float else "long",
         "CHUNK": chunk,
-        "LANES": _LANES,
+        "LANES": _POSITION_LANES if reduction in ("argmax", "argmin") else _LANES,
     }
     order = _order_arguments(reduction, length, percentile)
     if inner > 1 or reduction in _ORDER_STATISTICS:
