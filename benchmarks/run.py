@@ -94,6 +94,31 @@ _AFFINE = np.array([[1.0, 0.0, 0.0, 0.0],
                     [0.0, 0.0, 0.0, 1.0]])
 
 
+# The ellipse of radius 2 of extended_depth_of_focus_variance_projection's window.
+_FOCUS_DISK = np.add.outer(np.arange(-2, 3) ** 2, np.arange(-2, 3) ** 2) <= 4
+
+
+def _in_focus(im: np.ndarray, focus: np.ndarray) -> np.ndarray:
+    """The stack at the plane of the largest focus measure, smoothed in the plane."""
+    smoothed = ndi.gaussian_filter(focus, (0.0, 2.0, 2.0), mode="nearest")
+    return np.take_along_axis(im, smoothed.argmax(axis=0)[np.newaxis], axis=0)[0]
+
+
+def _plane_variance(im: np.ndarray) -> np.ndarray:
+    """The variance over _FOCUS_DISK in each plane (mean of squares minus squared mean)."""
+    weights = (_FOCUS_DISK / _FOCUS_DISK.sum())[np.newaxis]
+    values = im.astype(np.float32)
+    mean = ndi.correlate(values, weights, mode="nearest")
+    return ndi.correlate(values * values, weights, mode="nearest") - mean * mean
+
+
+def _plane_sobel(im: np.ndarray, axis: int) -> np.ndarray:
+    """scipy.ndimage.sobel along ``axis`` (1 or 2) of each plane alone."""
+    difference = ndi.correlate1d(im.astype(np.float32), [-1.0, 0.0, 1.0], axis=axis,
+                                 mode="nearest")
+    return ndi.correlate1d(difference, [1.0, 2.0, 1.0], axis=3 - axis, mode="nearest")
+
+
 def _last_axes(im: np.ndarray) -> tuple[int, int]:
     return im.ndim - 2, im.ndim - 1
 
@@ -219,6 +244,28 @@ CASES = [
     *_projection_cases(),
     Case("z_position_of_maximum_z_projection", "numpy.argmax", lambda im: im.argmax(axis=0),
          dimensions=(3,)),
+    Case("x_position_of_minimum_x_projection", "numpy.argmin", lambda im: im.argmin(axis=2),
+         dimensions=(3,)),
+    Case("median_z_projection", "numpy.median", lambda im: np.median(im, axis=0),
+         dimensions=(3,)),
+    Case("percentile_z_projection", "numpy.percentile",
+         lambda im: np.percentile(im, 90.0, axis=0), {"percentile": 90.0}, dimensions=(3,)),
+    Case("z_position_projection", "numpy.take_along_axis",
+         lambda im, z: np.take_along_axis(im, z.astype(np.intp)[np.newaxis], axis=0)[0],
+         inputs=("image", "z_position"), dimensions=(3,)),
+    Case("z_position_range_projection", "numpy.take_along_axis",
+         lambda im, z: np.stack([np.take_along_axis(
+             im, np.clip(z.astype(np.intp) + o, 0, im.shape[0] - 1)[np.newaxis], axis=0)[0]
+             for o in range(-2, 3)]),
+         {"start_z": -2, "end_z": 2}, inputs=("image", "z_position"), dimensions=(3,)),
+    Case("extended_depth_of_focus_variance_projection",
+         "scipy.ndimage.correlate (variance) + gaussian_filter + take_along_axis",
+         lambda im: _in_focus(im, _plane_variance(im)),
+         {"radius_x": 2, "radius_y": 2, "sigma_x": 2.0, "sigma_y": 2.0}, dimensions=(3,)),
+    Case("extended_depth_of_focus_sobel_projection",
+         "scipy.ndimage.sobel + gaussian_filter + take_along_axis",
+         lambda im: _in_focus(im, np.hypot(_plane_sobel(im, 1), _plane_sobel(im, 2))),
+         {"sigma_x": 2.0, "sigma_y": 2.0}, dimensions=(3,)),
     Case("crop", "numpy slicing", _copy(lambda im: im[..., 8:40, 32:160, 32:160]
                                         if im.ndim == 3 else im[32:160, 32:160]),
          {"start_x": 32, "start_y": 32, "start_z": 8, "size_x": 128, "size_y": 128,
@@ -450,8 +497,11 @@ def prepare_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
     relief = (blurred.max() - blurred).astype(np.float32)
     peaks = (ndi.maximum_filter(blurred, 5) == blurred) & (blurred > blurred.mean())
     seeds = ndi.label(peaks)[0].astype(np.uint32)
-    return {"image": image, "image2": image2, "binary": binary, "binary2": binary2,
-            "labels": labels, "gapped": gapped, "relief": relief, "seeds": seeds}
+    inputs = {"image": image, "image2": image2, "binary": binary, "binary2": binary2,
+              "labels": labels, "gapped": gapped, "relief": relief, "seeds": seeds}
+    if len(shape) == 3:  # the plane of each pixel's maximum, for the z position projections
+        inputs["z_position"] = image.argmax(axis=0).astype(np.uint32)
+    return inputs
 
 
 def run_case(case: Case, inputs: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:

@@ -102,6 +102,9 @@ CAPS: dict[str, tuple[float, float]] = {
     # Larger exponents overflow or underflow float32 for most pixels of 16-bit images,
     # where the last bit decides between a finite value and inf.
     "power.exponent": (-4.0, 4.0),
+    # Planes around a z position map: ranges beyond the largest side read edge planes.
+    **dict.fromkeys(("z_position_range_projection.start_z",
+                     "z_position_range_projection.end_z"), (-8, 8)),
 }
 
 #: Values of float parameters without a Range (scalars, constants, clip bounds): over
@@ -121,6 +124,20 @@ def affine_matrices(draw: st.DrawFn, shape: tuple[int, ...]) -> list[float]:
     return matrix.ravel().tolist()
 
 
+@st.composite
+def z_positions(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
+    """A z position map of a stack of ``shape`` (a 2D image: one plane): its planes' shape
+    (y, x), plane indices within and beyond the stack (uint32, or float32 with fractions
+    and NaN)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    plane, nz = shape[-2:], (shape[0] if len(shape) == 3 else 1)
+    if draw(st.booleans()):
+        return rng.integers(0, nz + 3, plane).astype(np.uint32)
+    z = rng.uniform(-2, nz + 2, plane).astype(np.float32)
+    z[rng.random(plane) < 0.1] = np.nan
+    return z
+
+
 def start_in(axis: str) -> Callable[[tuple[int, ...]], st.SearchStrategy]:
     """A start up to the image's side along ``axis`` (the side itself is refused)."""
     def strategy(shape: tuple[int, ...]) -> st.SearchStrategy:
@@ -137,6 +154,9 @@ SPECIAL: dict[str, Callable[[tuple[int, ...]], st.SearchStrategy]] = {
     **{f"crop.start_{axis}": start_in(axis) for axis in "zyx"},
     "sub_stack.start_z": start_in("z"),
     "reduce_stack.offset": start_in("z"),
+    # image parameters of another shape than the drawn one
+    "z_position_projection.z_position": lambda shape: z_positions(shape),
+    "z_position_range_projection.z_position": lambda shape: z_positions(shape),
 }
 
 
@@ -282,7 +302,15 @@ SHAPES: dict[str, Callable[[tuple[int, ...], dict], tuple[int, ...]]] = {
     **{f"{reduction}_{axis}_projection": projected(index)
        for reduction in ("maximum", "minimum", "mean", "sum", "standard_deviation")
        for index, axis in enumerate("zyx")},
-    "z_position_of_maximum_z_projection": projected(0),
+    **{f"{axis}_position_of_{which}_{axis}_projection": projected(index)
+       for which in ("maximum", "minimum") for index, axis in enumerate("zyx")},
+    **{f"{statistic}_{axis}_projection": projected(index)
+       for statistic in ("median", "percentile") for index, axis in enumerate("zyx")},
+    "z_position_projection": lambda s, v: s[-2:],
+    "z_position_range_projection": lambda s, v: (abs(v["end_z"] - v["start_z"]) + 1,
+                                                 *s[-2:]),
+    "extended_depth_of_focus_variance_projection": projected(0),
+    "extended_depth_of_focus_sobel_projection": projected(0),
     "hessian_eigenvalues": lambda s, v: (len(s), *s),
     "scale": lambda s, v: zoomed(s, {a: v[f"factor_{a}"] for a in "zyx"}),
     "resample": lambda s, v: zoomed(s, {a: v[f"voxel_size_{a}"] / v["target_voxel_size"]
@@ -550,7 +578,7 @@ def arguments_strategy(op, data) -> tuple[tuple[int, ...], dict]:
     values = {}
     for parameter in op.parameters:
         if parameter.kind is not None:
-            strategy = IMAGES[parameter.kind](shape)
+            strategy = SPECIAL.get(f"{op.name}.{parameter.name}", IMAGES[parameter.kind])(shape)
         else:
             strategy = scalar_strategy(op, parameter, shape)
         values[parameter.name] = data.draw(strategy, label=parameter.name)
