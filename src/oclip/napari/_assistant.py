@@ -15,6 +15,7 @@ from typing import Any
 
 import napari
 from napari.layers import Image, Labels, Layer
+from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -78,6 +79,12 @@ ACTION_TIPS = {
     "Export notebook": "Write a Jupyter notebook that runs the workflow step by step",
     "Apply to all time points": "Compute every time point of a time-lapse into new layers",
 }
+
+
+def short_reason(message: str, step_id: str) -> str:
+    """The reason of a step's error message, without the step's name."""
+    prefix = f"step '{step_id}': "
+    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 def fit(op_name: str, layer: Layer) -> int:
@@ -151,6 +158,7 @@ class Assistant(QWidget):
         layout.addWidget(self.steps, 1)
 
         self.viewer_workflow.changed.connect(self._workflow_changed)
+        self.viewer_workflow.computed.connect(self._results_arrived)
         self.viewer_workflow.table_ready.connect(self._show_table)
         self.viewer_workflow.value_ready.connect(self._show_value)
         self.viewer_workflow.device_changed.connect(self._device_changed)
@@ -277,13 +285,7 @@ class Assistant(QWidget):
                 self.steps.addWidget(widget)
             else:
                 widget.refresh()
-        self.step_list.blockSignals(True)
-        self.step_list.clear()
-        for step in workflow.steps:
-            reads = ", ".join(step.inputs.values())
-            doing = "" if step.op == step.id else f" = {step.op}"
-            self.step_list.addItem(f"{step.id}{doing} ← {reads}")
-        self.step_list.blockSignals(False)
+        self._fill_step_list()
         shown = next((s for s, w in self.step_widgets.items()
                       if w is self.steps.currentWidget()), None)
         if shown is None:
@@ -295,6 +297,30 @@ class Assistant(QWidget):
             self.show_step(shown)
         self.action_buttons["Undo"].setEnabled(self.viewer_workflow.editor.history.can_undo)
         self.action_buttons["Redo"].setEnabled(self.viewer_workflow.editor.history.can_redo)
+
+    def _results_arrived(self, step_ids: tuple[str, ...]) -> None:
+        self._fill_step_list()  # steps may have failed, or recovered
+
+    def _fill_step_list(self) -> None:
+        """One row per step: what it does and reads; a step in error says why
+        (in short, the whole message as its tooltip), in red."""
+        errors = self.viewer_workflow.step_errors
+        row = self.step_list.currentRow()
+        self.step_list.blockSignals(True)
+        self.step_list.clear()
+        for step in self.workflow.steps:
+            reads = ", ".join(step.inputs.values())
+            doing = "" if step.op == step.id else f" = {step.op}"
+            self.step_list.addItem(f"{step.id}{doing} ← {reads}")
+            error = errors.get(step.id)
+            if error is not None:
+                item = self.step_list.item(self.step_list.count() - 1)
+                item.setText(f"⚠ {item.text()}: {short_reason(error, step.id)}")
+                item.setToolTip(error)
+                item.setForeground(QColor("#e05050"))
+        if 0 <= row < self.step_list.count():
+            self.step_list.setCurrentRow(row)
+        self.step_list.blockSignals(False)
 
     def _step_clicked(self, row: int) -> None:
         if 0 <= row < len(self.workflow.steps):

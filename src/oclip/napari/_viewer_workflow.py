@@ -58,7 +58,11 @@ class ViewerWorkflow(QObject):
     jobs : ComputeJobs
         The jobs on the viewer's compute thread.
     last_error : str or None
-        The message of the last failed computation; None once one succeeds.
+        The message of the last failed computation (the first failed step's);
+        None once every step computes.
+    step_errors : dict of str to str
+        Step id → why its result is not up to date: its own error, or
+        ``"not computed: step '<id>' failed"`` for the steps reading a failed one.
 
     Signals
     -------
@@ -66,7 +70,8 @@ class ViewerWorkflow(QObject):
         The workflow changed (a step added, changed or removed, undo, redo,
         load); step widgets and buttons refresh.
     computed(step_ids)
-        Results of these steps arrived and were shown.
+        Results of these steps arrived and were shown (and :attr:`step_errors`
+        was updated).
     failed(message)
         A computation failed; the previous results stay.
     table_ready(step_id, table)
@@ -96,6 +101,7 @@ class ViewerWorkflow(QObject):
         self._last_run = LastRun()
         self._closed = False
         self.last_error: str | None = None
+        self.step_errors: dict[str, str] = {}
         viewer.dims.events.current_step.connect(self._time_moved)
         # the compute thread ends with the viewer's window: no orphan worker
         window = getattr(getattr(viewer, "window", None), "_qt_window", None)
@@ -120,10 +126,7 @@ class ViewerWorkflow(QObject):
             if self.layers.input_layer(name) is not None:
                 inputs[name], t = self.layers.input_array(name)
                 time_index = t if t is not None else time_index
-        missing = [n for n in workflow.inputs if n not in inputs]
-        if missing:
-            self._report(f"the layer of input {', '.join(missing)} is gone: nothing computed")
-            return
+        # steps reading an input whose layer is gone fail alone (see rerun)
         needed = tuple(s for s in workflow.step_ids if not self.layers.has_result_layer(s))
         last_run = self._last_run
         self.jobs.recompute(lambda: rerun(last_run, workflow, inputs, needed, time_index),
@@ -188,7 +191,15 @@ class ViewerWorkflow(QObject):
     def _show(self, outcome: Outcome) -> None:
         if outcome.workflow != self.workflow:
             return  # a newer change is on its way
-        self.last_error = None
+        # a step's error is told once, not again at every change of other steps
+        for sid, message in outcome.errors.items():
+            if self.step_errors.get(sid) != message:
+                _dialogs.report_error(message)
+                self.failed.emit(message)
+        self.last_error = next(iter(outcome.errors.values()), None)
+        self.step_errors = {**outcome.errors, **{
+            sid: f"not computed: step '{failed}' failed"
+            for sid, failed in outcome.blocked.items()}}
         for sid, value in outcome.data.items():
             step = outcome.workflow.step(sid)
             operation = step.operation
@@ -218,6 +229,8 @@ class ViewerWorkflow(QObject):
         # Input layers stay bound to their names, in the workflow or not: redo
         # may bring back a state that reads them.
         self.layers.drop_results_not_in(self.workflow)
+        self.step_errors = {sid: message for sid, message in self.step_errors.items()
+                            if sid in self.workflow.step_ids}
         self.changed.emit()
         self.recompute()
 

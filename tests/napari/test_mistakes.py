@@ -1,0 +1,57 @@
+"""Ordinary mistakes and ordinary data, as a new user meets them (issue 14): a
+failing step, a deleted input, RGB and raw images where labels are expected,
+values beyond a parameter's range.  Each test drives the real buttons and
+widgets, and a newcomer must be able to keep working without restarting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from qtpy.QtCore import Qt
+
+import oclip
+
+
+def click(qtbot: Any, button: Any) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def category(qtbot: Any, viewer: Any, assistant: Any, settled: Any, name: str,
+             layer: str) -> None:
+    """Select ``layer`` and click the category button ``name``, as a user does."""
+    viewer.layers.selection.active = viewer.layers[layer]
+    click(qtbot, assistant.category_buttons[name])
+    settled(assistant)
+
+
+def step_rows(assistant: Any) -> list[str]:
+    return [assistant.step_list.item(i).text() for i in range(assistant.step_list.count())]
+
+
+def test_a_failing_step_fails_alone(qtbot, assistant_in, settled, blobs, notified):
+    viewer, assistant = assistant_in(blobs)
+    other = oclip.data.blobs2d((60, 70), seed=4)
+    viewer.add_image(other, name="other")
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    category(qtbot, viewer, assistant, settled, "Projection", "gaussian_blur")  # 2D: fails
+    assert len(notified["error"]) == 1 and "maximum_z_projection" in notified["error"][0]
+    failing = step_rows(assistant)[-1]
+    assert failing.startswith("⚠ maximum_z_projection") and "3D" in failing
+    # an earlier step still computes, and the error is not told again
+    assistant.step_widgets["gaussian_blur"].form["sigma_x"].value = 4.0
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data,
+                                  oclip.gaussian_blur(blobs, sigma_x=4.0))
+    assert len(notified["error"]) == 1
+    # another chain computes too
+    category(qtbot, viewer, assistant, settled, "Remove noise", "other")
+    added = assistant.workflow.step_ids[-1]
+    np.testing.assert_array_equal(viewer.layers[added].data, oclip.gaussian_blur(other))
+    assert not step_rows(assistant)[-1].startswith("⚠")
+    # undoing the failing step clears its error
+    while "maximum_z_projection" in assistant.workflow.step_ids:
+        click(qtbot, assistant.action_buttons["Undo"])
+    settled(assistant)
+    assert not any(row.startswith("⚠") for row in step_rows(assistant))
+    assert assistant.viewer_workflow.step_errors == {}
