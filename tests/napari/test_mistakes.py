@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from qtpy.QtCore import Qt
 
 import oclip
@@ -55,3 +56,30 @@ def test_a_failing_step_fails_alone(qtbot, assistant_in, settled, blobs, notifie
     settled(assistant)
     assert not any(row.startswith("⚠") for row in step_rows(assistant))
     assert assistant.viewer_workflow.step_errors == {}
+
+
+def hover_properties(layer: Any, pixel: tuple[int, ...]) -> dict[str, str]:
+    """The label value and properties napari's status bar shows with the mouse
+    over ``pixel`` of ``layer`` ("[y, x]: 3; label: 3, area: 139, ...")."""
+    shown = layer.get_status(pixel, world=False)["coordinates"]
+    value, _, properties = shown.partition("]: ")[2].partition("; ")
+    pairs = dict(item.split(": ", 1) for item in properties.split(", ") if ": " in item)
+    return {"value": value, **pairs}
+
+
+def test_hovering_a_label_shows_its_own_measurements(qtbot, assistant_in, settled, blobs):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    category(qtbot, viewer, assistant, settled, "Binarize", "gaussian_blur")
+    category(qtbot, viewer, assistant, settled, "Label", "threshold_otsu")
+    category(qtbot, viewer, assistant, settled, "Measure", "connected_components_labeling")
+    layer = viewer.layers["connected_components_labeling"]
+    table = assistant.tables[assistant.workflow.step_ids[-1]].table
+    for label in (1, 2, int(layer.data.max())):
+        pixel = tuple(int(i) for i in np.argwhere(layer.data == label)[0])
+        row = list(table["label"]).index(label)
+        shown = hover_properties(layer, pixel)
+        assert shown["value"] == str(label) and shown.get("label") == str(label), shown
+        assert float(shown["area"]) == pytest.approx(table["area"][row], rel=0.01)
+    background = tuple(int(i) for i in np.argwhere(layer.data == 0)[0])
+    assert "area" not in hover_properties(layer, background)

@@ -186,14 +186,21 @@ class LayerBinding:
         self._results[step_id] = self.add_layer(step_id, data, kind, source)
 
     def store_features(self, step: Step, table: dict[str, np.ndarray]) -> None:
-        """Store a table as the features of the labels layer it measures, if any."""
+        """Store a table as the features of the labels layer it measures, if any.
+
+        A table with a ``label`` column gets it again as ``index``, napari's
+        column saying which label each row is (without it napari takes row i
+        for label i, and the status bar would show the next label's row)."""
         labels_parameter = next((p.name for p in step.operation.image_parameters
                                  if p.kind is ImageKind.LABELS), None)
         if labels_parameter is not None:
             layer = self.layer_of(step.inputs[labels_parameter])
             if isinstance(layer, Labels):
+                features = dict(table)
+                if "label" in features and "index" not in features:
+                    features = {"index": features["label"], **features}
                 try:
-                    layer.features = table
+                    layer.features = features
                 except (ValueError, TypeError) as error:  # napari's own checks
                     _dialogs.warn(f"could not store the table as features: {error}")
 
