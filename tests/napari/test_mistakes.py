@@ -83,3 +83,33 @@ def test_hovering_a_label_shows_its_own_measurements(qtbot, assistant_in, settle
         assert float(shown["area"]) == pytest.approx(table["area"][row], rel=0.01)
     background = tuple(int(i) for i in np.argwhere(layer.data == 0)[0])
     assert "area" not in hover_properties(layer, background)
+
+
+def test_deleting_the_input_of_one_chain_leaves_the_others_working(qtbot, assistant_in, settled,
+                                                                   blobs, notified):
+    viewer, assistant = assistant_in(blobs)
+    nuclei = oclip.data.blobs2d((60, 70), seed=4)
+    viewer.add_image(nuclei, name="nuclei")
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    category(qtbot, viewer, assistant, settled, "Remove noise", "nuclei")
+    nuclei_blur = assistant.workflow.step_ids[-1]
+    viewer.layers.remove("nuclei")
+    settled(assistant)
+    # the other chain still recomputes
+    assistant.step_widgets["gaussian_blur"].form["sigma_x"].value = 3.0
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data,
+                                  oclip.gaussian_blur(blobs, sigma_x=3.0))
+    assert "gone" in assistant.viewer_workflow.step_errors[nuclei_blur]
+    assert "gaussian_blur" not in assistant.viewer_workflow.step_errors
+    assert step_rows(assistant)[1].startswith("⚠")
+    # a device switch recomputes what can be computed
+    assistant.viewer_workflow.set_device(oclip.current_device())
+    settled(assistant)
+    assert "gaussian_blur" not in assistant.viewer_workflow.step_errors
+    # a single-operation widget on another layer works
+    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Mean box")
+    widget.image.value = viewer.layers["image"]
+    click(qtbot, widget.call_button.native)
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers["mean_box"].data, oclip.mean_box(blobs))
