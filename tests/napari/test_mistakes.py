@@ -12,6 +12,8 @@ import pytest
 from qtpy.QtCore import Qt
 
 import oclip
+import oclip.workflow
+from oclip.napari import _dialogs
 
 
 def click(qtbot: Any, button: Any) -> None:
@@ -113,3 +115,22 @@ def test_deleting_the_input_of_one_chain_leaves_the_others_working(qtbot, assist
     click(qtbot, widget.call_button.native)
     settled(assistant)
     np.testing.assert_array_equal(viewer.layers["mean_box"].data, oclip.mean_box(blobs))
+
+
+def test_saved_and_exported_workflows_output_what_the_user_sees(qtbot, assistant_in, settled,
+                                                                blobs, tmp_path, monkeypatch):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    category(qtbot, viewer, assistant, settled, "Binarize", "gaussian_blur")
+    category(qtbot, viewer, assistant, settled, "Label", "threshold_otsu")
+    category(qtbot, viewer, assistant, settled, "Measure", "connected_components_labeling")
+    shown = ("gaussian_blur", "threshold_otsu", "connected_components_labeling",
+             "label_statistics")
+    path = tmp_path / "saved.yaml"
+    monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: str(path))
+    click(qtbot, assistant.action_buttons["Save workflow"])
+    assert oclip.workflow.load(path).outputs == shown
+    script = tmp_path / "workflow.py"
+    monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: str(script))
+    click(qtbot, assistant.action_buttons["Export Python script"])
+    assert "connected_components_labeling, label_statistics" in script.read_text()

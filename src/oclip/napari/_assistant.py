@@ -230,19 +230,22 @@ class Assistant(QWidget):
                 self.step_list.blockSignals(False)
 
     def save_workflow(self, path: str | None = None) -> None:
+        """Save the workflow as YAML; its outputs are the steps whose results
+        are shown (result layers, tables)."""
         path = path or _dialogs.ask_save_path(self, "Save workflow", "workflow.yaml",
                                               "Workflow files (*.yaml *.yml)")
         if path:
-            oclip.workflow.save(self.workflow, path)
+            oclip.workflow.save(self.viewer_workflow.as_saved(), path)
 
     def load_workflow(self, path: str | None = None) -> None:
         """Load a workflow file; its first input reads the selected layer, others
-        the layers of the same name."""
+        the layers of the same name.  The file's outputs are not kept: every
+        step shows its result, and saving again lists those shown."""
         path = path or _dialogs.ask_open_path(self, "Load workflow",
                                               "Workflow files (*.yaml *.yml)")
         if not path:
             return
-        workflow = oclip.workflow.load(path)
+        workflow = oclip.workflow.load(path).with_outputs(())
         selected = self.viewer.layers.selection.active
         layers: dict[str, Layer] = {}
         for index, name in enumerate(workflow.inputs):
@@ -262,8 +265,9 @@ class Assistant(QWidget):
         path = path or _dialogs.ask_save_path(self, f"Export {kind}", f"workflow{suffix}", filters)
         if not path:
             return
-        text = (oclip.workflow.to_python(self.workflow) if kind == "script"
-                else oclip.workflow.to_notebook(self.workflow))
+        saved = self.viewer_workflow.as_saved()
+        text = (oclip.workflow.to_python(saved) if kind == "script"
+                else oclip.workflow.to_notebook(saved))
         write_text(path, text)
 
     # --- reacting to the recorded workflow and the viewer ----------------------------

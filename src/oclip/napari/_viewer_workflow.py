@@ -113,6 +113,15 @@ class ViewerWorkflow(QObject):
         """The viewer's workflow as it is now."""
         return self.editor.workflow
 
+    def as_saved(self) -> Workflow:
+        """The workflow as it is saved and exported: its outputs are the steps
+        whose results the user sees, those with a result layer in the viewer
+        and those giving a table, in step order."""
+        workflow = self.workflow
+        shown = [sid for sid in workflow.step_ids
+                 if self.layers.has_result_layer(sid) or workflow.step(sid).operation.returns_table]
+        return workflow.with_outputs(shown)
+
     # --- computing ---------------------------------------------------------------
 
     def recompute(self) -> None:
