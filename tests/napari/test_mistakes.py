@@ -134,3 +134,13 @@ def test_saved_and_exported_workflows_output_what_the_user_sees(qtbot, assistant
     monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: str(script))
     click(qtbot, assistant.action_buttons["Export Python script"])
     assert "connected_components_labeling, label_statistics" in script.read_text()
+
+
+def test_messages_name_no_internals(qtbot, assistant_in, settled, blobs, notified):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Process labels", "image")
+    assert not assistant.workflow.steps
+    assert notified["info"] == ["oclip: no 'Process labels' operation takes an image layer: "
+                                "select a labels layer"]
+    messages = [m for shown in notified.values() for m in shown]
+    assert not any("Proxy" in m or "Layer" in m for m in messages)

@@ -87,6 +87,12 @@ def short_reason(message: str, step_id: str) -> str:
     return message[len(prefix):] if message.startswith(prefix) else message
 
 
+def layer_words(layer: Layer) -> str:
+    """What a person calls ``layer``'s kind ("an image layer"), never a class name
+    (the dock's viewer hands out layers wrapped in napari's proxies)."""
+    return "a labels layer" if isinstance(layer, Labels) else "an image layer"
+
+
 def fit(op_name: str, layer: Layer) -> int:
     """How well ``layer`` fits the image parameters of ``op_name``: 2 when one of
     them takes its kind (an image layer an Image, a labels layer Labels or
@@ -191,7 +197,9 @@ class Assistant(QWidget):
             preferred.index(name) if name in preferred else len(preferred),
             names.index(name)))
         if not ranked or fit(ranked[0], layer) == 0:
-            _dialogs.inform(f"no '{category}' operation takes a {type(layer).__name__} layer")
+            wanted = "an image" if isinstance(layer, Labels) else "a labels"
+            _dialogs.inform(f"no '{category}' operation takes {layer_words(layer)}: "
+                            f"select {wanted} layer")
             return None
         op = operations()[ranked[0]]
         step_id = self.viewer_workflow.editor.add_step(op.name, self._starting_layers(op, layer))
