@@ -144,3 +144,13 @@ def test_messages_name_no_internals(qtbot, assistant_in, settled, blobs, notifie
                                 "select a labels layer"]
     messages = [m for shown in notified.values() for m in shown]
     assert not any("Proxy" in m or "Layer" in m for m in messages)
+
+
+def test_measure_on_a_raw_image_asks_for_labels(qtbot, assistant_in, settled, blobs, notified):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Measure", "image")
+    assert not assistant.workflow.steps and not assistant.tables
+    assert notified["info"] == ["oclip: no 'Measure' operation takes an image layer: "
+                                "select a labels layer"]
+    category(qtbot, viewer, assistant, settled, "Label", "image")  # the image still labels
+    assert assistant.workflow.steps[-1].op == "voronoi_otsu_labeling"

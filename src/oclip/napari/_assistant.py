@@ -96,11 +96,13 @@ def layer_words(layer: Layer) -> str:
 def fit(op_name: str, layer: Layer) -> int:
     """How well ``layer`` fits the image parameters of ``op_name``: 2 when one of
     them takes its kind (an image layer an Image, a labels layer Labels or
-    Binary), 1 when a labels layer can only be given as an image, 0 otherwise."""
+    Binary), 1 when a labels layer can only be given as an image, 0 otherwise,
+    and 0 for an image layer when the operation reads labels (intensities are
+    not objects: a measurement starts from the labels layer)."""
     kinds = {p.kind for p in get_operation(op_name).image_parameters}
     if isinstance(layer, Labels):
         return 2 if kinds & {ImageKind.LABELS, ImageKind.BINARY} else 1
-    return 2 if ImageKind.IMAGE in kinds else 0
+    return 2 if ImageKind.IMAGE in kinds and ImageKind.LABELS not in kinds else 0
 
 
 class Assistant(QWidget):
