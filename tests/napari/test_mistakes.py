@@ -154,3 +154,23 @@ def test_measure_on_a_raw_image_asks_for_labels(qtbot, assistant_in, settled, bl
                                 "select a labels layer"]
     category(qtbot, viewer, assistant, settled, "Label", "image")  # the image still labels
     assert assistant.workflow.steps[-1].op == "voronoi_otsu_labeling"
+
+
+def test_a_channel_axis_is_not_time(qtbot, assistant_in, settled, notified):
+    channels = np.stack([np.stack([oclip.data.blobs2d((30, 40), seed=c + z) for z in range(5)])
+                         for c in range(2)])
+    viewer, assistant = assistant_in(channels, axis_labels=("c", "z", "y", "x"))
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    assert "gaussian_blur" not in viewer.layers  # not one channel's blur, as a time point
+    error = assistant.viewer_workflow.step_errors["gaussian_blur"]
+    assert "4D" in error and "channels" in error  # the whole (c, z, y, x) array, refused
+    click(qtbot, assistant.action_buttons["Apply to all time points"])
+    settled(assistant)
+    assert "no time-lapse input" in notified["warning"][-1]
+    assert not any("all time points" in layer.name for layer in viewer.layers)
+    # labelled as time, the same array is a time-lapse of 3D stacks
+    viewer.layers["image"].axis_labels = ("t", "z", "y", "x")
+    viewer.layers["image"].data = channels.copy()  # an edit recomputes
+    settled(assistant)
+    assert "gaussian_blur" not in assistant.viewer_workflow.step_errors
+    assert viewer.layers["gaussian_blur"].data.shape == (5, 30, 40)

@@ -148,8 +148,8 @@ class ViewerWorkflow(QObject):
         workflow = self.workflow
         series = self.layers.time_lapse_inputs(workflow)
         if not series or not workflow.steps:
-            _dialogs.warn("no time-lapse input (a 4D layer, or 3D with a time axis label) "
-                          "to apply the workflow to")
+            _dialogs.warn("no time-lapse input to apply the workflow to (a layer whose "
+                          "first axis is labelled t, time or frame, or an unlabelled 4D layer)")
             return None
         frames = min(layer.data.shape[0] for layer in series.values())
         # the time-lapses cut to the shortest one; other inputs as the viewer shows them
