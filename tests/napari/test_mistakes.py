@@ -174,3 +174,28 @@ def test_a_channel_axis_is_not_time(qtbot, assistant_in, settled, notified):
     settled(assistant)
     assert "gaussian_blur" not in assistant.viewer_workflow.step_errors
     assert viewer.layers["gaussian_blur"].data.shape == (5, 30, 40)
+
+
+def type_into(qtbot: Any, widget: Any, text: str) -> None:
+    """Select a spin box's text and type ``text`` then Enter, as a user does."""
+    spin = widget.native
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_a_typed_value_beyond_the_maximum_is_clamped_visibly(qtbot, assistant_in, settled, blobs,
+                                                             notified):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    sigma = assistant.step_widgets["gaussian_blur"].form["sigma_x"]
+    type_into(qtbot, sigma, "5000")
+    settled(assistant)
+    assert sigma.value == 1000.0
+    assert assistant.workflow.step("gaussian_blur").params["sigma_x"] == 1000.0
+    assert any("sigma_x" in m and "1000" in m and "5000" in m for m in notified["warning"])
+    type_into(qtbot, sigma, "7")  # within the range: taken as typed, nothing said
+    settled(assistant)
+    assert assistant.workflow.step("gaussian_blur").params["sigma_x"] == 7.0
+    assert len(notified["warning"]) == 1
