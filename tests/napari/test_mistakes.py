@@ -199,3 +199,24 @@ def test_a_typed_value_beyond_the_maximum_is_clamped_visibly(qtbot, assistant_in
     settled(assistant)
     assert assistant.workflow.step("gaussian_blur").params["sigma_x"] == 7.0
     assert len(notified["warning"]) == 1
+
+
+def test_an_rgb_layer_gets_a_clear_message_and_the_session_goes_on(qtbot, assistant_in, settled,
+                                                                   blobs, notified, tmp_path):
+    viewer, assistant = assistant_in(blobs)
+    photo = np.stack([blobs, blobs[::-1], blobs[:, ::-1]], axis=-1)
+    viewer.add_image(photo, name="photo", rgb=True)
+    category(qtbot, viewer, assistant, settled, "Remove noise", "photo")
+    assert not assistant.workflow.steps
+    assert "RGB" in notified["warning"][-1] and "Split RGB" in notified["warning"][-1]
+    assert [layer.name for layer in viewer.layers] == ["image", "photo"]
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")  # still working
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data, oclip.gaussian_blur(blobs))
+    path = tmp_path / "saved.yaml"  # loading onto the RGB layer: said, nothing changed
+    assistant.save_workflow(str(path))
+    viewer.layers.selection.active = viewer.layers["photo"]
+    assistant.load_workflow(str(path))
+    settled(assistant)
+    assert "RGB" in notified["warning"][-1]
+    assert assistant.viewer_workflow.layers.input_layer("image") is viewer.layers["image"]
+    assert assistant.viewer_workflow.step_errors == {}

@@ -204,7 +204,12 @@ class Assistant(QWidget):
                             f"select {wanted} layer")
             return None
         op = operations()[ranked[0]]
-        step_id = self.viewer_workflow.editor.add_step(op.name, self._starting_layers(op, layer))
+        try:
+            step_id = self.viewer_workflow.editor.add_step(op.name,
+                                                           self._starting_layers(op, layer))
+        except ValueError as error:  # a layer oclip cannot read (RGB)
+            _dialogs.warn(str(error))
+            return None
         self.show_step(step_id)
         return step_id
 

@@ -30,6 +30,15 @@ def python_name(text: str) -> str:
     return name if not name[0].isdigit() else f"image_{name}"
 
 
+def check_input_layer(layer: Layer) -> None:
+    """Raise ValueError, with what to do, for a layer oclip cannot read: an RGB(A)
+    image (its colour axis would be taken as z; operations take one channel)."""
+    if getattr(layer, "rgb", False):
+        raise ValueError(f"'{layer.name}' is an RGB image: oclip works on one channel "
+                         "at a time; split it first (right-click the layer: Split RGB) "
+                         "and use one of the channel layers")
+
+
 def unwrap(obj: Any) -> Any:
     """The object behind napari's PublicOnlyProxy (plugin widgets receive the
     viewer, and every layer read through it, wrapped in a new proxy each time,
@@ -108,6 +117,7 @@ class LayerBinding:
         for name, bound in self._inputs.items():
             if bound is layer:  # known (undo may have taken it out of the workflow)
                 return name, workflow if name in workflow.inputs else workflow.add_input(name)
+        check_input_layer(layer)
         taken = set(workflow.inputs) | set(workflow.step_ids) | set(self._inputs)
         base = name = python_name(layer.name)
         suffix = 2
@@ -117,7 +127,10 @@ class LayerBinding:
         return name, workflow.add_input(name)
 
     def rebind_inputs(self, layers: Mapping[str, Layer]) -> None:
-        """Bind the inputs to ``layers`` (input name → layer) instead of their layers."""
+        """Bind the inputs to ``layers`` (input name → layer) instead of their layers
+        (ValueError, binding nothing, for a layer :func:`check_input_layer` refuses)."""
+        for layer in layers.values():
+            check_input_layer(unwrap(layer))
         for name in list(self._inputs):
             self._unbind_input(name)
         for name, layer in layers.items():

@@ -201,8 +201,9 @@ class ViewerWorkflow(QObject):
         if outcome.workflow != self.workflow:
             return  # a newer change is on its way
         # a step's error is told once, not again at every change of other steps
+        previous = self.step_errors
         for sid, message in outcome.errors.items():
-            if self.step_errors.get(sid) != message:
+            if previous.get(sid) != message:
                 _dialogs.report_error(message)
                 self.failed.emit(message)
         self.last_error = next(iter(outcome.errors.values()), None)
@@ -218,7 +219,14 @@ class ViewerWorkflow(QObject):
             elif operation.result_kind is None:
                 self.value_ready.emit(sid, value)
             else:
-                self.layers.show_image(self.workflow, sid, value, operation.result_kind)
+                try:
+                    self.layers.show_image(self.workflow, sid, value, operation.result_kind)
+                except (ValueError, TypeError) as error:  # napari refused the data
+                    message = f"step '{sid}': its result cannot be shown: {error}"
+                    if previous.get(sid) != message:
+                        _dialogs.report_error(message)
+                    self.step_errors[sid] = message
+                    self.last_error = self.last_error or message
         self.computed.emit(tuple(outcome.data))
 
     def _show_stacks(self, outcome: Outcome) -> None:
