@@ -220,3 +220,18 @@ def test_an_rgb_layer_gets_a_clear_message_and_the_session_goes_on(qtbot, assist
     assert "RGB" in notified["warning"][-1]
     assert assistant.viewer_workflow.layers.input_layer("image") is viewer.layers["image"]
     assert assistant.viewer_workflow.step_errors == {}
+
+
+def test_answering_no_gives_the_layer_back_where_it_was(qtbot, assistant_in, settled, blobs,
+                                                        answers):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    category(qtbot, viewer, assistant, settled, "Binarize", "gaussian_blur")
+    category(qtbot, viewer, assistant, settled, "Label", "threshold_otsu")
+    order = [layer.name for layer in viewer.layers]
+    viewer.layers.selection.active = viewer.layers["threshold_otsu"]
+    viewer.layers.remove_selected()  # read by the labelling: asked, answered no
+    qtbot.waitUntil(lambda: "threshold_otsu" in viewer.layers)
+    assert answers.asked and [layer.name for layer in viewer.layers] == order
+    assert viewer.layers.selection.active is viewer.layers["threshold_otsu"]
+    assert assistant.steps.currentWidget() is assistant.step_widgets["threshold_otsu"]

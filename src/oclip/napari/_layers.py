@@ -55,15 +55,16 @@ class LayerBinding:
     on_input_edited : callable
         Called with no argument when the data of a bound input layer changed.
     on_result_removed : callable
-        Called as ``on_result_removed(step_id, layer)`` when the user removed a
-        step's result layer (which is then no longer bound).
+        Called as ``on_result_removed(step_id, layer, index)`` when the user
+        removed a step's result layer from position ``index`` of the layer list
+        (the layer is then no longer bound).
     on_input_removed : callable
         Called as ``on_input_removed(name)`` when the user removed the layer of
         input ``name``, just before it is unbound.
     """
 
     def __init__(self, viewer: napari.Viewer, *, on_input_edited: Callable[[], None],
-                 on_result_removed: Callable[[str, Layer], None],
+                 on_result_removed: Callable[[str, Layer, int], None],
                  on_input_removed: Callable[[str], None]) -> None:
         self.viewer = viewer
         self._on_input_edited = on_input_edited
@@ -76,7 +77,7 @@ class LayerBinding:
         # Steps whose result layer was removed while the user is asked whether to
         # remove their followers too: step id → the removed layer, and the result
         # that arrived meanwhile (shown only if the step and its layer are kept).
-        self._detached: dict[str, Layer] = {}
+        self._detached: dict[str, tuple[Layer, int]] = {}  # (layer, its index)
         self._missed: dict[str, tuple[np.ndarray, ImageKind]] = {}
         viewer.layers.events.removed.connect(self._layer_removed)
 
@@ -231,20 +232,22 @@ class LayerBinding:
         for sid in [s for s in self._results if s not in workflow.step_ids]:
             self._drop_result_layer(sid)
 
-    def detach(self, step_id: str, layer: Layer) -> None:
-        """Hold the removed result ``layer`` of ``step_id`` aside (see :meth:`reattach`);
-        results of the step that arrive meanwhile are kept, not shown."""
-        self._detached[step_id] = layer
+    def detach(self, step_id: str, layer: Layer, index: int) -> None:
+        """Hold the removed result ``layer`` of ``step_id`` (removed from position
+        ``index``) aside (see :meth:`reattach`); results of the step that arrive
+        meanwhile are kept, not shown."""
+        self._detached[step_id] = (layer, index)
 
     def reattach(self, step_id: str, workflow: Workflow, *, give_back: bool) -> None:
         """End the detachment of ``step_id``'s result layer: with ``give_back``,
-        the layer returns to the viewer, with the result that arrived meanwhile."""
-        layer = self._detached.pop(step_id)
+        the layer returns to the viewer where it was in the layer list (not on
+        top, hiding the layers above it), with the result that arrived meanwhile."""
+        layer, index = self._detached.pop(step_id)
         missed = self._missed.pop(step_id, None)
         if not give_back:
             return
-        self.viewer.layers.append(layer)
-        self._results[step_id] = layer
+        self._results[step_id] = layer  # bound first: inserting it selects it
+        self.viewer.layers.insert(min(index, len(self.viewer.layers)), layer)
         if missed is not None:
             self.show_image(workflow, step_id, *missed)
 
@@ -264,7 +267,7 @@ class LayerBinding:
         step_id = self.step_of(layer)
         if step_id is not None:
             del self._results[step_id]
-            self._on_result_removed(step_id, layer)
+            self._on_result_removed(step_id, layer, event.index)
             return
         for name, bound in list(self._inputs.items()):
             if bound is layer:

@@ -262,13 +262,13 @@ class ViewerWorkflow(QObject):
             _dialogs.warn(f"the layer of input '{name}' was removed; {', '.join(users)} "
                           "cannot be computed until a workflow is loaded onto another layer")
 
-    def _result_layer_removed(self, step_id: str, layer: Layer) -> None:
+    def _result_layer_removed(self, step_id: str, layer: Layer, index: int) -> None:
         if not self.workflow.followers(step_id):
             self.editor.remove_step(step_id)
             return
         # Asked once napari is done removing, and only if the viewer is not
         # closing (closing removes every layer first, then the window).
-        self.layers.detach(step_id, layer)
+        self.layers.detach(step_id, layer, index)
         QTimer.singleShot(0, lambda: self._ask_about_followers(step_id))
 
     def _ask_about_followers(self, step_id: str) -> None:
@@ -281,6 +281,10 @@ class ViewerWorkflow(QObject):
         remove = step_id in self.workflow.step_ids and _dialogs.ask_to_remove_followers(
             window, step_id, self.workflow.followers(step_id))
         gone = step_id not in self.workflow.step_ids  # meanwhile (undo)
-        self.layers.reattach(step_id, self.workflow, give_back=not (remove or gone))
+        give_back = not (remove or gone)
+        self.layers.reattach(step_id, self.workflow, give_back=give_back)
+        layer = self.layers.layer_of(step_id) if give_back else None
+        if layer is not None:  # selected again: its step's widget is the one shown
+            self.viewer.layers.selection.active = layer
         if remove and not gone:
             self.editor.remove_step(step_id, with_followers=True)
