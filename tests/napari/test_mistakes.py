@@ -235,3 +235,29 @@ def test_answering_no_gives_the_layer_back_where_it_was(qtbot, assistant_in, set
     assert answers.asked and [layer.name for layer in viewer.layers] == order
     assert viewer.layers.selection.active is viewer.layers["threshold_otsu"]
     assert assistant.steps.currentWidget() is assistant.step_widgets["threshold_otsu"]
+
+
+def test_a_closed_table_reopens_and_an_undone_measure_leaves_nothing_stale(qtbot, assistant_in,
+                                                                          settled, blobs):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    category(qtbot, viewer, assistant, settled, "Binarize", "gaussian_blur")
+    category(qtbot, viewer, assistant, settled, "Label", "threshold_otsu")
+    category(qtbot, viewer, assistant, settled, "Measure", "connected_components_labeling")
+    measured = assistant.workflow.step_ids[-1]
+    dock_name = f"oclip table: {measured}"
+    dock = viewer.window.dock_widgets[dock_name].parent()  # napari's dock wrapper
+    click(qtbot, dock.title.close_button)  # the dock's x
+    qtbot.waitUntil(lambda: dock_name not in viewer.window.dock_widgets)
+    widget = assistant.step_widgets[measured]
+    assert widget.table_button.isVisibleTo(widget)
+    click(qtbot, widget.table_button)
+    assert viewer.window.dock_widgets[dock_name] is assistant.tables[measured]
+    labels = viewer.layers["connected_components_labeling"]
+    assert "area" in labels.features
+    click(qtbot, assistant.action_buttons["Undo"])  # the Measure step goes
+    settled(assistant)
+    assert measured not in assistant.tables and dock_name not in viewer.window.dock_widgets
+    assert "area" not in labels.features
+    assert not assistant.step_widgets["gaussian_blur"].table_button.isVisibleTo(
+        assistant.step_widgets["gaussian_blur"])

@@ -38,6 +38,9 @@ from ._step_widget import StepWidget
 from ._table import TableWidget
 from ._viewer_workflow import ViewerWorkflow, viewer_workflow
 
+#: The end of the names of the results of "Apply to all time points".
+ALL_TIME_POINTS = " (all time points)"
+
 #: What each category button does (its tooltip).
 CATEGORY_TIPS = {
     "Remove noise": "Smooth the selected image: Gaussian, mean, median, minimum, maximum",
@@ -296,10 +299,14 @@ class Assistant(QWidget):
             removed = self.step_widgets.pop(step_id)
             self.steps.removeWidget(removed)
             removed.deleteLater()
+        for name in [n for n in self.tables if n not in workflow.step_ids
+                     and not n.endswith(ALL_TIME_POINTS)]:
+            self._close_table(name)  # its step is gone (undo): no stale table
         for step_id in workflow.step_ids:
             widget = self.step_widgets.get(step_id)
             if widget is None:
                 widget = StepWidget(self.viewer_workflow.editor, step_id)
+                widget.table_requested.connect(self.show_table)
                 self.step_widgets[step_id] = widget
                 self.steps.addWidget(widget)
             else:
@@ -355,6 +362,15 @@ class Assistant(QWidget):
         if step_id is not None:
             self.show_step(step_id)
 
+    def show_table(self, name: str) -> None:
+        """Show the table of step ``name`` in its dock, docked again if it was closed."""
+        widget = self.tables.get(name)
+        if widget is None:
+            _dialogs.inform(f"the table of {name} is not computed yet")
+        elif widget.parent() is None:  # napari takes a closed dock's widget out of it
+            self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
+                                               area="right")
+
     def _show_table(self, name: str, table: dict) -> None:
         widget = self.tables.get(name)
         if widget is None:
@@ -363,7 +379,13 @@ class Assistant(QWidget):
             self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
                                                area="right")
         else:
-            widget.set_table(table)
+            widget.set_table(table)  # a closed dock stays closed until "Show table"
+
+    def _close_table(self, name: str) -> None:
+        widget = self.tables.pop(name)
+        if widget.parent() is not None:
+            self.viewer.window.remove_dock_widget(widget)
+        widget.deleteLater()
 
     def _show_value(self, step_id: str, value: Any) -> None:
         widget = self.step_widgets.get(step_id)

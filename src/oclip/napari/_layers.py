@@ -79,6 +79,7 @@ class LayerBinding:
         # that arrived meanwhile (shown only if the step and its layer are kept).
         self._detached: dict[str, tuple[Layer, int]] = {}  # (layer, its index)
         self._missed: dict[str, tuple[np.ndarray, ImageKind]] = {}
+        self._features: dict[str, Layer] = {}  # step id → the layer its table is stored on
         viewer.layers.events.removed.connect(self._layer_removed)
 
     # --- looking up ------------------------------------------------------------------
@@ -217,6 +218,8 @@ class LayerBinding:
                     layer.features = features
                 except (ValueError, TypeError) as error:  # napari's own checks
                     _dialogs.warn(f"could not store the table as features: {error}")
+                else:
+                    self._features[step.id] = layer
 
     def add_layer(self, name: str, data: np.ndarray, kind: ImageKind, source: Layer | None,
                   leading: int = 0) -> Layer:
@@ -228,9 +231,14 @@ class LayerBinding:
         return self.viewer.add_labels(data, name=name, scale=scale, translate=translate)
 
     def drop_results_not_in(self, workflow: Workflow) -> None:
-        """Remove the result layers of steps ``workflow`` does not have."""
+        """Remove the result layers of steps ``workflow`` does not have, and the
+        features their tables left on labels layers."""
         for sid in [s for s in self._results if s not in workflow.step_ids]:
             self._drop_result_layer(sid)
+        for sid in [s for s in self._features if s not in workflow.step_ids]:
+            layer = self._features.pop(sid)
+            if not any(other is layer for other in self._features.values()):
+                layer.features = {}
 
     def detach(self, step_id: str, layer: Layer, index: int) -> None:
         """Hold the removed result ``layer`` of ``step_id`` (removed from position

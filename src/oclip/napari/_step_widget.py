@@ -6,7 +6,8 @@ from functools import partial
 from typing import Any, get_origin
 
 from magicgui.widgets import ComboBox, Container, Widget, create_widget
-from qtpy.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from oclip.ops import Parameter, get_operation, operations
 
@@ -77,8 +78,16 @@ class StepWidget(QWidget):
 
     The operation chooser lists the operations of the step's category; image
     parameters choose among the workflow's inputs and earlier steps; every
-    edit becomes a workflow change (and a recomputation).
+    edit becomes a workflow change (and a recomputation).  A step giving a
+    table has a "Show table" button (the table's dock may have been closed).
+
+    Signals
+    -------
+    table_requested(step_id)
+        The user asked to see the step's table.
     """
+
+    table_requested = Signal(str)
 
     def __init__(self, editor: WorkflowEditor, step_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +107,10 @@ class StepWidget(QWidget):
         self.result_label = QLabel()
         self.result_label.setVisible(False)
         layout.addWidget(self.result_label)
+        self.table_button = QPushButton("Show table")
+        self.table_button.setToolTip("Show this step's table (again, if its dock was closed)")
+        self.table_button.clicked.connect(lambda: self.table_requested.emit(self.step_id))
+        layout.addWidget(self.table_button)
         layout.addStretch()
         self._shown_op: str | None = None
         self.refresh()
@@ -152,6 +165,7 @@ class StepWidget(QWidget):
             self.form.append(widget)
         self._shown_op = step.op
         self.result_label.setVisible(False)
+        self.table_button.setVisible(operation.returns_table)
 
     def show_value(self, value: Any) -> None:
         """Show a scalar result (e.g. a Jaccard index) under the parameters."""
