@@ -261,3 +261,33 @@ def test_a_closed_table_reopens_and_an_undone_measure_leaves_nothing_stale(qtbot
     assert "area" not in labels.features
     assert not assistant.step_widgets["gaussian_blur"].table_button.isVisibleTo(
         assistant.step_widgets["gaussian_blur"])
+
+
+def test_apply_to_all_time_points_shows_progress_and_replaces_its_layers(qtbot, assistant_in,
+                                                                        settled, blobs):
+    from napari.utils import progress
+
+    movie = np.stack([oclip.data.blobs2d((40, 50), seed=t) for t in range(4)])
+    viewer, assistant = assistant_in(blobs)
+    apply = assistant.action_buttons["Apply to all time points"]
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    assert not apply.isEnabled()  # a 2D image: no time points to apply to
+    viewer.add_image(movie, name="movie", axis_labels=("t", "y", "x"))
+    category(qtbot, viewer, assistant, settled, "Remove noise", "movie")
+    assert apply.isEnabled()
+    seen: list[int] = []
+    click(qtbot, apply)
+    bar = next(b for b in progress._all_instances if "all time points" in b.desc)
+    bar.events.value.connect(lambda event: seen.append(event.value))
+    assert not apply.isEnabled()  # while it runs
+    stacked = f"{assistant.workflow.step_ids[-1]} (all time points)"
+    qtbot.waitUntil(lambda: stacked in viewer.layers, timeout=60000)
+    settled(assistant)
+    assert seen and seen[-1] == 4 and apply.isEnabled()
+    first = viewer.layers[stacked]
+    click(qtbot, apply)  # again: the same layers, replaced
+    qtbot.waitUntil(lambda: apply.isEnabled(), timeout=60000)
+    settled(assistant)
+    assert [layer.name for layer in viewer.layers].count(stacked) == 1
+    assert not any("[1]" in layer.name or layer.name.endswith(" [1]") for layer in viewer.layers)
+    assert viewer.layers[stacked] is first

@@ -173,6 +173,7 @@ class Assistant(QWidget):
         self.viewer_workflow.table_ready.connect(self._show_table)
         self.viewer_workflow.value_ready.connect(self._show_value)
         self.viewer_workflow.device_changed.connect(self._device_changed)
+        self.viewer_workflow.applying_changed.connect(self._update_time_button)
         self.viewer.layers.selection.events.active.connect(self._layer_selected)
         self._fill_devices()
         self._workflow_changed()
@@ -323,6 +324,11 @@ class Assistant(QWidget):
             self.show_step(shown)
         self.action_buttons["Undo"].setEnabled(self.viewer_workflow.editor.history.can_undo)
         self.action_buttons["Redo"].setEnabled(self.viewer_workflow.editor.history.can_redo)
+        self._update_time_button()
+
+    def _update_time_button(self, running: bool = False) -> None:
+        self.action_buttons["Apply to all time points"].setEnabled(
+            self.viewer_workflow.can_apply_to_all_time_points)
 
     def _results_arrived(self, step_ids: tuple[str, ...]) -> None:
         self._fill_step_list()  # steps may have failed, or recovered

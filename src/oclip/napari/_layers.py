@@ -79,6 +79,7 @@ class LayerBinding:
         # that arrived meanwhile (shown only if the step and its layer are kept).
         self._detached: dict[str, tuple[Layer, int]] = {}  # (layer, its index)
         self._missed: dict[str, tuple[np.ndarray, ImageKind]] = {}
+        self._stacks: dict[str, Layer] = {}  # name → layer of an "all time points" result
         self._features: dict[str, Layer] = {}  # step id → the layer its table is stored on
         viewer.layers.events.removed.connect(self._layer_removed)
 
@@ -220,6 +221,18 @@ class LayerBinding:
                     _dialogs.warn(f"could not store the table as features: {error}")
                 else:
                     self._features[step.id] = layer
+
+    def show_stack(self, name: str, data: np.ndarray, kind: ImageKind,
+                   source: Layer | None) -> None:
+        """Show the stacked result of all time points in the layer ``name``: the
+        one shown before, replaced, while it is in the viewer and of the same kind."""
+        layer = self._stacks.get(name)
+        layer_type = Image if kind is ImageKind.IMAGE else Labels
+        if layer is not None and layer in self.viewer.layers and isinstance(layer, layer_type) \
+                and layer.data.ndim == data.ndim:
+            layer.data = data
+        else:
+            self._stacks[name] = self.add_layer(name, data, kind, source, leading=1)
 
     def add_layer(self, name: str, data: np.ndarray, kind: ImageKind, source: Layer | None,
                   leading: int = 0) -> Layer:

@@ -80,6 +80,8 @@ class ViewerWorkflow(QObject):
         A step's scalar result arrived.
     device_changed(name)
         The compute device is now ``name``.
+    applying_changed(running)
+        Applying the workflow to all time points started (True) or ended.
     """
 
     changed = Signal()
@@ -88,6 +90,7 @@ class ViewerWorkflow(QObject):
     table_ready = Signal(str, object)
     value_ready = Signal(str, object)
     device_changed = Signal(str)
+    applying_changed = Signal(bool)
 
     def __init__(self, viewer: napari.Viewer) -> None:
         super().__init__()
@@ -102,6 +105,7 @@ class ViewerWorkflow(QObject):
         self._closed = False
         self.last_error: str | None = None
         self.step_errors: dict[str, str] = {}
+        self.applying = False  # applying the workflow to all time points
         viewer.dims.events.current_step.connect(self._time_moved)
         # the compute thread ends with the viewer's window: no orphan worker
         window = getattr(getattr(viewer, "window", None), "_qt_window", None)
@@ -151,6 +155,14 @@ class ViewerWorkflow(QObject):
             _dialogs.warn("no time-lapse input to apply the workflow to (a layer whose "
                           "first axis is labelled t, time or frame, or an unlabelled 4D layer)")
             return None
+        if self.applying:
+            _dialogs.inform("the workflow is being applied to all time points already")
+            return None
+        gone = [n for n in workflow.inputs if self.layers.input_layer(n) is None]
+        if gone:
+            _dialogs.warn(f"the layer of input {', '.join(gone)} is gone: "
+                          "load the workflow onto another layer first")
+            return None
         frames = min(layer.data.shape[0] for layer in series.values())
         # the time-lapses cut to the shortest one; other inputs as the viewer shows them
         inputs = {n: (series[n].data[:frames] if n in series else self.layers.input_array(n)[0])
@@ -161,12 +173,25 @@ class ViewerWorkflow(QObject):
         bar = progress(total=frames, desc="oclip: all time points")
 
         def advance(done: int, total: int) -> None:
-            bar.n = done
-            bar.refresh()
+            bar.update(done - bar.n)  # update (not setting n) tells napari's progress bar
 
+        def end() -> None:
+            bar.close()
+            self.applying = False
+            self.applying_changed.emit(False)
+
+        self.applying = True
+        self.applying_changed.emit(True)
         return self.jobs.call_with_progress(
             lambda report: run_all_time_points(workflow, inputs, static, report),
-            self._show_stacks, on_progress=advance, on_end=bar.close)
+            self._show_stacks, on_progress=advance, on_end=end)
+
+    @property
+    def can_apply_to_all_time_points(self) -> bool:
+        """Whether the workflow has steps reading a time-lapse and none is being
+        applied to all time points now."""
+        return bool(self.workflow.steps and self.layers.time_lapse_inputs(self.workflow)) \
+            and not self.applying
 
     def set_device(self, device: oclip.DeviceInfo | str) -> None:
         """Compute on ``device`` from now on (the device cache starts afresh)."""
@@ -237,7 +262,7 @@ class ViewerWorkflow(QObject):
                 self.table_ready.emit(name, value)
             elif operation.result_kind is not None:
                 source = self.layers.spatial_source(outcome.workflow, sid)
-                self.layers.add_layer(name, value, operation.result_kind, source, leading=1)
+                self.layers.show_stack(name, value, operation.result_kind, source)
 
     # --- what changed ------------------------------------------------------------
 
