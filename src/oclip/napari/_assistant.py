@@ -84,10 +84,11 @@ ACTION_TIPS = {
 }
 
 
-def short_reason(message: str, step_id: str) -> str:
-    """The reason of a step's error message, without the step's name."""
-    prefix = f"step '{step_id}': "
-    return message[len(prefix):] if message.startswith(prefix) else message
+def short_reason(message: str, step_id: str, op: str) -> str:
+    """The reason of a step's error message, without the step's and operation's names."""
+    for prefix in (f"step '{step_id}': ", f"{op}: "):
+        message = message[len(prefix):] if message.startswith(prefix) else message
+    return message
 
 
 def layer_words(layer: Layer) -> str:
@@ -335,7 +336,7 @@ class Assistant(QWidget):
 
     def _fill_step_list(self) -> None:
         """One row per step: what it does and reads; a step in error says why
-        (in short, the whole message as its tooltip), in red."""
+        instead, in red (the whole message is its tooltip)."""
         errors = self.viewer_workflow.step_errors
         row = self.step_list.currentRow()
         self.step_list.blockSignals(True)
@@ -347,8 +348,8 @@ class Assistant(QWidget):
             error = errors.get(step.id)
             if error is not None:
                 item = self.step_list.item(self.step_list.count() - 1)
-                item.setText(f"⚠ {item.text()}: {short_reason(error, step.id)}")
-                item.setToolTip(error)
+                item.setToolTip(f"{item.text()}\n{error}")
+                item.setText(f"⚠ {step.id}: {short_reason(error, step.id, step.op)}")
                 item.setForeground(QColor("#e05050"))
         if 0 <= row < self.step_list.count():
             self.step_list.setCurrentRow(row)
