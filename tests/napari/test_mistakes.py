@@ -164,7 +164,8 @@ def test_a_channel_axis_is_not_time(qtbot, assistant_in, settled, notified):
     assert "gaussian_blur" not in viewer.layers  # not one channel's blur, as a time point
     error = assistant.viewer_workflow.step_errors["gaussian_blur"]
     assert "4D" in error and "channels" in error  # the whole (c, z, y, x) array, refused
-    click(qtbot, assistant.action_buttons["Apply to all time points"])
+    assert not assistant.action_buttons["Apply to all time points"].isEnabled()
+    assistant.viewer_workflow.apply_to_all_time_points()  # as if clicked
     settled(assistant)
     assert "no time-lapse input" in notified["warning"][-1]
     assert not any("all time points" in layer.name for layer in viewer.layers)
@@ -174,6 +175,7 @@ def test_a_channel_axis_is_not_time(qtbot, assistant_in, settled, notified):
     settled(assistant)
     assert "gaussian_blur" not in assistant.viewer_workflow.step_errors
     assert viewer.layers["gaussian_blur"].data.shape == (5, 30, 40)
+    assert assistant.action_buttons["Apply to all time points"].isEnabled()
 
 
 def type_into(qtbot: Any, widget: Any, text: str) -> None:

@@ -333,6 +333,7 @@ class Assistant(QWidget):
 
     def _results_arrived(self, step_ids: tuple[str, ...]) -> None:
         self._fill_step_list()  # steps may have failed, or recovered
+        self._update_time_button()  # an input may have become a time-lapse
 
     def _fill_step_list(self) -> None:
         """One row per step: what it does and reads; a step in error says why
