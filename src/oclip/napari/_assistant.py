@@ -22,6 +22,7 @@ from qtpy.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -345,13 +346,13 @@ class Assistant(QWidget):
         for step in self.workflow.steps:
             reads = ", ".join(step.inputs.values())
             doing = "" if step.op == step.id else f" = {step.op}"
-            self.step_list.addItem(f"{step.id}{doing} ← {reads}")
+            item = QListWidgetItem(f"{step.id}{doing} ← {reads}")
             error = errors.get(step.id)
             if error is not None:
-                item = self.step_list.item(self.step_list.count() - 1)
                 item.setToolTip(f"{item.text()}\n{error}")
                 item.setText(f"⚠ {step.id}: {short_reason(error, step.id, step.op)}")
                 item.setForeground(QColor("#e05050"))
+            self.step_list.addItem(item)
         if 0 <= row < self.step_list.count():
             self.step_list.setCurrentRow(row)
         self.step_list.blockSignals(False)

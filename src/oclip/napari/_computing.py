@@ -79,10 +79,10 @@ def rerun(last_run: LastRun, workflow: Workflow, inputs: dict[str, Any],
         try:
             results = workflow.run(inputs, outputs=wanted, reuse=last_run.results)
         except Exception as error:
-            sid = failed_step(error, workflow)
-            if sid is None or sid not in wanted:
+            failed = failed_step(error, workflow)
+            if failed is None or failed not in wanted:
                 raise
-            outcome.errors[sid] = str(error)
+            outcome.errors[failed] = str(error)
             _block_followers(outcome)
         else:
             break
