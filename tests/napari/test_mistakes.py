@@ -214,6 +214,11 @@ def test_an_rgb_layer_gets_a_clear_message_and_the_session_goes_on(qtbot, assist
     assert [layer.name for layer in viewer.layers] == ["image", "photo"]
     category(qtbot, viewer, assistant, settled, "Remove noise", "image")  # still working
     np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data, oclip.gaussian_blur(blobs))
+    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Gaussian blur")
+    widget.image.value = viewer.layers["photo"]  # a single-operation widget: said too
+    click(qtbot, widget.call_button.native)
+    settled(assistant)
+    assert "RGB" in notified["warning"][-1] and assistant.workflow.step_ids == ("gaussian_blur",)
     path = tmp_path / "saved.yaml"  # loading onto the RGB layer: said, nothing changed
     assistant.save_workflow(str(path))
     viewer.layers.selection.active = viewer.layers["photo"]
