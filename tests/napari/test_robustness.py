@@ -390,6 +390,33 @@ def test_an_operation_that_raises_is_reported_and_the_step_recovers(assistant_in
     unhandled.check()
 
 
+def test_while_a_step_fails_the_steps_before_it_compute_once_per_change(assistant_in, settled,
+                                                                       blobs, gate, notified):
+    viewer, assistant = assistant_in(blobs)
+    gate.watch("gaussian_blur", "threshold_otsu")
+    blur, otsu = blur_then_threshold(viewer, assistant, settled)
+    gate.failures["threshold_otsu"] = RuntimeError("CL_OUT_OF_RESOURCES")
+    widget = assistant.step_widgets[blur].form["sigma_x"]
+    widget.value = 2.0
+    settled(assistant)
+    assert otsu in assistant.viewer_workflow.step_errors
+    for sigma in (2.5, 3.0):  # the failing step is tried after the others, reusing them
+        blurs, otsus = gate.count("gaussian_blur"), gate.count("threshold_otsu")
+        widget.value = sigma
+        settled(assistant)
+        assert (gate.count("gaussian_blur"), gate.count("threshold_otsu")) == (blurs + 1,
+                                                                                otsus + 1)
+        np.testing.assert_array_equal(viewer.layers[blur].data,
+                                      oclip.gaussian_blur(blobs, sigma_x=sigma))
+    assert len(notified["error"]) == 1
+    del gate.failures["threshold_otsu"]
+    widget.value = 3.5
+    settled(assistant)
+    assert assistant.viewer_workflow.step_errors == {}
+    np.testing.assert_array_equal(viewer.layers[otsu].data, oclip.threshold_otsu(
+        oclip.gaussian_blur(blobs, sigma_x=3.5)))
+
+
 def test_a_parameter_the_operation_refuses_is_reported_then_fixed(assistant_in, settled, blobs,
                                                                   notified, unhandled):
     viewer, assistant = assistant_in(blobs)

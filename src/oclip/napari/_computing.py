@@ -22,6 +22,8 @@ class LastRun:
     reused by the next run (None: compute everything)."""
 
     results: Results | None = None
+    #: the steps that failed in the previous run
+    failed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -71,24 +73,36 @@ def rerun(last_run: LastRun, workflow: Workflow, inputs: dict[str, Any],
             for sid in workflow.users(name):
                 outcome.errors[sid] = f"step '{sid}': the layer of input '{name}' is gone"
     _block_followers(outcome)
+    # Steps that failed last time run after the others (a second run reusing the
+    # first), so that the others' work is not lost when they fail again.
+    later = {sid for sid in last_run.failed if sid in workflow.step_ids}
+    results = last_run.results
+    shown: tuple[str, ...] = ()  # the steps of the last run that succeeded
+    computed: list[str] = []
     while True:
-        wanted = tuple(s for s in workflow.step_ids
-                       if s not in outcome.errors and s not in outcome.blocked)
-        if not wanted:
-            return outcome
-        try:
-            results = workflow.run(inputs, outputs=wanted, reuse=last_run.results)
-        except Exception as error:
-            failed = failed_step(error, workflow)
-            if failed is None or failed not in wanted:
-                raise
-            outcome.errors[failed] = str(error)
-            _block_followers(outcome)
-        else:
+        held = later.union(*(workflow.followers(sid) for sid in later))
+        wanted = tuple(s for s in workflow.step_ids if s not in outcome.errors
+                       and s not in outcome.blocked and s not in held)
+        if wanted:
+            try:
+                run = workflow.run(inputs, outputs=wanted, reuse=results)
+            except Exception as error:
+                failed = failed_step(error, workflow)
+                if failed is None or failed not in wanted:
+                    raise
+                outcome.errors[failed] = str(error)
+                _block_followers(outcome)
+                continue
+            results, shown = run, wanted
+            computed.extend(run.computed)
+        if not later:
             break
+        later = set()
     last_run.results = results
-    fresh = set(results.computed) | set(needed)
-    outcome.data = {sid: results[sid] for sid in wanted if sid in fresh}
+    last_run.failed = set(outcome.errors)
+    if results is not None:
+        fresh = set(computed) | set(needed)
+        outcome.data = {sid: results[sid] for sid in shown if sid in fresh}
     return outcome
 
 
