@@ -298,3 +298,25 @@ def test_apply_to_all_time_points_shows_progress_and_replaces_its_layers(qtbot, 
     assert [layer.name for layer in viewer.layers].count(stacked) == 1
     assert not any("[1]" in layer.name or layer.name.endswith(" [1]") for layer in viewer.layers)
     assert viewer.layers[stacked] is first
+
+
+def test_all_time_points_labels_show_the_shown_frame_measurements(qtbot, assistant_in, settled):
+    movie = np.stack([oclip.data.blobs2d((60, 70), seed=t) for t in range(3)])
+    viewer, assistant = assistant_in(movie, axis_labels=("t", "y", "x"))
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    category(qtbot, viewer, assistant, settled, "Binarize", "gaussian_blur")
+    category(qtbot, viewer, assistant, settled, "Label", "threshold_otsu")
+    category(qtbot, viewer, assistant, settled, "Measure", "connected_components_labeling")
+    click(qtbot, assistant.action_buttons["Apply to all time points"])
+    measured = f"{assistant.workflow.step_ids[-1]} (all time points)"
+    qtbot.waitUntil(lambda: measured in assistant.tables, timeout=60000)
+    settled(assistant)
+    stacked = viewer.layers["connected_components_labeling (all time points)"]
+    table = assistant.tables[measured].table
+    for frame in (2, 1):
+        viewer.dims.set_current_step(0, frame)
+        pixel = tuple(int(i) for i in np.argwhere(stacked.data[frame] == 2)[0])
+        row = np.flatnonzero((table["frame"] == frame) & (table["label"] == 2))[0]
+        shown = hover_properties(stacked, (frame, *pixel))
+        assert shown["value"] == "2" and shown["label"] == "2", shown
+        assert float(shown["area"]) == pytest.approx(table["area"][row], rel=0.01)

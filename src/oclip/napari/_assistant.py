@@ -35,12 +35,10 @@ from oclip._io import write_text
 from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
+from ._layers import ALL_TIME_POINTS
 from ._step_widget import StepWidget
 from ._table import TableWidget
 from ._viewer_workflow import ViewerWorkflow, viewer_workflow
-
-#: The end of the names of the results of "Apply to all time points".
-ALL_TIME_POINTS = " (all time points)"
 
 #: What each category button does (its tooltip).
 CATEGORY_TIPS = {

@@ -23,6 +23,9 @@ from oclip.workflow import Step, Workflow
 from . import _dialogs
 from ._geometry import is_time_lapse, result_geometry, shown_time_point
 
+#: The end of the names of the layers and tables of "Apply to all time points".
+ALL_TIME_POINTS = " (all time points)"
+
 
 def python_name(text: str) -> str:
     """A valid Python identifier made of a layer name (``"nuclei 2"`` → ``nuclei_2``)."""
@@ -81,6 +84,8 @@ class LayerBinding:
         self._missed: dict[str, tuple[np.ndarray, ImageKind]] = {}
         self._stacks: dict[str, Layer] = {}  # name → layer of an "all time points" result
         self._features: dict[str, Layer] = {}  # step id → the layer its table is stored on
+        # stacked labels layer → the all-time-points table measuring it (a `frame` column)
+        self._stack_tables: dict[int, tuple[Layer, dict[str, np.ndarray]]] = {}
         viewer.layers.events.removed.connect(self._layer_removed)
 
     # --- looking up ------------------------------------------------------------------
@@ -233,6 +238,31 @@ class LayerBinding:
             layer.data = data
         else:
             self._stacks[name] = self.add_layer(name, data, kind, source, leading=1)
+
+    def store_stack_features(self, step: Step, table: dict[str, np.ndarray]) -> None:
+        """Keep the all-time-points table of ``step`` for the stacked labels layer
+        it measures, whose features are then the rows of the time point shown
+        (napari's features give a label value one row, the same in every frame)."""
+        labels_parameter = next((p.name for p in step.operation.image_parameters
+                                 if p.kind is ImageKind.LABELS), None)
+        if labels_parameter is None or "frame" not in table:
+            return
+        layer = self._stacks.get(f"{step.inputs[labels_parameter]}{ALL_TIME_POINTS}")
+        if isinstance(layer, Labels) and layer in self.viewer.layers:
+            self._stack_tables[id(layer)] = (layer, table)
+            self.show_stack_features()
+
+    def show_stack_features(self) -> None:
+        """Give each stacked labels layer the rows of its table for the time point shown."""
+        for key, (layer, table) in list(self._stack_tables.items()):
+            if layer not in self.viewer.layers:
+                del self._stack_tables[key]
+                continue
+            shown = table["frame"] == shown_time_point(layer, self.viewer)
+            rows = {name: np.asarray(column)[shown] for name, column in table.items()}
+            if "label" in rows:
+                rows = {"index": rows["label"], **rows}
+            layer.features = rows
 
     def add_layer(self, name: str, data: np.ndarray, kind: ImageKind, source: Layer | None,
                   leading: int = 0) -> Layer:

@@ -31,7 +31,7 @@ from . import _dialogs
 from ._computing import LastRun, Outcome, rerun, run_all_time_points
 from ._editing import WorkflowEditor
 from ._jobs import ComputeJobs
-from ._layers import LayerBinding, unwrap
+from ._layers import ALL_TIME_POINTS, LayerBinding, unwrap
 
 _by_viewer: weakref.WeakKeyDictionary[Any, ViewerWorkflow] = weakref.WeakKeyDictionary()
 
@@ -257,8 +257,9 @@ class ViewerWorkflow(QObject):
     def _show_stacks(self, outcome: Outcome) -> None:
         for sid, value in outcome.data.items():
             operation = outcome.workflow.step(sid).operation
-            name = f"{sid} (all time points)"
+            name = f"{sid}{ALL_TIME_POINTS}"
             if operation.returns_table:
+                self.layers.store_stack_features(outcome.workflow.step(sid), value)
                 self.table_ready.emit(name, value)
             elif operation.result_kind is not None:
                 source = self.layers.spatial_source(outcome.workflow, sid)
@@ -277,6 +278,7 @@ class ViewerWorkflow(QObject):
         self.recompute()
 
     def _time_moved(self, event: Any = None) -> None:
+        self.layers.show_stack_features()
         if self.layers.time_lapse_inputs(self.workflow):
             self.recompute()
 
