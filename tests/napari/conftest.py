@@ -62,3 +62,13 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     replies = Answers()
     monkeypatch.setattr(_dialogs, "confirm", replies)
     return replies
+
+
+@pytest.fixture
+def notified(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """The error, warning and info notifications the plugin showed."""
+    shown: dict[str, list[str]] = {"error": [], "warning": [], "info": []}
+    monkeypatch.setattr(_dialogs, "show_error", shown["error"].append)
+    monkeypatch.setattr(_dialogs, "show_warning", shown["warning"].append)
+    monkeypatch.setattr(_dialogs, "show_info", shown["info"].append)
+    return shown

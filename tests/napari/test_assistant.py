@@ -132,7 +132,9 @@ def test_save_then_load_onto_another_image(qtbot, assistant_in, settled, blobs, 
     build_three_steps(qtbot, viewer, assistant, settled)
     path = tmp_path / "workflow.yaml"
     assistant.save_workflow(str(path))
-    assert oclip.workflow.load(path) == assistant.workflow
+    # saved with the steps shown as its outputs (issue 14); loading shows every step
+    assert oclip.workflow.load(path) == assistant.workflow.with_outputs(
+        assistant.workflow.step_ids)
 
     other = oclip.data.blobs2d((80, 70), seed=5)
     viewer2, assistant2 = assistant_in(other)
@@ -171,7 +173,7 @@ def test_file_buttons_ask_for_paths(qtbot, assistant_in, settled, blobs, tmp_pat
     path = tmp_path / "saved.yaml"
     monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: str(path))
     click(qtbot, assistant.action_buttons["Save workflow"])
-    assert oclip.workflow.load(path) == assistant.workflow
+    assert oclip.workflow.load(path) == assistant.workflow.with_outputs(["gaussian_blur"])
     monkeypatch.setattr(_dialogs, "ask_save_path", lambda *args: "")  # cancelled
     click(qtbot, assistant.action_buttons["Export Python script"])
     assert not (tmp_path / "workflow.py").exists()

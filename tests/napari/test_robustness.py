@@ -108,15 +108,6 @@ def unhandled(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     record.check()
 
 
-@pytest.fixture
-def notified(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """The error and warning notifications the plugin showed."""
-    shown: dict[str, list[str]] = {"error": [], "warning": []}
-    monkeypatch.setattr(_dialogs, "show_error", shown["error"].append)
-    monkeypatch.setattr(_dialogs, "show_warning", shown["warning"].append)
-    return shown
-
-
 def blur_then_threshold(viewer: Any, assistant: Any, settled: Any) -> tuple[str, str]:
     """gaussian_blur on the image, threshold_otsu on the blur; both computed."""
     blur = assistant.add_step("Remove noise", viewer.layers["image"])
@@ -380,12 +371,15 @@ def test_an_operation_that_raises_is_reported_and_the_step_recovers(assistant_in
     settled(assistant)
     assert recorded.last_error == "CL_OUT_OF_RESOURCES"
     assert notified["error"] == ["oclip: CL_OUT_OF_RESOURCES"]
-    # the change is recorded; every layer keeps its last good result
+    # the change is recorded; the failing step fails alone (issue 14): it keeps its
+    # last good result and is marked in error, the step before it computes
     assert assistant.workflow.step_ids == (blur, otsu)
     assert assistant.workflow.step(blur).params["sigma_x"] == 2.0
     assert names(viewer) == list(before)
-    for name, data in before.items():
-        np.testing.assert_array_equal(viewer.layers[name].data, data)
+    np.testing.assert_array_equal(viewer.layers[otsu].data, before[otsu])
+    np.testing.assert_array_equal(viewer.layers[blur].data,
+                                  oclip.gaussian_blur(blobs, sigma_x=2.0))
+    assert recorded.step_errors == {otsu: "CL_OUT_OF_RESOURCES"}
     del gate.failures["threshold_otsu"]
     widget.value = 2.5
     settled(assistant)
@@ -394,6 +388,33 @@ def test_an_operation_that_raises_is_reported_and_the_step_recovers(assistant_in
     np.testing.assert_array_equal(viewer.layers[blur].data, expected)
     np.testing.assert_array_equal(viewer.layers[otsu].data, oclip.threshold_otsu(expected))
     unhandled.check()
+
+
+def test_while_a_step_fails_the_steps_before_it_compute_once_per_change(assistant_in, settled,
+                                                                       blobs, gate, notified):
+    viewer, assistant = assistant_in(blobs)
+    gate.watch("gaussian_blur", "threshold_otsu")
+    blur, otsu = blur_then_threshold(viewer, assistant, settled)
+    gate.failures["threshold_otsu"] = RuntimeError("CL_OUT_OF_RESOURCES")
+    widget = assistant.step_widgets[blur].form["sigma_x"]
+    widget.value = 2.0
+    settled(assistant)
+    assert otsu in assistant.viewer_workflow.step_errors
+    for sigma in (2.5, 3.0):  # the failing step is tried after the others, reusing them
+        blurs, otsus = gate.count("gaussian_blur"), gate.count("threshold_otsu")
+        widget.value = sigma
+        settled(assistant)
+        assert (gate.count("gaussian_blur"), gate.count("threshold_otsu")) == (blurs + 1,
+                                                                                otsus + 1)
+        np.testing.assert_array_equal(viewer.layers[blur].data,
+                                      oclip.gaussian_blur(blobs, sigma_x=sigma))
+    assert len(notified["error"]) == 1
+    del gate.failures["threshold_otsu"]
+    widget.value = 3.5
+    settled(assistant)
+    assert assistant.viewer_workflow.step_errors == {}
+    np.testing.assert_array_equal(viewer.layers[otsu].data, oclip.threshold_otsu(
+        oclip.gaussian_blur(blobs, sigma_x=3.5)))
 
 
 def test_a_parameter_the_operation_refuses_is_reported_then_fixed(assistant_in, settled, blobs,

@@ -15,12 +15,14 @@ from typing import Any
 
 import napari
 from napari.layers import Image, Labels, Layer
+from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -33,6 +35,7 @@ from oclip._io import write_text
 from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
+from ._layers import ALL_TIME_POINTS
 from ._step_widget import StepWidget
 from ._table import TableWidget
 from ._viewer_workflow import ViewerWorkflow, viewer_workflow
@@ -80,14 +83,29 @@ ACTION_TIPS = {
 }
 
 
+def short_reason(message: str, step_id: str, op: str) -> str:
+    """The reason of a step's error message, without the step's and operation's names."""
+    for prefix in (f"step '{step_id}': ", f"{op}: "):
+        message = message[len(prefix):] if message.startswith(prefix) else message
+    return message
+
+
+def layer_words(layer: Layer) -> str:
+    """What a person calls ``layer``'s kind ("an image layer"), never a class name
+    (the dock's viewer hands out layers wrapped in napari's proxies)."""
+    return "a labels layer" if isinstance(layer, Labels) else "an image layer"
+
+
 def fit(op_name: str, layer: Layer) -> int:
     """How well ``layer`` fits the image parameters of ``op_name``: 2 when one of
     them takes its kind (an image layer an Image, a labels layer Labels or
-    Binary), 1 when a labels layer can only be given as an image, 0 otherwise."""
+    Binary), 1 when a labels layer can only be given as an image, 0 otherwise,
+    and 0 for an image layer when the operation reads labels (intensities are
+    not objects: a measurement starts from the labels layer)."""
     kinds = {p.kind for p in get_operation(op_name).image_parameters}
     if isinstance(layer, Labels):
         return 2 if kinds & {ImageKind.LABELS, ImageKind.BINARY} else 1
-    return 2 if ImageKind.IMAGE in kinds else 0
+    return 2 if ImageKind.IMAGE in kinds and ImageKind.LABELS not in kinds else 0
 
 
 class Assistant(QWidget):
@@ -151,9 +169,11 @@ class Assistant(QWidget):
         layout.addWidget(self.steps, 1)
 
         self.viewer_workflow.changed.connect(self._workflow_changed)
+        self.viewer_workflow.computed.connect(self._results_arrived)
         self.viewer_workflow.table_ready.connect(self._show_table)
         self.viewer_workflow.value_ready.connect(self._show_value)
         self.viewer_workflow.device_changed.connect(self._device_changed)
+        self.viewer_workflow.applying_changed.connect(self._update_time_button)
         self.viewer.layers.selection.events.active.connect(self._layer_selected)
         self._fill_devices()
         self._workflow_changed()
@@ -183,10 +203,17 @@ class Assistant(QWidget):
             preferred.index(name) if name in preferred else len(preferred),
             names.index(name)))
         if not ranked or fit(ranked[0], layer) == 0:
-            _dialogs.inform(f"no '{category}' operation takes a {type(layer).__name__} layer")
+            wanted = "an image" if isinstance(layer, Labels) else "a labels"
+            _dialogs.inform(f"no '{category}' operation takes {layer_words(layer)}: "
+                            f"select {wanted} layer")
             return None
         op = operations()[ranked[0]]
-        step_id = self.viewer_workflow.editor.add_step(op.name, self._starting_layers(op, layer))
+        try:
+            step_id = self.viewer_workflow.editor.add_step(op.name,
+                                                           self._starting_layers(op, layer))
+        except ValueError as error:  # a layer oclip cannot read (RGB)
+            _dialogs.warn(str(error))
+            return None
         self.show_step(step_id)
         return step_id
 
@@ -222,19 +249,22 @@ class Assistant(QWidget):
                 self.step_list.blockSignals(False)
 
     def save_workflow(self, path: str | None = None) -> None:
+        """Save the workflow as YAML; its outputs are the steps whose results
+        are shown (result layers, tables)."""
         path = path or _dialogs.ask_save_path(self, "Save workflow", "workflow.yaml",
                                               "Workflow files (*.yaml *.yml)")
         if path:
-            oclip.workflow.save(self.workflow, path)
+            oclip.workflow.save(self.viewer_workflow.as_saved(), path)
 
     def load_workflow(self, path: str | None = None) -> None:
         """Load a workflow file; its first input reads the selected layer, others
-        the layers of the same name."""
+        the layers of the same name.  The file's outputs are not kept: every
+        step shows its result, and saving again lists those shown."""
         path = path or _dialogs.ask_open_path(self, "Load workflow",
                                               "Workflow files (*.yaml *.yml)")
         if not path:
             return
-        workflow = oclip.workflow.load(path)
+        workflow = oclip.workflow.load(path).with_outputs(())
         selected = self.viewer.layers.selection.active
         layers: dict[str, Layer] = {}
         for index, name in enumerate(workflow.inputs):
@@ -254,8 +284,9 @@ class Assistant(QWidget):
         path = path or _dialogs.ask_save_path(self, f"Export {kind}", f"workflow{suffix}", filters)
         if not path:
             return
-        text = (oclip.workflow.to_python(self.workflow) if kind == "script"
-                else oclip.workflow.to_notebook(self.workflow))
+        saved = self.viewer_workflow.as_saved()
+        text = (oclip.workflow.to_python(saved) if kind == "script"
+                else oclip.workflow.to_notebook(saved))
         write_text(path, text)
 
     # --- reacting to the recorded workflow and the viewer ----------------------------
@@ -269,21 +300,19 @@ class Assistant(QWidget):
             removed = self.step_widgets.pop(step_id)
             self.steps.removeWidget(removed)
             removed.deleteLater()
+        for name in [n for n in self.tables if n not in workflow.step_ids
+                     and not n.endswith(ALL_TIME_POINTS)]:
+            self._close_table(name)  # its step is gone (undo): no stale table
         for step_id in workflow.step_ids:
             widget = self.step_widgets.get(step_id)
             if widget is None:
                 widget = StepWidget(self.viewer_workflow.editor, step_id)
+                widget.table_requested.connect(self.show_table)
                 self.step_widgets[step_id] = widget
                 self.steps.addWidget(widget)
             else:
                 widget.refresh()
-        self.step_list.blockSignals(True)
-        self.step_list.clear()
-        for step in workflow.steps:
-            reads = ", ".join(step.inputs.values())
-            doing = "" if step.op == step.id else f" = {step.op}"
-            self.step_list.addItem(f"{step.id}{doing} ← {reads}")
-        self.step_list.blockSignals(False)
+        self._fill_step_list()
         shown = next((s for s, w in self.step_widgets.items()
                       if w is self.steps.currentWidget()), None)
         if shown is None:
@@ -295,6 +324,36 @@ class Assistant(QWidget):
             self.show_step(shown)
         self.action_buttons["Undo"].setEnabled(self.viewer_workflow.editor.history.can_undo)
         self.action_buttons["Redo"].setEnabled(self.viewer_workflow.editor.history.can_redo)
+        self._update_time_button()
+
+    def _update_time_button(self, running: bool = False) -> None:
+        self.action_buttons["Apply to all time points"].setEnabled(
+            self.viewer_workflow.can_apply_to_all_time_points)
+
+    def _results_arrived(self, step_ids: tuple[str, ...]) -> None:
+        self._fill_step_list()  # steps may have failed, or recovered
+        self._update_time_button()  # an input may have become a time-lapse
+
+    def _fill_step_list(self) -> None:
+        """One row per step: what it does and reads; a step in error says why
+        instead, in red (the whole message is its tooltip)."""
+        errors = self.viewer_workflow.step_errors
+        row = self.step_list.currentRow()
+        self.step_list.blockSignals(True)
+        self.step_list.clear()
+        for step in self.workflow.steps:
+            reads = ", ".join(step.inputs.values())
+            doing = "" if step.op == step.id else f" = {step.op}"
+            item = QListWidgetItem(f"{step.id}{doing} ← {reads}")
+            error = errors.get(step.id)
+            if error is not None:
+                item.setToolTip(f"{item.text()}\n{error}")
+                item.setText(f"⚠ {step.id}: {short_reason(error, step.id, step.op)}")
+                item.setForeground(QColor("#e05050"))
+            self.step_list.addItem(item)
+        if 0 <= row < self.step_list.count():
+            self.step_list.setCurrentRow(row)
+        self.step_list.blockSignals(False)
 
     def _step_clicked(self, row: int) -> None:
         if 0 <= row < len(self.workflow.steps):
@@ -310,6 +369,15 @@ class Assistant(QWidget):
         if step_id is not None:
             self.show_step(step_id)
 
+    def show_table(self, name: str) -> None:
+        """Show the table of step ``name`` in its dock, docked again if it was closed."""
+        widget = self.tables.get(name)
+        if widget is None:
+            _dialogs.inform(f"the table of {name} is not computed yet")
+        elif widget.parent() is None:  # napari takes a closed dock's widget out of it
+            self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
+                                               area="right")
+
     def _show_table(self, name: str, table: dict) -> None:
         widget = self.tables.get(name)
         if widget is None:
@@ -318,7 +386,13 @@ class Assistant(QWidget):
             self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
                                                area="right")
         else:
-            widget.set_table(table)
+            widget.set_table(table)  # a closed dock stays closed until "Show table"
+
+    def _close_table(self, name: str) -> None:
+        widget = self.tables.pop(name)
+        if widget.parent() is not None:
+            self.viewer.window.remove_dock_widget(widget)
+        widget.deleteLater()
 
     def _show_value(self, step_id: str, value: Any) -> None:
         widget = self.step_widgets.get(step_id)

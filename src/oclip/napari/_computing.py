@@ -1,11 +1,14 @@
 """What runs on the compute thread: the workflow re-run after a change, and
 every time point of a time-lapse.
 
-Both return an :class:`Outcome`, which the main thread shows in layers.
+Both return an :class:`Outcome`, which the main thread shows in layers.  A
+step that fails (or reads an input whose layer is gone) fails alone: it and
+the steps reading it are left out, and every other step still computes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +22,8 @@ class LastRun:
     reused by the next run (None: compute everything)."""
 
     results: Results | None = None
+    #: the steps that failed in the previous run
+    failed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -28,17 +33,84 @@ class Outcome:
     workflow: Workflow
     data: dict[str, Any] = field(default_factory=dict)  # step id → numpy result
     time_index: int | None = None
+    #: step id → why it failed (its own error, or its input layer is gone)
+    errors: dict[str, str] = field(default_factory=dict)
+    #: step id → the failed step upstream of it, for the steps left uncomputed
+    blocked: dict[str, str] = field(default_factory=dict)
+
+
+#: How the workflow's replay names the step an error comes from: a prefix of
+#: its message (TypeError, ValueError) or a note added to the exception.
+_STEP_PREFIX = re.compile(r"^step '([^']+)':")
+_STEP_NOTE = re.compile(r"^in workflow step '([^']+)'")
+
+
+def failed_step(error: BaseException, workflow: Workflow) -> str | None:
+    """The id of the step of ``workflow`` that raised ``error``, if it says so."""
+    named = getattr(error, "step", None)
+    if named in workflow.step_ids:
+        return named
+    found = [m.group(1) for m in (_STEP_PREFIX.match(str(error)),
+                                  *(_STEP_NOTE.match(note)
+                                    for note in getattr(error, "__notes__", ())))
+             if m is not None]
+    return next((sid for sid in found if sid in workflow.step_ids), None)
 
 
 def rerun(last_run: LastRun, workflow: Workflow, inputs: dict[str, Any],
           needed: Collection[str], time_index: int | None) -> Outcome:
     """Re-run ``workflow`` reusing the last run's results; the outcome holds the
-    steps that computed, and those in ``needed`` (steps without a layer yet)."""
-    results = workflow.run(inputs, outputs=workflow.step_ids, reuse=last_run.results)
+    steps that computed, and those in ``needed`` (steps without a layer yet).
+
+    Inputs missing from ``inputs`` (their layer is gone) and steps that raise
+    are recorded in the outcome's ``errors``, the steps downstream of them in
+    its ``blocked``; the run goes on without them.  An error that names no
+    step is raised.
+    """
+    outcome = Outcome(workflow, time_index=time_index)
+    for name in workflow.inputs:
+        if name not in inputs:
+            for sid in workflow.users(name):
+                outcome.errors[sid] = f"step '{sid}': the layer of input '{name}' is gone"
+    _block_followers(outcome)
+    # Steps that failed last time run after the others (a second run reusing the
+    # first), so that the others' work is not lost when they fail again.
+    later = {sid for sid in last_run.failed if sid in workflow.step_ids}
+    results = last_run.results
+    shown: tuple[str, ...] = ()  # the steps of the last run that succeeded
+    computed: list[str] = []
+    while True:
+        held = later.union(*(workflow.followers(sid) for sid in later))
+        wanted = tuple(s for s in workflow.step_ids if s not in outcome.errors
+                       and s not in outcome.blocked and s not in held)
+        if wanted:
+            try:
+                run = workflow.run(inputs, outputs=wanted, reuse=results)
+            except Exception as error:
+                failed = failed_step(error, workflow)
+                if failed is None or failed not in wanted:
+                    raise
+                outcome.errors[failed] = str(error)
+                _block_followers(outcome)
+                continue
+            results, shown = run, wanted
+            computed.extend(run.computed)
+        if not later:
+            break
+        later = set()
     last_run.results = results
-    fresh = set(results.computed) | set(needed)
-    return Outcome(workflow, {sid: results[sid] for sid in workflow.step_ids if sid in fresh},
-                   time_index)
+    last_run.failed = set(outcome.errors)
+    if results is not None:
+        fresh = set(computed) | set(needed)
+        outcome.data = {sid: results[sid] for sid in shown if sid in fresh}
+    return outcome
+
+
+def _block_followers(outcome: Outcome) -> None:
+    for failed in outcome.errors:
+        for sid in outcome.workflow.followers(failed):
+            if sid not in outcome.errors:
+                outcome.blocked.setdefault(sid, failed)
 
 
 def run_all_time_points(workflow: Workflow, inputs: dict[str, Any], static: Collection[str],

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import napari
 import numpy as np
 from napari.layers import Layer
 
-#: A 3D layer whose first axis has one of these labels is a time-lapse.
+#: A 3D or 4D layer whose first axis has one of these labels is a time-lapse.
 TIME_AXIS_LABELS = ("t", "time", "frame")
 
 
 def is_time_lapse(layer: Layer) -> bool:
-    """A 4D layer, or a 3D layer whose first axis is labelled as time, is a time-lapse."""
-    if layer.ndim == 4:
+    """Whether ``layer`` is a time-lapse: a 3D or 4D layer whose first axis is
+    labelled as time, or a 4D layer with napari's default (unnamed) axis labels,
+    taken as (t, z, y, x).  A first axis labelled otherwise (``c``) is not time."""
+    if layer.ndim not in (3, 4):
+        return False
+    labels = tuple(str(label) for label in getattr(layer, "axis_labels", ()))
+    if labels and labels[0].lower() in TIME_AXIS_LABELS:
         return True
-    labels: Sequence[str] = getattr(layer, "axis_labels", ())
-    return layer.ndim == 3 and bool(labels) and str(labels[0]).lower() in TIME_AXIS_LABELS
+    unnamed = tuple(str(i) for i in range(-layer.ndim, 0))  # napari's defaults
+    return layer.ndim == 4 and labels in ((), unnamed)
 
 
 def shown_time_point(layer: Layer, viewer: napari.Viewer) -> int:

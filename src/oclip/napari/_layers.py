@@ -23,11 +23,23 @@ from oclip.workflow import Step, Workflow
 from . import _dialogs
 from ._geometry import is_time_lapse, result_geometry, shown_time_point
 
+#: The end of the names of the layers and tables of "Apply to all time points".
+ALL_TIME_POINTS = " (all time points)"
+
 
 def python_name(text: str) -> str:
     """A valid Python identifier made of a layer name (``"nuclei 2"`` → ``nuclei_2``)."""
     name = re.sub(r"\W+", "_", text).strip("_") or "image"
     return name if not name[0].isdigit() else f"image_{name}"
+
+
+def check_input_layer(layer: Layer) -> None:
+    """Raise ValueError, with what to do, for a layer oclip cannot read: an RGB(A)
+    image (its colour axis would be taken as z; operations take one channel)."""
+    if getattr(layer, "rgb", False):
+        raise ValueError(f"'{layer.name}' is an RGB image: oclip works on one channel "
+                         "at a time; split it first (right-click the layer: Split RGB) "
+                         "and use one of the channel layers")
 
 
 def unwrap(obj: Any) -> Any:
@@ -46,15 +58,16 @@ class LayerBinding:
     on_input_edited : callable
         Called with no argument when the data of a bound input layer changed.
     on_result_removed : callable
-        Called as ``on_result_removed(step_id, layer)`` when the user removed a
-        step's result layer (which is then no longer bound).
+        Called as ``on_result_removed(step_id, layer, index)`` when the user
+        removed a step's result layer from position ``index`` of the layer list
+        (the layer is then no longer bound).
     on_input_removed : callable
         Called as ``on_input_removed(name)`` when the user removed the layer of
         input ``name``, just before it is unbound.
     """
 
     def __init__(self, viewer: napari.Viewer, *, on_input_edited: Callable[[], None],
-                 on_result_removed: Callable[[str, Layer], None],
+                 on_result_removed: Callable[[str, Layer, int], None],
                  on_input_removed: Callable[[str], None]) -> None:
         self.viewer = viewer
         self._on_input_edited = on_input_edited
@@ -67,8 +80,12 @@ class LayerBinding:
         # Steps whose result layer was removed while the user is asked whether to
         # remove their followers too: step id → the removed layer, and the result
         # that arrived meanwhile (shown only if the step and its layer are kept).
-        self._detached: dict[str, Layer] = {}
+        self._detached: dict[str, tuple[Layer, int]] = {}  # (layer, its index)
         self._missed: dict[str, tuple[np.ndarray, ImageKind]] = {}
+        self._stacks: dict[str, Layer] = {}  # name → layer of an "all time points" result
+        self._features: dict[str, Layer] = {}  # step id → the layer its table is stored on
+        # stacked labels layer → the all-time-points table measuring it (a `frame` column)
+        self._stack_tables: dict[int, tuple[Layer, dict[str, np.ndarray]]] = {}
         viewer.layers.events.removed.connect(self._layer_removed)
 
     # --- looking up ------------------------------------------------------------------
@@ -108,6 +125,7 @@ class LayerBinding:
         for name, bound in self._inputs.items():
             if bound is layer:  # known (undo may have taken it out of the workflow)
                 return name, workflow if name in workflow.inputs else workflow.add_input(name)
+        check_input_layer(layer)
         taken = set(workflow.inputs) | set(workflow.step_ids) | set(self._inputs)
         base = name = python_name(layer.name)
         suffix = 2
@@ -117,7 +135,10 @@ class LayerBinding:
         return name, workflow.add_input(name)
 
     def rebind_inputs(self, layers: Mapping[str, Layer]) -> None:
-        """Bind the inputs to ``layers`` (input name → layer) instead of their layers."""
+        """Bind the inputs to ``layers`` (input name → layer) instead of their layers
+        (ValueError, binding nothing, for a layer :func:`check_input_layer` refuses)."""
+        for layer in layers.values():
+            check_input_layer(unwrap(layer))
         for name in list(self._inputs):
             self._unbind_input(name)
         for name, layer in layers.items():
@@ -186,16 +207,62 @@ class LayerBinding:
         self._results[step_id] = self.add_layer(step_id, data, kind, source)
 
     def store_features(self, step: Step, table: dict[str, np.ndarray]) -> None:
-        """Store a table as the features of the labels layer it measures, if any."""
+        """Store a table as the features of the labels layer it measures, if any.
+
+        A table with a ``label`` column gets it again as ``index``, napari's
+        column saying which label each row is (without it napari takes row i
+        for label i, and the status bar would show the next label's row)."""
         labels_parameter = next((p.name for p in step.operation.image_parameters
                                  if p.kind is ImageKind.LABELS), None)
         if labels_parameter is not None:
             layer = self.layer_of(step.inputs[labels_parameter])
             if isinstance(layer, Labels):
+                features = dict(table)
+                if "label" in features and "index" not in features:
+                    features = {"index": features["label"], **features}
                 try:
-                    layer.features = table
+                    layer.features = features
                 except (ValueError, TypeError) as error:  # napari's own checks
                     _dialogs.warn(f"could not store the table as features: {error}")
+                else:
+                    self._features[step.id] = layer
+
+    def show_stack(self, name: str, data: np.ndarray, kind: ImageKind,
+                   source: Layer | None) -> None:
+        """Show the stacked result of all time points in the layer ``name``: the
+        one shown before, replaced, while it is in the viewer and of the same kind."""
+        layer = self._stacks.get(name)
+        layer_type = Image if kind is ImageKind.IMAGE else Labels
+        if layer is not None and layer in self.viewer.layers and isinstance(layer, layer_type) \
+                and layer.data.ndim == data.ndim:
+            layer.data = data
+        else:
+            self._stacks[name] = self.add_layer(name, data, kind, source, leading=1)
+
+    def store_stack_features(self, step: Step, table: dict[str, np.ndarray]) -> None:
+        """Keep the all-time-points table of ``step`` for the stacked labels layer
+        it measures, whose features are then the rows of the time point shown
+        (napari's features give a label value one row, the same in every frame)."""
+        labels_parameter = next((p.name for p in step.operation.image_parameters
+                                 if p.kind is ImageKind.LABELS), None)
+        if labels_parameter is None or "frame" not in table:
+            return
+        layer = self._stacks.get(f"{step.inputs[labels_parameter]}{ALL_TIME_POINTS}")
+        if isinstance(layer, Labels) and layer in self.viewer.layers:
+            self._stack_tables[id(layer)] = (layer, table)
+            self.show_stack_features()
+
+    def show_stack_features(self) -> None:
+        """Give each stacked labels layer the rows of its table for the time point shown."""
+        for key, (layer, table) in list(self._stack_tables.items()):
+            if layer not in self.viewer.layers:
+                del self._stack_tables[key]
+                continue
+            shown = table["frame"] == shown_time_point(layer, self.viewer)
+            rows = {name: np.asarray(column)[shown] for name, column in table.items()}
+            if "label" in rows:
+                rows = {"index": rows["label"], **rows}
+            layer.features = rows
 
     def add_layer(self, name: str, data: np.ndarray, kind: ImageKind, source: Layer | None,
                   leading: int = 0) -> Layer:
@@ -207,24 +274,31 @@ class LayerBinding:
         return self.viewer.add_labels(data, name=name, scale=scale, translate=translate)
 
     def drop_results_not_in(self, workflow: Workflow) -> None:
-        """Remove the result layers of steps ``workflow`` does not have."""
+        """Remove the result layers of steps ``workflow`` does not have, and the
+        features their tables left on labels layers."""
         for sid in [s for s in self._results if s not in workflow.step_ids]:
             self._drop_result_layer(sid)
+        for sid in [s for s in self._features if s not in workflow.step_ids]:
+            layer = self._features.pop(sid)
+            if not any(other is layer for other in self._features.values()):
+                layer.features = {}
 
-    def detach(self, step_id: str, layer: Layer) -> None:
-        """Hold the removed result ``layer`` of ``step_id`` aside (see :meth:`reattach`);
-        results of the step that arrive meanwhile are kept, not shown."""
-        self._detached[step_id] = layer
+    def detach(self, step_id: str, layer: Layer, index: int) -> None:
+        """Hold the removed result ``layer`` of ``step_id`` (removed from position
+        ``index``) aside (see :meth:`reattach`); results of the step that arrive
+        meanwhile are kept, not shown."""
+        self._detached[step_id] = (layer, index)
 
     def reattach(self, step_id: str, workflow: Workflow, *, give_back: bool) -> None:
         """End the detachment of ``step_id``'s result layer: with ``give_back``,
-        the layer returns to the viewer, with the result that arrived meanwhile."""
-        layer = self._detached.pop(step_id)
+        the layer returns to the viewer where it was in the layer list (not on
+        top, hiding the layers above it), with the result that arrived meanwhile."""
+        layer, index = self._detached.pop(step_id)
         missed = self._missed.pop(step_id, None)
         if not give_back:
             return
-        self.viewer.layers.append(layer)
-        self._results[step_id] = layer
+        self._results[step_id] = layer  # bound first: inserting it selects it
+        self.viewer.layers.insert(min(index, len(self.viewer.layers)), layer)
         if missed is not None:
             self.show_image(workflow, step_id, *missed)
 
@@ -244,7 +318,7 @@ class LayerBinding:
         step_id = self.step_of(layer)
         if step_id is not None:
             del self._results[step_id]
-            self._on_result_removed(step_id, layer)
+            self._on_result_removed(step_id, layer, event.index)
             return
         for name, bound in list(self._inputs.items()):
             if bound is layer:

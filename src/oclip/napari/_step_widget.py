@@ -7,10 +7,12 @@ from typing import Any, get_origin
 
 from magicgui.widgets import ComboBox, Container, create_widget
 from magicgui.widgets.bases import BaseValueWidget
-from qtpy.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import QComboBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from oclip.ops import Parameter, get_operation, operations
 
+from . import _dialogs
 from ._editing import WorkflowEditor
 
 _INT_LIMITS = (-(2**31), 2**31 - 1)
@@ -39,14 +41,40 @@ def widget_options(parameter: Parameter) -> dict[str, Any]:
 
 
 def parameter_widget(parameter: Parameter, value: Any) -> BaseValueWidget:
-    """A magicgui widget for a scalar parameter, with its description as tooltip."""
+    """A magicgui widget for a scalar parameter, with its description as tooltip.
+
+    A number's spin box takes any value typed (a spin box limited to the range
+    would drop the keystroke that leaves it: 5000 typed under a maximum of 1000
+    would give 500); :func:`within_range` then says and sets the nearest limit.
+    """
+    options = widget_options(parameter)
+    limits = parameter.range
+    if "min" in options and limits is not None:
+        low, high = _INT_LIMITS if parameter.value_type is int else _FLOAT_LIMITS
+        options = {**options, "min": low, "max": high}
     widget = create_widget(value=value, annotation=parameter.value_type, name=parameter.name,
-                           label=parameter.name, options=widget_options(parameter))
+                           label=parameter.name, options=options)
     if not isinstance(widget, BaseValueWidget):  # every scalar annotation makes a value widget
         raise TypeError(f"{parameter.name}: magicgui made a {type(widget).__name__}, "
                         f"not a value widget")
     widget.tooltip = parameter.description
+    if limits is not None and (limits.min is not None or limits.max is not None):
+        low_text = "" if limits.min is None else f"{limits.min:g}"
+        high_text = "" if limits.max is None else f"{limits.max:g}"
+        widget.tooltip = f"{parameter.description} (range {low_text} to {high_text})".strip()
     return widget
+
+
+def within_range(parameter: Parameter, value: Any) -> Any:
+    """``value``, or the limit of the parameter's range it lies beyond."""
+    limits = parameter.range
+    if limits is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    if limits.max is not None and value > limits.max:
+        return type(value)(limits.max)
+    if limits.min is not None and value < limits.min:
+        return type(value)(limits.min)
+    return value
 
 
 class StepWidget(QWidget):
@@ -54,8 +82,16 @@ class StepWidget(QWidget):
 
     The operation chooser lists the operations of the step's category; image
     parameters choose among the workflow's inputs and earlier steps; every
-    edit becomes a workflow change (and a recomputation).
+    edit becomes a workflow change (and a recomputation).  A step giving a
+    table has a "Show table" button (the table's dock may have been closed).
+
+    Signals
+    -------
+    table_requested(step_id)
+        The user asked to see the step's table.
     """
+
+    table_requested = Signal(str)
 
     def __init__(self, editor: WorkflowEditor, step_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +111,10 @@ class StepWidget(QWidget):
         self.result_label = QLabel()
         self.result_label.setVisible(False)
         layout.addWidget(self.result_label)
+        self.table_button = QPushButton("Show table")
+        self.table_button.setToolTip("Show this step's table (again, if its dock was closed)")
+        self.table_button.clicked.connect(lambda: self.table_requested.emit(self.step_id))
+        layout.addWidget(self.table_button)
         layout.addStretch()
         self._shown_op: str | None = None
         self.refresh()
@@ -129,6 +169,7 @@ class StepWidget(QWidget):
             self.form.append(widget)
         self._shown_op = step.op
         self.result_label.setVisible(False)
+        self.table_button.setVisible(operation.returns_table)
 
     def show_value(self, value: Any) -> None:
         """Show a scalar result (e.g. a Jaccard index) under the parameters."""
@@ -149,6 +190,14 @@ class StepWidget(QWidget):
                                      sources={k: v for k, v in sources.items() if v})
 
     def _value_changed(self, name: str, value: Any) -> None:
+        parameter = next(p for p in self.step.operation.scalar_parameters if p.name == name)
+        limited = within_range(parameter, value)
+        if limited != value:
+            side = "maximum" if limited < value else "minimum"
+            _dialogs.warn(f"{name}: {value:g} is beyond its {side}; set to {limited:g}")
+            with self.form[name].changed.blocked():
+                self.form[name].value = limited
+            value = limited
         if self.step.params.get(name) != value:
             self.editor.change_step(self.step_id, params={name: value})
 

@@ -31,7 +31,7 @@ from . import _dialogs
 from ._computing import LastRun, Outcome, rerun, run_all_time_points
 from ._editing import WorkflowEditor
 from ._jobs import ComputeJobs
-from ._layers import LayerBinding, unwrap
+from ._layers import ALL_TIME_POINTS, LayerBinding, unwrap
 
 _by_viewer: weakref.WeakKeyDictionary[Any, ViewerWorkflow] = weakref.WeakKeyDictionary()
 
@@ -58,7 +58,11 @@ class ViewerWorkflow(QObject):
     jobs : ComputeJobs
         The jobs on the viewer's compute thread.
     last_error : str or None
-        The message of the last failed computation; None once one succeeds.
+        The message of the last failed computation (the first failed step's);
+        None once every step computes.
+    step_errors : dict of str to str
+        Step id → why its result is not up to date: its own error, or
+        ``"not computed: step '<id>' failed"`` for the steps reading a failed one.
 
     Signals
     -------
@@ -66,7 +70,8 @@ class ViewerWorkflow(QObject):
         The workflow changed (a step added, changed or removed, undo, redo,
         load); step widgets and buttons refresh.
     computed(step_ids)
-        Results of these steps arrived and were shown.
+        Results of these steps arrived and were shown (and :attr:`step_errors`
+        was updated).
     failed(message)
         A computation failed; the previous results stay.
     table_ready(step_id, table)
@@ -75,6 +80,8 @@ class ViewerWorkflow(QObject):
         A step's scalar result arrived.
     device_changed(name)
         The compute device is now ``name``.
+    applying_changed(running)
+        Applying the workflow to all time points started (True) or ended.
     """
 
     changed = Signal()
@@ -83,6 +90,7 @@ class ViewerWorkflow(QObject):
     table_ready = Signal(str, object)
     value_ready = Signal(str, object)
     device_changed = Signal(str)
+    applying_changed = Signal(bool)
 
     def __init__(self, viewer: napari.Viewer) -> None:
         super().__init__()
@@ -96,6 +104,8 @@ class ViewerWorkflow(QObject):
         self._last_run = LastRun()
         self._closed = False
         self.last_error: str | None = None
+        self.step_errors: dict[str, str] = {}
+        self.applying = False  # applying the workflow to all time points
         viewer.dims.events.current_step.connect(self._time_moved)
         # the compute thread ends with the viewer's window: no orphan worker
         window = getattr(getattr(viewer, "window", None), "_qt_window", None)
@@ -106,6 +116,15 @@ class ViewerWorkflow(QObject):
     def workflow(self) -> Workflow:
         """The viewer's workflow as it is now."""
         return self.editor.workflow
+
+    def as_saved(self) -> Workflow:
+        """The workflow as it is saved and exported: its outputs are the steps
+        whose results the user sees, those with a result layer in the viewer
+        and those giving a table, in step order."""
+        workflow = self.workflow
+        shown = [sid for sid in workflow.step_ids
+                 if self.layers.has_result_layer(sid) or workflow.step(sid).operation.returns_table]
+        return workflow.with_outputs(shown)
 
     # --- computing ---------------------------------------------------------------
 
@@ -120,10 +139,7 @@ class ViewerWorkflow(QObject):
             if self.layers.input_layer(name) is not None:
                 inputs[name], t = self.layers.input_array(name)
                 time_index = t if t is not None else time_index
-        missing = [n for n in workflow.inputs if n not in inputs]
-        if missing:
-            self._report(f"the layer of input {', '.join(missing)} is gone: nothing computed")
-            return
+        # steps reading an input whose layer is gone fail alone (see rerun)
         needed = tuple(s for s in workflow.step_ids if not self.layers.has_result_layer(s))
         last_run = self._last_run
         self.jobs.recompute(lambda: rerun(last_run, workflow, inputs, needed, time_index),
@@ -136,8 +152,16 @@ class ViewerWorkflow(QObject):
         workflow = self.workflow
         series = self.layers.time_lapse_inputs(workflow)
         if not series or not workflow.steps:
-            _dialogs.warn("no time-lapse input (a 4D layer, or 3D with a time axis label) "
-                          "to apply the workflow to")
+            _dialogs.warn("no time-lapse input to apply the workflow to (a layer whose "
+                          "first axis is labelled t, time or frame, or an unlabelled 4D layer)")
+            return None
+        if self.applying:
+            _dialogs.inform("the workflow is being applied to all time points already")
+            return None
+        gone = [n for n in workflow.inputs if self.layers.input_layer(n) is None]
+        if gone:
+            _dialogs.warn(f"the layer of input {', '.join(gone)} is gone: "
+                          "load the workflow onto another layer first")
             return None
         frames = min(layer.data.shape[0] for layer in series.values())
         # the time-lapses cut to the shortest one; other inputs as the viewer shows them
@@ -149,12 +173,25 @@ class ViewerWorkflow(QObject):
         bar = progress(total=frames, desc="oclip: all time points")
 
         def advance(done: int, total: int) -> None:
-            bar.n = done
-            bar.refresh()
+            bar.update(done - bar.n)  # update (not setting n) tells napari's progress bar
 
+        def end() -> None:
+            bar.close()
+            self.applying = False
+            self.applying_changed.emit(False)
+
+        self.applying = True
+        self.applying_changed.emit(True)
         return self.jobs.call_with_progress(
             lambda report: run_all_time_points(workflow, inputs, static, report),
-            self._show_stacks, on_progress=advance, on_end=bar.close)
+            self._show_stacks, on_progress=advance, on_end=end)
+
+    @property
+    def can_apply_to_all_time_points(self) -> bool:
+        """Whether the workflow has steps reading a time-lapse and none is being
+        applied to all time points now."""
+        return bool(self.workflow.steps and self.layers.time_lapse_inputs(self.workflow)) \
+            and not self.applying
 
     def set_device(self, device: oclip.DeviceInfo | str) -> None:
         """Compute on ``device`` from now on (the device cache starts afresh)."""
@@ -188,7 +225,16 @@ class ViewerWorkflow(QObject):
     def _show(self, outcome: Outcome) -> None:
         if outcome.workflow != self.workflow:
             return  # a newer change is on its way
-        self.last_error = None
+        # a step's error is told once, not again at every change of other steps
+        previous = self.step_errors
+        for sid, message in outcome.errors.items():
+            if previous.get(sid) != message:
+                _dialogs.report_error(message)
+                self.failed.emit(message)
+        self.last_error = next(iter(outcome.errors.values()), None)
+        self.step_errors = {**outcome.errors, **{
+            sid: f"not computed: step '{failed}' failed"
+            for sid, failed in outcome.blocked.items()}}
         for sid, value in outcome.data.items():
             step = outcome.workflow.step(sid)
             operation = step.operation
@@ -198,18 +244,26 @@ class ViewerWorkflow(QObject):
             elif operation.result_kind is None:
                 self.value_ready.emit(sid, value)
             else:
-                self.layers.show_image(self.workflow, sid, value, operation.result_kind)
+                try:
+                    self.layers.show_image(self.workflow, sid, value, operation.result_kind)
+                except (ValueError, TypeError) as error:  # napari refused the data
+                    message = f"step '{sid}': its result cannot be shown: {error}"
+                    if previous.get(sid) != message:
+                        _dialogs.report_error(message)
+                    self.step_errors[sid] = message
+                    self.last_error = self.last_error or message
         self.computed.emit(tuple(outcome.data))
 
     def _show_stacks(self, outcome: Outcome) -> None:
         for sid, value in outcome.data.items():
             operation = outcome.workflow.step(sid).operation
-            name = f"{sid} (all time points)"
+            name = f"{sid}{ALL_TIME_POINTS}"
             if operation.returns_table:
+                self.layers.store_stack_features(outcome.workflow.step(sid), value)
                 self.table_ready.emit(name, value)
             elif operation.result_kind is not None:
                 source = self.layers.spatial_source(outcome.workflow, sid)
-                self.layers.add_layer(name, value, operation.result_kind, source, leading=1)
+                self.layers.show_stack(name, value, operation.result_kind, source)
 
     # --- what changed ------------------------------------------------------------
 
@@ -218,10 +272,13 @@ class ViewerWorkflow(QObject):
         # Input layers stay bound to their names, in the workflow or not: redo
         # may bring back a state that reads them.
         self.layers.drop_results_not_in(self.workflow)
+        self.step_errors = {sid: message for sid, message in self.step_errors.items()
+                            if sid in self.workflow.step_ids}
         self.changed.emit()
         self.recompute()
 
     def _time_moved(self, event: Any = None) -> None:
+        self.layers.show_stack_features()
         if self.layers.time_lapse_inputs(self.workflow):
             self.recompute()
 
@@ -232,13 +289,13 @@ class ViewerWorkflow(QObject):
             _dialogs.warn(f"the layer of input '{name}' was removed; {', '.join(users)} "
                           "cannot be computed until a workflow is loaded onto another layer")
 
-    def _result_layer_removed(self, step_id: str, layer: Layer) -> None:
+    def _result_layer_removed(self, step_id: str, layer: Layer, index: int) -> None:
         if not self.workflow.followers(step_id):
             self.editor.remove_step(step_id)
             return
         # Asked once napari is done removing, and only if the viewer is not
         # closing (closing removes every layer first, then the window).
-        self.layers.detach(step_id, layer)
+        self.layers.detach(step_id, layer, index)
         QTimer.singleShot(0, lambda: self._ask_about_followers(step_id))
 
     def _ask_about_followers(self, step_id: str) -> None:
@@ -251,6 +308,10 @@ class ViewerWorkflow(QObject):
         remove = step_id in self.workflow.step_ids and _dialogs.ask_to_remove_followers(
             window, step_id, self.workflow.followers(step_id))
         gone = step_id not in self.workflow.step_ids  # meanwhile (undo)
-        self.layers.reattach(step_id, self.workflow, give_back=not (remove or gone))
+        give_back = not (remove or gone)
+        self.layers.reattach(step_id, self.workflow, give_back=give_back)
+        layer = self.layers.layer_of(step_id) if give_back else None
+        if layer is not None:  # selected again: its step's widget is the one shown
+            self.viewer.layers.selection.active = layer
         if remove and not gone:
             self.editor.remove_step(step_id, with_followers=True)

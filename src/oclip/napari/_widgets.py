@@ -20,6 +20,7 @@ from magicgui import magicgui
 from magicgui.widgets import FunctionGui
 
 from ..ops import ImageKind, Operation, Parameter, get_operation
+from . import _dialogs
 from ._step_widget import widget_options
 from ._viewer_workflow import viewer_workflow
 
@@ -40,26 +41,34 @@ def _widget_annotation(parameter: Parameter) -> Any:
     return Annotated[parameter.value_type, options] if options else parameter.value_type
 
 
-def layer_function(operation: Operation) -> Callable[..., str]:
+def layer_function(operation: Operation) -> Callable[..., str | None]:
     """A function of napari layers and values that records ``operation`` as a
-    step of the viewer's workflow; returns the step id."""
+    step of the viewer's workflow; returns the step id (None, with a warning,
+    when the layers or values are refused)."""
     recorded: dict[str, Any] = {"step": None, "layers": None}
 
-    def run(**arguments: Any) -> str:
+    def run(**arguments: Any) -> str | None:
         viewer = arguments.pop("viewer")
         editor = viewer_workflow(viewer).editor
         layers = {p.name: arguments[p.name] for p in operation.image_parameters}
         if any(layer is None for layer in layers.values()):
-            raise ValueError(f"{operation.name}: choose a layer for every image parameter")
+            _dialogs.warn(f"{operation.name}: choose a layer for every image parameter")
+            return None
         params = {p.name: arguments[p.name] for p in operation.scalar_parameters}
         step_id = recorded["step"]
         same_inputs = recorded["layers"] is not None and all(
             recorded["layers"][name] is layer for name, layer in layers.items())
-        if step_id in editor.workflow.step_ids and same_inputs:
-            editor.change_step(step_id, params=params)
-        else:
-            step_id = editor.add_step(operation.name, layers, params)
-            recorded.update(step=step_id, layers=layers)
+        # A refused layer (RGB) or value is said, never raised: an exception in a
+        # Qt callback would abort a process without napari's exception hook.
+        try:
+            if step_id in editor.workflow.step_ids and same_inputs:
+                editor.change_step(step_id, params=params)
+            else:
+                step_id = editor.add_step(operation.name, layers, params)
+                recorded.update(step=step_id, layers=layers)
+        except ValueError as error:
+            _dialogs.warn(str(error))
+            return None
         return step_id
 
     parameters = [
