@@ -26,8 +26,8 @@ def main() -> int:
     app = QApplication.instance()
 
     def settle() -> None:
-        session = assistant.session
-        while not (session.worker.idle and not session._handlers):
+        jobs = assistant.viewer_workflow.jobs
+        while not jobs.idle:
             app.processEvents()
             time.sleep(0.01)
         for _ in range(20):

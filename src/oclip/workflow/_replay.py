@@ -163,6 +163,7 @@ def _call(step: Any, arguments: dict[str, Any]) -> Any:
     except (TypeError, ValueError) as error:
         if type(error) in (TypeError, ValueError):
             raise type(error)(f"step '{step.id}': {error}") from error
+        error.add_note(f"in workflow {_step_words(step)}")  # a subclass keeps its message
         raise
     except MemoryError as error:  # numpy's own subclass words its message from its fields
         if type(error) is not MemoryError:
