@@ -457,7 +457,7 @@ def cube_root(image: Image) -> Image:
     --------
     >>> root = oclip.cube_root(image)
     """
-    return _float_function("cube_root", image)
+    return _float_function("cube_root", image, vector=True)
 
 
 @operation(category="Filter", halo=PIXELWISE)
@@ -586,7 +586,7 @@ def nan_to_num(image: Image, nan: float = 0.0, posinf: float = _FLOAT32_MAX,
 
 
 #: The largest side whose every coordinate float32 holds exactly (the coordinate's
-#: divisors reach the kernel as float32).
+#: divisors reach the kernel as float32; the kernel counts pixels in 32 bits).
 _LARGEST_SIDE = 2**24
 
 
@@ -620,9 +620,10 @@ def multiply_image_and_coordinate(image: Image,
     >>> weighted = oclip.multiply_image_and_coordinate(image, axis="z")
     """
     sides = dict(zip("zyx"[3 - image.ndim:], image.shape, strict=True))
-    if max(image.shape) > _LARGEST_SIDE:
-        raise ValueError(f"multiply_image_and_coordinate: sides of up to {_LARGEST_SIDE} "
-                         f"pixels are supported, got shape {image.shape}")
+    if max(image.shape) > _LARGEST_SIDE or image.size >= 2**32:
+        raise ValueError(f"multiply_image_and_coordinate: images of fewer than 2**32 pixels "
+                         f"with sides of up to {_LARGEST_SIDE} are supported, got shape "
+                         f"{image.shape}")
     below = {"x": (1, 1), "y": (sides["x"], 1), "z": (sides["x"], sides.get("y", 1))}[axis]
     if axis not in sides:  # z of a 2D image
         below = (1, 1)

@@ -31,7 +31,7 @@
 #define TC_FLOAT 1
 #endif
 
-// --- logarithm and power, for float and float16 ------------------------------------
+// --- logarithm, power and cube root, for float and float16 ------------------------------------
 #define V float
 #define I int
 #define AS_V as_float
@@ -129,12 +129,30 @@ BINARY(binary_subtract, a != 0 && b == 0)
 #define NAN_MAX(a, b) ((a) > (b) || isnan(a) ? (a) : (b))
 #define NAN_MIN(a, b) ((a) < (b) || isnan(a) ? (a) : (b))
 
+// fmod(a, b), exactly (PoCL's is a scalar library call): with n = trunc(a / b)
+// below 2**23 in magnitude, a - n b is a multiple of the ulp of the smaller of
+// |a|, |b|, so fma gives it exactly where it is below 2 |b| (an n one too large
+// gives fmod - b in magnitude: moved back by one b, exactly too); a quotient
+// rounded below a whole number (division is not correctly rounded) leaves
+// |a - n b| >= |b|, and there, for large quotients and non-finite operands,
+// fmod itself.
+inline float oclip_fmod(const float a, const float b)
+{
+    const float quotient = a / b;
+    float m = fma(-trunc(quotient), b, a);
+    if (m != 0.0f && signbit(m) != signbit(a))
+        m += copysign(b, a);
+    if (!(fabs(quotient) < 0x1p23f) || !isfinite(b) || fabs(m) >= fabs(b))
+        m = fmod(a, b);
+    return m;
+}
+
 // numpy's remainder (Python's %): the sign of the divisor, fmod's exact
 // remainder moved by one b where the signs differ (one rounding); a zero
 // remainder is 0 with the divisor's sign; x % 0 is NaN.
 inline float oclip_mod(const float a, const float b)
 {
-    const float m = fmod(a, b);
+    const float m = oclip_fmod(a, b);
     if (b == 0.0f)
         return m;
     if (m != 0.0f)
@@ -147,8 +165,9 @@ inline float oclip_mod(const float a, const float b)
 #define POW_IMAGES(a, b) ((a) == 1.0f || ((a) == -1.0f && isinf(b)) ? 1.0f : oclip_pow(a, b))
 
 // The coordinate of pixel i along an axis: (i / p / q) % r with p, q the
-// sides below the axis (1 for x) and r its side, all whole numbers.
-#define COORDINATE(i) (float)((i) / (size_t)p / (size_t)q % (size_t)r)
+// sides below the axis (1 for x) and r its side, all whole numbers, in 32
+// bits (images of fewer than 2**32 pixels).
+#define COORDINATE(i) (float)((uint)(i) / (uint)p / (uint)q % (uint)r)
 
 UNARY(absolute, fabs(a))
 UNARY(square_root, sqrt(a))
@@ -162,7 +181,8 @@ UNARY16(gamma_correction, oclip_pow(a / q, p) * q)
 UNARY(square, a * a)
 UNARY(reciprocal, 1.0f / a)
 UNARY(negate, -a)
-UNARY(cube_root, cbrt(a))
+UNARY(cube_root, oclip_cbrt(a))
+UNARY16(cube_root, oclip_cbrt(a))
 UNARY(nan_to_num, isnan(a) ? p : isinf(a) ? (a > 0.0f ? q : r) : a)
 UNARY(multiply_coordinate, a * COORDINATE(i))
 UNARY(subtract_from_scalar, p - a)
