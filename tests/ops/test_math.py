@@ -289,6 +289,10 @@ def test_nan_to_num_equals_numpys(shape, dtype, make_image, rng):
         assert np.isfinite(result).all()
         REFERENCES["nan_to_num"].assert_operation_close(image, nan=-1.5, posinf=7.0,
                                                         neginf=-np.inf)
+        # numpy's defaults, given
+        largest = float(np.finfo(np.float32).max)
+        np.testing.assert_array_equal(oclip.nan_to_num(image, posinf=largest, neginf=-largest),
+                                      np.nan_to_num(image))
 
 
 def test_nan_to_num_with_values_beyond_float32_gives_infinity_as_numpy():

@@ -544,13 +544,14 @@ def radians_to_degrees(image: Image) -> Image:
     return _float_function("multiply_scalar", image, _RADIANS_TO_DEGREES)
 
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
 @operation(category="Filter", halo=PIXELWISE)
-def nan_to_num(image: Image, nan: float = 0.0, posinf: float = _FLOAT32_MAX,
-               neginf: float = -_FLOAT32_MAX) -> Image:
+def nan_to_num(image: Image, nan: float = 0.0, posinf: float = 0.0,
+               neginf: float = 0.0) -> Image:
     """Replace NaN and infinite pixels by numbers.
+
+    By default all of them become 0 (numpy's defaults for the infinities are
+    the largest and the lowest float32, ``3.4028235e38`` and ``-3.4028235e38``:
+    pass them for numpy's result).
 
     Parameters
     ----------
@@ -559,9 +560,9 @@ def nan_to_num(image: Image, nan: float = 0.0, posinf: float = _FLOAT32_MAX,
     nan : float
         The value of NaN pixels.
     posinf : float
-        The value of +inf pixels; by default the largest float32.
+        The value of +inf pixels.
     neginf : float
-        The value of -inf pixels; by default the lowest float32.
+        The value of -inf pixels.
 
     Returns
     -------
