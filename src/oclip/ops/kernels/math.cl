@@ -31,7 +31,7 @@
 #define TC_FLOAT 1
 #endif
 
-// --- logarithm, power and cube root, for float and float16 ------------------------------------
+// --- logarithm, power and cube root, for float and float16 -----------------------
 #define V float
 #define I int
 #define AS_V as_float
@@ -164,10 +164,10 @@ inline float oclip_mod(const float a, const float b)
 // for a NaN y, which exp(y * log|x|) would make NaN.
 #define POW_IMAGES(a, b) ((a) == 1.0f || ((a) == -1.0f && isinf(b)) ? 1.0f : oclip_pow(a, b))
 
-// The coordinate of pixel i along an axis: (i / p / q) % r with p, q the
+// The coordinate of pixel i along an axis: (i / (p q)) % r with p, q the
 // sides below the axis (1 for x) and r its side, all whole numbers, in 32
 // bits (images of fewer than 2**32 pixels).
-#define COORDINATE(i) (float)((uint)(i) / (uint)p / (uint)q % (uint)r)
+#define COORDINATE(i) (float)((uint)(i) / ((uint)p * (uint)q) % (uint)r)
 
 UNARY(absolute, fabs(a))
 UNARY(square_root, sqrt(a))
