@@ -113,7 +113,8 @@ def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype
     number of inputs) with compute type ``compute`` ("float", "int" or "long"),
     which is also the type of the parameters ``p``, ``q`` and ``r`` (converted
     to float32 without overflow warnings: beyond its range they are infinite).
-    ``vector``: use the kernel's 16-lane version ``unary16_*`` on CPUs."""
+    ``vector``: use the kernel's 16-lane version ``unary16_*`` (``binary16_*``) on
+    CPUs."""
     first = inputs[0]
     second = inputs[1] if len(inputs) > 1 else first
     out = backend.create(first.shape, out_dtype)
@@ -128,16 +129,16 @@ def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype
     }
     with np.errstate(over="ignore"):
         parameters = tuple(_SCALAR_TYPES[compute](value) for value in (p, q, r))
+    kind = "unary" if len(inputs) == 1 else "binary"
     if vector and backend.current_device().type == "CPU":
         whole = first.size // 16 * 16
         if whole:
-            MATH.launch(f"unary16_{operator}", (whole // 16,), first, out, *parameters,
+            MATH.launch(f"{kind}16_{operator}", (whole // 16,), *inputs, out, *parameters,
                         defines=defines)
         if first.size > whole:
-            MATH.launch(f"unary16tail_{operator}", (first.size - whole,), first, out,
+            MATH.launch(f"{kind}16tail_{operator}", (first.size - whole,), *inputs, out,
                         *parameters, np.uint64(whole), defines=defines)
         return out
-    kind = "unary" if len(inputs) == 1 else "binary"
     MATH.launch(f"{kind}_{operator}", (first.size,), *inputs, out, *parameters,
                 defines=defines, local_size=_group_size(first.size))
     return out
@@ -167,9 +168,9 @@ def _float_function(operator: str, image: backend.DeviceArray, p: float = 0.0,
 
 def _float_combination(name: str, operator: str, image1: backend.DeviceArray,
                        image2: backend.DeviceArray, p: float = 0.0,
-                       q: float = 0.0) -> backend.DeviceArray:
+                       q: float = 0.0, vector: bool = False) -> backend.DeviceArray:
     same_shape(name, image1, image2)
-    return _pixelwise(operator, (image1, image2), _FLOAT, "float", p, q)
+    return _pixelwise(operator, (image1, image2), _FLOAT, "float", p, q, vector)
 
 
 def _result_type(*dtypes: np.dtype) -> np.dtype:
@@ -833,7 +834,7 @@ def power_images(image1: Image, image2: Image) -> Image:
     --------
     >>> powers = oclip.power_images(bases, exponents)
     """
-    return _float_combination("power_images", "power_images", image1, image2)
+    return _float_combination("power_images", "power_images", image1, image2, vector=True)
 
 
 @operation(category="Combine", halo=PIXELWISE)

@@ -91,6 +91,27 @@ __kernel void unary16tail_##NAME(__global const T1 *src, __global TOUT *dst,   \
     dst[i] = (TOUT)(EXPR);                                                      \
 }
 
+// As UNARY16 for two images (float only): EXPR of a, b as float16 and float.
+#define BINARY16(NAME, EXPR)                                                    \
+__kernel void binary16_##NAME(__global const T1 *src1, __global const T2 *src2,\
+                              __global TOUT *dst, const TP p, const TP q,       \
+                              const TP r)                                       \
+{                                                                               \
+    const size_t i = get_global_id(0);                                          \
+    const float16 a = convert_float16(vload16(i, src1));                        \
+    const float16 b = convert_float16(vload16(i, src2));                        \
+    vstore16(CONVERT_TOUT16(EXPR), i, dst);                                     \
+}                                                                               \
+__kernel void binary16tail_##NAME(__global const T1 *src1,                     \
+                                  __global const T2 *src2, __global TOUT *dst,  \
+                                  const TP p, const TP q, const TP r,           \
+                                  const ulong start)                            \
+{                                                                               \
+    const size_t i = start + get_global_id(0);                                  \
+    const float a = (float)src1[i], b = (float)src2[i];                         \
+    dst[i] = (TOUT)(EXPR);                                                      \
+}
+
 // out = EXPR of a, b (the pixels of both images, as TC), i and p, q, r.
 #define BINARY(NAME, EXPR)                                                      \
 __kernel void binary_##NAME(__global const T1 *src1, __global const T2 *src2,  \
@@ -160,10 +181,6 @@ inline float oclip_mod(const float a, const float b)
     return copysign(0.0f, b);
 }
 
-// C's powf for an exponent image: pow(1, y) = 1 and pow(-1, +-inf) = 1 even
-// for a NaN y, which exp(y * log|x|) would make NaN.
-#define POW_IMAGES(a, b) ((a) == 1.0f || ((a) == -1.0f && isinf(b)) ? 1.0f : oclip_pow(a, b))
-
 // The coordinate of pixel i along an axis: (i / (p q)) % r with p, q the
 // sides below the axis (1 for x) and r its side, all whole numbers, in 32
 // bits (images of fewer than 2**32 pixels).
@@ -198,7 +215,8 @@ BINARY(subtract, a - b)
 BINARY(multiply, a * b)
 BINARY(divide, a / b)
 BINARY(modulo, oclip_mod(a, b))
-BINARY(power_images, POW_IMAGES(a, b))
+BINARY(power_images, oclip_pow_each(a, b))
+BINARY16(power_images, oclip_pow_each(a, b))
 BINARY(add_weighted, a * p + b * q)
 BINARY(absolute_difference, fabs(a - b))
 BINARY(squared_difference, (a - b) * (a - b))
