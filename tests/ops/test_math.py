@@ -5,7 +5,12 @@ rounding per operation: +, -, *, abs, min, max, comparisons, clip);
 ``sqrt``, ``exp`` and ``/`` within OpenCL's bounds for them (3, 3 and 2.5 ulp:
 relative 4e-7); ``log`` (oclip's own) within 2 ulp of numpy's; ``power`` and
 ``gamma_correction`` (``exp(p * log x)``) within ``|p log x| * 1e-7``,
-relative 5e-6 on these images.
+relative 5e-6 on these images; ``power_images`` the same per pixel (against
+numpy's power in float64); ``reciprocal`` and ``divide_scalar_by_image``
+within 2.5 ulp (relative 3e-7), ``cube_root`` (oclip's own, 1.5 ulp) within
+3 ulp of numpy's (relative 4e-7); ``square``, ``negate``, ``degrees_to_radians``,
+``radians_to_degrees``, ``nan_to_num``, the remainders, the image-and-scalar
+operations, ``multiply_image_and_coordinate`` and every comparison exactly.
 """
 
 from __future__ import annotations
@@ -214,6 +219,115 @@ def test_clip_edge_cases():
         oclip.clip(image, min=3.2, max=3.7)
 
 
+# --- Filter: the functions added with Operations IV ----------------------------------------
+
+NEW_FUNCTIONS = ["square", "negate", "reciprocal", "cube_root", "degrees_to_radians",
+                 "radians_to_degrees"]
+SPECIAL_VALUES = np.array([[0.0, -0.0, np.inf, -np.inf, np.nan, -8.0, 1e-30, 2.0, -3.5,
+                            3e38, -1e-45]], np.float32)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("name", NEW_FUNCTIONS)
+def test_new_functions_of_one_image_equal_float32_numpy(name, dtype, shape, make_image, rng):
+    image = make_image(shape, dtype)
+    if dtype == np.float32:
+        image = signed_image(rng, shape)  # both signs, zeros, magnitudes 1e-3 to 1e3
+    # exactly, or within 2.5 ulp (reciprocal), 3 ulp (cube_root): the references'
+    result = REFERENCES[name].assert_operation_close(image)
+    assert result.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", NEW_FUNCTIONS)
+def test_new_functions_take_nan_and_infinity_as_numpy(name):
+    # inf, -inf, NaN, signed zeros and the float32 extremes as numpy's (within the
+    # references' tolerances; the signs of zeros and infinities too)
+    result = REFERENCES[name].assert_operation_close(SPECIAL_VALUES)
+    expected = REFERENCES[name](SPECIAL_VALUES)
+    shown = ~np.isnan(expected)
+    np.testing.assert_array_equal(np.isnan(result), ~shown)
+    if name != "reciprocal":  # 1 / -1e-45 is -inf, or -0 flushed: -inf either way
+        np.testing.assert_array_equal(np.signbit(result)[shown], np.signbit(expected)[shown])
+
+
+def test_reciprocal_of_zeros_is_signed_infinity_and_cube_roots_of_cubes_are_exact():
+    np.testing.assert_array_equal(oclip.reciprocal(np.array([[0.0, -0.0, np.inf]], np.float32)),
+                                  [[np.inf, -np.inf, 0.0]])
+    cubes = np.arange(-20, 21, dtype=np.float32) ** 3
+    np.testing.assert_array_equal(oclip.cube_root(cubes[None]), np.arange(-20, 21)[None])
+
+
+def test_cube_root_over_the_float32_range(rng):
+    magnitudes = np.exp(rng.uniform(-103, 88.7, (60, 70)))  # denormals to the largest
+    signs = np.where(rng.random((60, 70)) < 0.5, -1.0, 1.0)
+    image = np.concatenate([magnitudes * signs, 1 + rng.uniform(-0.01, 0.01, (60, 70))])
+    REFERENCES["cube_root"].assert_operation_close(image.astype(np.float32))  # within 3 ulp
+    # on CPUs 16 pixels per work-item and the rest one each: a size of 16 n + 5
+    REFERENCES["cube_root"].assert_operation_close(image.astype(np.float32)[:, :69])
+
+
+def test_degrees_and_radians_are_numpys_over_the_float32_range(rng):
+    angles = (rng.uniform(-1, 1, (50, 60)) * 10.0 ** rng.integers(-30, 36, (50, 60))).astype(
+        np.float32)
+    for name in ("degrees_to_radians", "radians_to_degrees"):
+        REFERENCES[name].assert_operation_close(angles)  # exactly
+    np.testing.assert_array_equal(oclip.degrees_to_radians(np.array([[180, 90]], np.uint8)),
+                                  [[np.float32(np.pi), np.float32(np.pi / 2)]])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_nan_to_num_equals_numpys(shape, dtype, make_image, rng):
+    image = make_image(shape, dtype)
+    if dtype == np.float32:
+        for special in (np.nan, np.inf, -np.inf):
+            image[rng.random(shape) < 0.1] = special
+    result = REFERENCES["nan_to_num"].assert_operation_close(image)  # exactly, same dtype
+    assert result.dtype == dtype
+    if dtype == np.float32:
+        assert np.isfinite(result).all()
+        REFERENCES["nan_to_num"].assert_operation_close(image, nan=-1.5, posinf=7.0,
+                                                        neginf=-np.inf)
+        # numpy's defaults, given
+        largest = float(np.finfo(np.float32).max)
+        np.testing.assert_array_equal(oclip.nan_to_num(image, posinf=largest, neginf=-largest),
+                                      np.nan_to_num(image))
+
+
+def test_nan_to_num_with_values_beyond_float32_gives_infinity_as_numpy():
+    image = np.array([[np.nan, np.inf, -np.inf, 2.0]], np.float32)
+    result = oclip.nan_to_num(image, nan=1e40, posinf=1e300, neginf=0.1)
+    np.testing.assert_array_equal(result, [[np.inf, np.inf, np.float32(0.1), 2.0]])
+    REFERENCES["nan_to_num"].assert_operation_close(image, nan=1e40, posinf=1e300, neginf=0.1)
+    integers = np.array([[0, 7, 65535]], np.uint16)
+    np.testing.assert_array_equal(oclip.nan_to_num(integers, nan=5.0), integers)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("axis", ["x", "y", "z"])
+def test_multiply_image_and_coordinate_equals_numpys_indices(axis, dtype, shape, make_image):
+    image = make_image(shape, dtype)
+    # exactly image * numpy.indices(shape)[axis] in float32; z of a 2D image: zeros
+    result = REFERENCES["multiply_image_and_coordinate"].assert_operation_close(image, axis=axis)
+    assert result.dtype == np.float32
+    if axis == "z" and len(shape) == 2:
+        assert not result.any()
+    ones = np.ones(shape, dtype)
+    coordinates = oclip.multiply_image_and_coordinate(ones, axis=axis)
+    axes = "zyx"[3 - len(shape):]
+    if axis in axes:
+        assert coordinates.max() == shape[axes.index(axis)] - 1
+
+
+def test_multiply_image_and_coordinate_is_not_local():
+    # the coordinates are the whole image's: no tiles
+    assert not oclip.operations()["multiply_image_and_coordinate"].local
+    with pytest.raises(ValueError, match="multiply_image_and_coordinate: parameter 'axis'"):
+        oclip.multiply_image_and_coordinate(np.ones((3, 4)), axis="w")
+
+
 # --- Combine -------------------------------------------------------------------------------
 
 FLOAT_COMBINATIONS = ["add_images", "subtract_images", "multiply_images", "absolute_difference",
@@ -262,6 +376,94 @@ def test_image_and_scalar_equal_float32_numpy(scalar, dtype, make_image):
     REFERENCES["multiply_image_and_scalar"].assert_operation_close(image, scalar=scalar)
 
 
+@pytest.mark.parametrize("scalar", [2.5, -0.37, 0.0, 255.0])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("name", ["subtract_image_from_scalar", "divide_scalar_by_image",
+                                  "modulo_image_and_scalar", "maximum_image_and_scalar",
+                                  "minimum_image_and_scalar"])
+def test_new_image_and_scalar_operations_equal_numpy(name, scalar, dtype, make_image, rng):
+    image = make_image((9, 21, 33), dtype)
+    if dtype == np.float32:
+        image = signed_image(rng, (9, 21, 33))
+        image.flat[::11] = np.nan
+    else:
+        image.flat[::7] = 0
+    # exactly (divide_scalar_by_image within 2.5 ulp), NaN and inf as numpy's
+    result = REFERENCES[name].assert_operation_close(image, scalar=scalar)
+    assert result.dtype == np.float32
+
+
+def test_scalar_minus_and_over_image_special_values():
+    image = np.array([[0.0, -0.0, np.inf, np.nan, 4.0]], np.float32)
+    np.testing.assert_array_equal(oclip.divide_scalar_by_image(image, scalar=2.0),
+                                  [[np.inf, -np.inf, 0.0, np.nan, 0.5]])
+    np.testing.assert_array_equal(oclip.divide_scalar_by_image(image, scalar=0.0)[0, :2],
+                                  [np.nan, np.nan])
+    np.testing.assert_array_equal(oclip.subtract_image_from_scalar(image, scalar=255),
+                                  [[255, 255, -np.inf, np.nan, 251]])
+    np.testing.assert_array_equal(oclip.maximum_image_and_scalar(image, scalar=1.0),
+                                  [[1, 1, np.inf, np.nan, 4]])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtypes", DTYPE_PAIRS, ids=pair_ids)
+def test_modulo_images_equals_numpys_remainder(dtypes, shape, make_image, rng):
+    image1, image2 = make_image(shape, dtypes[0]), make_image(shape, dtypes[1]) // 8
+    image2 = image2.astype(dtypes[1])
+    if dtypes[0] == np.float32:
+        image1 = signed_image(rng, shape)
+    if dtypes[1] == np.float32:
+        image2 = signed_image(rng, shape)
+    image2.flat[::9] = 0  # x % 0 is NaN
+    result = REFERENCES["modulo_images"].assert_operation_close(image1, image2)  # exactly
+    assert result.dtype == np.float32 and np.isnan(result).any()
+
+
+def test_modulo_special_values_as_numpys():
+    values = np.array([0.0, -0.0, 5.5, -5.5, 4.0, -4.0, 1e-30, -1e30, np.inf, -np.inf,
+                       np.nan], np.float32)
+    dividends, divisors = (a.astype(np.float32) for a in np.meshgrid(values, values))
+    # signs of the remainders (and of zero remainders) are numpy's
+    result = REFERENCES["modulo_images"].assert_operation_close(dividends, divisors)
+    expected = REFERENCES["modulo_images"](dividends, divisors)
+    shown = ~np.isnan(expected)
+    np.testing.assert_array_equal(np.signbit(result)[shown], np.signbit(expected)[shown])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtypes", DTYPE_PAIRS, ids=pair_ids)
+def test_power_images_within_its_tolerance(dtypes, shape, make_image, rng):
+    image1 = make_image(shape, dtypes[0])
+    image2 = make_image(shape, dtypes[1])
+    image2 = (f32(image2) / f32(image2).max() * 8 - 4).astype(dtypes[1])  # -4..4, or 0..4
+    if dtypes[1] != np.float32:
+        image2 = (image2 % 5).astype(dtypes[1])
+    if dtypes[0] == np.float32:
+        image1 = signed_image(rng, shape)  # negative bases: NaN for fractional exponents
+    # per pixel within 5e-6 + 2.5e-7 |exponent log base| relative, NaN as numpy's
+    result = REFERENCES["power_images"].assert_operation_close(image1, image2)
+    assert result.dtype == np.float32
+
+
+def test_power_images_special_values_as_cs():
+    values = np.array([0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 2.5, 3.0, -3.0, np.inf, -np.inf,
+                       np.nan], np.float32)
+    bases, exponents = (a.astype(np.float32) for a in np.meshgrid(values, values))
+    # 1 ** NaN = 1, (-1) ** inf = 1, x ** 0 = 1, (-0) ** -3 = -inf, (-2) ** 2.5 = NaN...
+    result = REFERENCES["power_images"].assert_operation_close(bases, exponents)
+    # on CPUs 16 pixels per work-item (here all 144), and the rest one each (rows of 12)
+    for row in range(len(values)):
+        np.testing.assert_array_equal(oclip.power_images(bases[row:row + 1],
+                                                         exponents[row:row + 1]),
+                                      result[row:row + 1])
+    with np.errstate(all="ignore"):
+        expected = np.power(bases, exponents)
+    exact_pixels = ~np.isfinite(expected) | (expected == 0) | (expected == 1)
+    np.testing.assert_array_equal(result[exact_pixels], expected[exact_pixels])
+    shown = ~np.isnan(expected)
+    np.testing.assert_array_equal(np.signbit(result)[shown], np.signbit(expected)[shown])
+
+
 EXTREMA = ["maximum_images", "minimum_images"]
 
 
@@ -300,7 +502,8 @@ def test_mask_keeps_the_image_where_the_binary_is_set(shape, dtype, make_image, 
     np.testing.assert_array_equal(oclip.mask(image, binary.astype(bool)), result)
 
 
-COMPARISONS = ["greater", "smaller", "equal"]
+COMPARISONS = ["greater", "smaller", "equal", "greater_or_equal", "smaller_or_equal",
+               "not_equal"]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -318,10 +521,14 @@ def test_comparisons_with_nan_are_false():
     a = np.array([[np.nan, np.nan, 1.0]], np.float32)
     b = np.array([[np.nan, 1.0, np.nan]], np.float32)
     for name in COMPARISONS:
-        np.testing.assert_array_equal(getattr(oclip, name)(a, b), [[0, 0, 0]])
+        expected = [[1, 1, 1]] if name == "not_equal" else [[0, 0, 0]]  # as numpy's
+        np.testing.assert_array_equal(getattr(oclip, name)(a, b), expected)
+    for name in ("greater_or_equal_constant", "smaller_or_equal_constant"):
+        np.testing.assert_array_equal(getattr(oclip, name)(a, constant=1.0), [[0, 0, 1]])
+    np.testing.assert_array_equal(oclip.not_equal_constant(a, constant=1.0), [[1, 1, 0]])
 
 
-LOGICAL = ["binary_and", "binary_or", "binary_xor"]
+LOGICAL = ["binary_and", "binary_or", "binary_xor", "binary_subtract"]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -342,7 +549,7 @@ def test_binary_not_equals_numpys(shape, rng):
 
 
 TWO_IMAGE_OPERATIONS = [*FLOAT_COMBINATIONS, "add_images_weighted", "divide_images",
-                        *EXTREMA, *COMPARISONS]
+                        "power_images", "modulo_images", *EXTREMA, *COMPARISONS]
 
 
 @pytest.mark.parametrize("name", TWO_IMAGE_OPERATIONS)
@@ -357,11 +564,15 @@ def test_mask_and_logical_operations_name_their_parameters_on_shape_mismatch():
         oclip.mask(np.zeros((3, 4)), np.zeros((3, 5)))
     with pytest.raises(ValueError, match=r"binary_or: binary1 and binary2 must have the same"):
         oclip.binary_or(np.zeros((3, 4)), np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"binary_subtract: binary1 and binary2 must have"):
+        oclip.binary_subtract(np.zeros((3, 4)), np.zeros((4, 3)))
 
 
 # --- Binarize ------------------------------------------------------------------------------
 
-CONSTANT_COMPARISONS = ["greater_constant", "smaller_constant", "equal_constant"]
+CONSTANT_COMPARISONS = ["greater_constant", "smaller_constant", "equal_constant",
+                        "greater_or_equal_constant", "smaller_or_equal_constant",
+                        "not_equal_constant"]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -414,8 +625,12 @@ def test_small_images(shape, seed, dtype, bounds):
 def test_categories():
     categories = {name: op.category for name, op in oclip.operations().items()}
     assert {categories[n] for n in ("gamma_correction", "absolute", "power", "square_root",
-                                    "logarithm", "exponential", "clip")} == {"Filter"}
+                                    "logarithm", "exponential", "clip", *NEW_FUNCTIONS,
+                                    "nan_to_num", "multiply_image_and_coordinate")} == {"Filter"}
     assert {categories[n] for n in ("add_images_weighted", "mask", "greater", "binary_xor",
-                                    "add_image_and_scalar", "divide_images")} == {"Combine"}
-    assert {categories[n] for n in ("greater_constant", "smaller_constant", "equal_constant",
-                                    "binary_not")} == {"Binarize"}
+                                    "add_image_and_scalar", "divide_images", "power_images",
+                                    "modulo_images", "modulo_image_and_scalar",
+                                    "maximum_image_and_scalar", "minimum_image_and_scalar",
+                                    "subtract_image_from_scalar", "divide_scalar_by_image",
+                                    *COMPARISONS, "binary_subtract")} == {"Combine"}
+    assert {categories[n] for n in (*CONSTANT_COMPARISONS, "binary_not")} == {"Binarize"}

@@ -274,7 +274,7 @@ SAME_SHAPE = {
     "rotate", "translate", "affine_transform", "flip",
     "threshold_otsu", "threshold_isodata", "threshold_li", "threshold_triangle",
     "threshold_yen", "threshold_mean", "detect_maxima_box", "detect_minima_box",
-    "binary_edge_detection",
+    "binary_edge_detection", "multiply_image_and_coordinate",
     *(name for name, op in OPERATIONS.items()
       if op.category in ("Label", "Process labels", "Measure") and not op.returns_table
       and op.result_kind is not None),

@@ -5,19 +5,28 @@ number (category "Binarize").
 All of them run one kernel of ``math.cl``, generated there per operator; this
 module picks the element types:
 
-* arithmetic and functions (``exp``, ``log``...) convert to float32 and give
-  float32, one rounding per operation as numpy's float32 arithmetic;
-* ``absolute``, ``clip``, ``maximum_images``, ``minimum_images`` and ``mask``
-  keep the dtype (for two images: numpy's result type of both);
+* arithmetic and functions (``exp``, ``log``, ``cube_root``, ``modulo_images``,
+  ``maximum_image_and_scalar``...) convert to float32 and give float32, one
+  rounding per operation as numpy's float32 arithmetic;
+* ``absolute``, ``clip``, ``nan_to_num``, ``maximum_images``, ``minimum_images``
+  and ``mask`` keep the dtype (for two images: numpy's result type of both);
 * comparisons and logical operations give binary images (uint8 0/1); integer
   pixels are compared exactly with integers, float pixels in float32.
+
+NaN and infinity go through as in numpy's float32 arithmetic (IEEE): NaN
+propagates through arithmetic, minimum and maximum; comparisons with NaN are
+false except ``!=``; each operation's docstring names its special values
+(division by zero, ``x ** 0``, remainders of 0...).  ``nan_to_num`` replaces
+them.  All are local (one pixel in, one out) except
+``multiply_image_and_coordinate``, whose result depends on the pixel's
+position in the whole image.
 """
 
 from __future__ import annotations
 
 import math as _math
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 
@@ -35,26 +44,48 @@ __all__ = [
     "binary_and",
     "binary_not",
     "binary_or",
+    "binary_subtract",
     "binary_xor",
     "clip",
+    "cube_root",
+    "degrees_to_radians",
     "divide_images",
+    "divide_scalar_by_image",
     "equal",
     "equal_constant",
     "exponential",
     "gamma_correction",
     "greater",
     "greater_constant",
+    "greater_or_equal",
+    "greater_or_equal_constant",
     "logarithm",
     "mask",
+    "maximum_image_and_scalar",
     "maximum_images",
+    "minimum_image_and_scalar",
     "minimum_images",
+    "modulo_image_and_scalar",
+    "modulo_images",
+    "multiply_image_and_coordinate",
     "multiply_image_and_scalar",
     "multiply_images",
+    "nan_to_num",
+    "negate",
+    "not_equal",
+    "not_equal_constant",
     "power",
+    "power_images",
+    "radians_to_degrees",
+    "reciprocal",
     "smaller",
     "smaller_constant",
+    "smaller_or_equal",
+    "smaller_or_equal_constant",
+    "square",
     "square_root",
     "squared_difference",
+    "subtract_image_from_scalar",
     "subtract_images",
 ]
 
@@ -77,11 +108,13 @@ def _compute_type(*dtypes: np.dtype) -> str:
 
 def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype: np.dtype,
                compute: str = "float", p: float = 0.0, q: float = 0.0,
-               vector: bool = False) -> backend.DeviceArray:
+               vector: bool = False, r: float = 0.0) -> backend.DeviceArray:
     """Run the kernel ``operator`` of math.cl (``unary_*`` or ``binary_*`` by the
     number of inputs) with compute type ``compute`` ("float", "int" or "long"),
-    which is also the type of the parameters ``p`` and ``q``.  ``vector``: use
-    the kernel's 16-lane version ``unary16_*`` on CPUs."""
+    which is also the type of the parameters ``p``, ``q`` and ``r`` (converted
+    to float32 without overflow warnings: beyond its range they are infinite).
+    ``vector``: use the kernel's 16-lane version ``unary16_*`` (``binary16_*``) on
+    CPUs."""
     first = inputs[0]
     second = inputs[1] if len(inputs) > 1 else first
     out = backend.create(first.shape, out_dtype)
@@ -94,19 +127,20 @@ def _pixelwise(operator: str, inputs: tuple[backend.DeviceArray, ...], out_dtype
         "TP": compute,
         "TC_FLOAT": int(is_float),
     }
-    scalar = _SCALAR_TYPES[compute]
+    with np.errstate(over="ignore"):
+        parameters = tuple(_SCALAR_TYPES[compute](value) for value in (p, q, r))
+    kind = "unary" if len(inputs) == 1 else "binary"
     if vector and backend.current_device().type == "CPU":
         whole = first.size // 16 * 16
         if whole:
-            MATH.launch(f"unary16_{operator}", (whole // 16,), first, out,
-                        scalar(p), scalar(q), defines=defines)
+            MATH.launch(f"{kind}16_{operator}", (whole // 16,), *inputs, out, *parameters,
+                        defines=defines)
         if first.size > whole:
-            MATH.launch(f"unary16tail_{operator}", (first.size - whole,), first, out,
-                        scalar(p), scalar(q), np.uint64(whole), defines=defines)
+            MATH.launch(f"{kind}16tail_{operator}", (first.size - whole,), *inputs, out,
+                        *parameters, np.uint64(whole), defines=defines)
         return out
-    kind = "unary" if len(inputs) == 1 else "binary"
-    MATH.launch(f"{kind}_{operator}", (first.size,), *inputs, out, scalar(p),
-                scalar(q), defines=defines, local_size=_group_size(first.size))
+    MATH.launch(f"{kind}_{operator}", (first.size,), *inputs, out, *parameters,
+                defines=defines, local_size=_group_size(first.size))
     return out
 
 
@@ -134,9 +168,9 @@ def _float_function(operator: str, image: backend.DeviceArray, p: float = 0.0,
 
 def _float_combination(name: str, operator: str, image1: backend.DeviceArray,
                        image2: backend.DeviceArray, p: float = 0.0,
-                       q: float = 0.0) -> backend.DeviceArray:
+                       q: float = 0.0, vector: bool = False) -> backend.DeviceArray:
     same_shape(name, image1, image2)
-    return _pixelwise(operator, (image1, image2), _FLOAT, "float", p, q)
+    return _pixelwise(operator, (image1, image2), _FLOAT, "float", p, q, vector)
 
 
 def _result_type(*dtypes: np.dtype) -> np.dtype:
@@ -350,6 +384,256 @@ def clip(image: Image, min: float = 0.0, max: float = 255.0) -> Image:
     return _pixelwise("clip", (image,), image.dtype, _compute_type(image.dtype), low, high)
 
 
+@operation(category="Filter", halo=PIXELWISE)
+def square(image: Image) -> Image:
+    """Square every pixel.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+
+    Returns
+    -------
+    Image
+        float32 ``image * image`` (inf beyond float32's range).
+
+    See Also
+    --------
+    numpy.square : the reference, on the image converted to float32.
+
+    Examples
+    --------
+    >>> energy = oclip.square(image)
+    """
+    return _float_function("square", image)
+
+
+@operation(category="Filter", halo=PIXELWISE)
+def reciprocal(image: Image) -> Image:
+    """Take ``1 / image`` pixel by pixel.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+
+    Returns
+    -------
+    Image
+        float32 reciprocal.  Zero gives inf (-0.0: -inf), inf gives 0 and NaN
+        stays NaN, as in numpy's float32 division.
+
+    See Also
+    --------
+    numpy.reciprocal : the reference, on the image converted to float32.
+
+    Examples
+    --------
+    >>> inverse = oclip.reciprocal(image)
+    """
+    return _float_function("reciprocal", image)
+
+
+@operation(category="Filter", halo=PIXELWISE)
+def cube_root(image: Image) -> Image:
+    """Take the real cube root of every pixel.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+
+    Returns
+    -------
+    Image
+        float32 cube root; negative pixels give negative roots (no NaN),
+        infinities and NaN stay themselves, as numpy's.
+
+    See Also
+    --------
+    numpy.cbrt : the reference, on the image converted to float32.
+
+    Examples
+    --------
+    >>> root = oclip.cube_root(image)
+    """
+    return _float_function("cube_root", image, vector=True)
+
+
+@operation(category="Filter", halo=PIXELWISE)
+def negate(image: Image) -> Image:
+    """Change the sign of every pixel.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+
+    Returns
+    -------
+    Image
+        float32 ``-image`` (also for integer images, which numpy would wrap
+        around in their own dtype).
+
+    See Also
+    --------
+    numpy.negative : the reference, on the image converted to float32.
+
+    Examples
+    --------
+    >>> inverted = oclip.negate(image)
+    """
+    return _float_function("negate", image)
+
+
+#: The factors of numpy's float32 deg2rad and rad2deg: pi / 180 and 180 / pi, each
+#: computed in float32 from pi in float32.
+_DEGREES_TO_RADIANS = float(np.float32(_math.pi) / np.float32(180.0))
+_RADIANS_TO_DEGREES = float(np.float32(180.0) / np.float32(_math.pi))
+
+
+@operation(category="Filter", halo=PIXELWISE)
+def degrees_to_radians(image: Image) -> Image:
+    """Convert angles in degrees to radians, pixel by pixel.
+
+    Parameters
+    ----------
+    image : Image
+        Angles in degrees, 2D or 3D.
+
+    Returns
+    -------
+    Image
+        float32 angles in radians: ``image * (pi / 180)`` with the factor in
+        float32, as numpy's float32 ``deg2rad`` (the same values).
+
+    See Also
+    --------
+    numpy.deg2rad : the reference, on the image converted to float32.
+
+    Examples
+    --------
+    >>> radians = oclip.degrees_to_radians(angles)
+    """
+    return _float_function("multiply_scalar", image, _DEGREES_TO_RADIANS)
+
+
+@operation(category="Filter", halo=PIXELWISE)
+def radians_to_degrees(image: Image) -> Image:
+    """Convert angles in radians to degrees, pixel by pixel.
+
+    Parameters
+    ----------
+    image : Image
+        Angles in radians, 2D or 3D.
+
+    Returns
+    -------
+    Image
+        float32 angles in degrees: ``image * (180 / pi)`` with the factor in
+        float32, as numpy's float32 ``rad2deg`` (the same values).
+
+    See Also
+    --------
+    numpy.rad2deg : the reference, on the image converted to float32.
+
+    Examples
+    --------
+    >>> degrees = oclip.radians_to_degrees(angles)
+    """
+    return _float_function("multiply_scalar", image, _RADIANS_TO_DEGREES)
+
+
+@operation(category="Filter", halo=PIXELWISE)
+def nan_to_num(image: Image, nan: float = 0.0, posinf: float = 0.0,
+               neginf: float = 0.0) -> Image:
+    """Replace NaN and infinite pixels by numbers.
+
+    By default all of them become 0 (numpy's defaults for the infinities are
+    the largest and the lowest float32, ``3.4028235e38`` and ``-3.4028235e38``:
+    pass them for numpy's result).
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    nan : float
+        The value of NaN pixels.
+    posinf : float
+        The value of +inf pixels.
+    neginf : float
+        The value of -inf pixels.
+
+    Returns
+    -------
+    Image
+        Image of the same dtype: float32 images with the replacements (each
+        value rounded to float32; beyond float32's range it is an infinity, as
+        numpy converts it); integer images, which hold no NaN or infinity,
+        unchanged.
+
+    See Also
+    --------
+    numpy.nan_to_num : the reference, ``numpy.nan_to_num(image, nan=nan,
+        posinf=posinf, neginf=neginf)``.
+
+    Examples
+    --------
+    >>> finite = oclip.nan_to_num(ratio, nan=0.0)
+    """
+    if image.dtype.kind != "f":
+        return _pixelwise("nan_to_num", (image,), image.dtype, _compute_type(image.dtype))
+    return _pixelwise("nan_to_num", (image,), image.dtype, "float", nan, posinf, r=neginf)
+
+
+#: The largest side whose every coordinate float32 holds exactly (the coordinate's
+#: divisors reach the kernel as float32; the kernel counts pixels in 32 bits).
+_LARGEST_SIDE = 2**24
+
+
+@operation(category="Filter")
+def multiply_image_and_coordinate(image: Image,
+                                  axis: Literal["x", "y", "z"] = "x") -> Image:
+    """Multiply every pixel by its coordinate (index) along an axis.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    axis : str
+        "x", "y" or "z": the axis whose coordinate, counted from 0, multiplies
+        the pixel.  A 2D image is the plane z = 0: "z" gives zeros (and NaN
+        where the image is NaN or infinite, as 0 * NaN, 0 * inf in numpy).
+
+    Returns
+    -------
+    Image
+        float32 product, of the same shape.  Not local: the coordinates are
+        those of the whole image.
+
+    See Also
+    --------
+    numpy.indices : the reference, ``image * numpy.indices(image.shape)[axis]``
+        in float32.
+
+    Examples
+    --------
+    >>> weighted = oclip.multiply_image_and_coordinate(image, axis="z")
+    """
+    sides = dict(zip("zyx"[3 - image.ndim:], image.shape, strict=True))
+    if max(image.shape) > _LARGEST_SIDE or image.size >= 2**32:
+        raise ValueError(f"multiply_image_and_coordinate: images of fewer than 2**32 pixels "
+                         f"with sides of up to {_LARGEST_SIDE} are supported, got shape "
+                         f"{image.shape}")
+    below = {"x": (1, 1), "y": (sides["x"], 1), "z": (sides["x"], sides.get("y", 1))}[axis]
+    if axis not in sides:  # z of a 2D image
+        below = (1, 1)
+    return _pixelwise("multiply_coordinate", (image,), _FLOAT, "float", below[0], below[1],
+                      r=sides.get(axis, 1))
+
+
+
 # --- Combine: two images, or an image and a number --------------------------------------
 
 
@@ -521,6 +805,68 @@ def squared_difference(image1: Image, image2: Image) -> Image:
     return _float_combination("squared_difference", "squared_difference", image1, image2)
 
 
+@operation(category="Combine", halo=PIXELWISE)
+def power_images(image1: Image, image2: Image) -> Image:
+    """Raise the pixels of the first image to the powers in the second, pixel by pixel.
+
+    Parameters
+    ----------
+    image1 : Image
+        The bases.
+    image2 : Image
+        The exponents, of the same shape.
+
+    Returns
+    -------
+    Image
+        float32 ``image1 ** image2``, with the special values of numpy's (C's)
+        power: a negative base with a non-whole exponent gives NaN, ``x ** 0``
+        is 1 and ``1 ** y`` is 1 (even for NaN), ``0 ** -y`` is inf; beyond
+        float32's range inf, below it 0.
+
+    See Also
+    --------
+    numpy.power : the reference, on the images converted to float32 (computed as
+        ``exp(image2 * log|image1|)``: within ``|image2 * log(image1)| * 2.5e-7``
+        relative, as ``power``).
+
+    Examples
+    --------
+    >>> powers = oclip.power_images(bases, exponents)
+    """
+    return _float_combination("power_images", "power_images", image1, image2, vector=True)
+
+
+@operation(category="Combine", halo=PIXELWISE)
+def modulo_images(image1: Image, image2: Image) -> Image:
+    """Take the remainder of dividing the first image by the second, pixel by pixel.
+
+    Parameters
+    ----------
+    image1 : Image
+        The dividend.
+    image2 : Image
+        The divisor, of the same shape.
+
+    Returns
+    -------
+    Image
+        float32 remainder with the sign of the divisor (Python's and numpy's
+        ``%``, not C's ``fmod``): ``image1 - floor(image1 / image2) * image2``
+        up to one rounding.  A divisor of 0 gives NaN, as numpy's float32
+        remainder, and so do infinite dividends and NaN.
+
+    See Also
+    --------
+    numpy.remainder : the reference, on the images converted to float32.
+
+    Examples
+    --------
+    >>> phase = oclip.modulo_images(time_image, period_image)
+    """
+    return _float_combination("modulo_images", "modulo", image1, image2)
+
+
 def _extremum_images(name: str, operator: str, image1: backend.DeviceArray,
                      image2: backend.DeviceArray) -> backend.DeviceArray:
     same_shape(name, image1, image2)
@@ -649,6 +995,147 @@ def multiply_image_and_scalar(image: Image, scalar: float = 2.0) -> Image:
     return _float_function("multiply_scalar", image, scalar)
 
 
+@operation(category="Combine", halo=PIXELWISE)
+def subtract_image_from_scalar(image: Image, scalar: float = 0.0) -> Image:
+    """Subtract every pixel from a number: ``scalar - image``.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    scalar : float
+        The minuend (255 inverts an 8-bit image).
+
+    Returns
+    -------
+    Image
+        float32 difference.
+
+    See Also
+    --------
+    numpy.subtract : the reference, ``scalar - image`` in float32.
+
+    Examples
+    --------
+    >>> inverted = oclip.subtract_image_from_scalar(image, scalar=255)
+    """
+    return _float_function("subtract_from_scalar", image, scalar)
+
+
+@operation(category="Combine", halo=PIXELWISE)
+def divide_scalar_by_image(image: Image, scalar: float = 1.0) -> Image:
+    """Divide a number by every pixel: ``scalar / image``.
+
+    Parameters
+    ----------
+    image : Image
+        The divisor, 2D or 3D.
+    scalar : float
+        The dividend.
+
+    Returns
+    -------
+    Image
+        float32 quotient.  Division by zero gives inf (or -inf), and 0 / 0
+        gives NaN, as in numpy's float32 division.
+
+    See Also
+    --------
+    numpy.divide : the reference, ``scalar / image`` in float32.
+
+    Examples
+    --------
+    >>> inverse = oclip.divide_scalar_by_image(image, scalar=1.0)
+    """
+    return _float_function("divide_scalar", image, scalar)
+
+
+@operation(category="Combine", halo=PIXELWISE)
+def modulo_image_and_scalar(image: Image, scalar: float = 2.0) -> Image:
+    """Take the remainder of dividing every pixel by a number.
+
+    Parameters
+    ----------
+    image : Image
+        The dividend, 2D or 3D.
+    scalar : float
+        The divisor.
+
+    Returns
+    -------
+    Image
+        float32 remainder with the sign of the divisor, as numpy's ``%``
+        (see ``modulo_images``); a divisor of 0 gives NaN throughout.
+
+    See Also
+    --------
+    numpy.remainder : the reference, ``image % scalar`` in float32.
+
+    Examples
+    --------
+    >>> checkerboard = oclip.modulo_image_and_scalar(image, scalar=2.0)
+    """
+    return _float_function("modulo_scalar", image, scalar)
+
+
+@operation(category="Combine", halo=PIXELWISE)
+def maximum_image_and_scalar(image: Image, scalar: float = 0.0) -> Image:
+    """Take the larger of every pixel and a number.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    scalar : float
+        The number.
+
+    Returns
+    -------
+    Image
+        float32 image (numpy's result for an integer image and a Python float
+        is float64, here rounded to float32: the same values).  NaN pixels
+        stay NaN, as in numpy.
+
+    See Also
+    --------
+    numpy.maximum : the reference, ``numpy.maximum(image, scalar)``.
+
+    Examples
+    --------
+    >>> positive = oclip.maximum_image_and_scalar(image, scalar=0.0)
+    """
+    return _float_function("maximum_scalar", image, scalar)
+
+
+@operation(category="Combine", halo=PIXELWISE)
+def minimum_image_and_scalar(image: Image, scalar: float = 0.0) -> Image:
+    """Take the smaller of every pixel and a number.
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    scalar : float
+        The number.
+
+    Returns
+    -------
+    Image
+        float32 image (numpy's result for an integer image and a Python float
+        is float64, here rounded to float32: the same values).  NaN pixels
+        stay NaN, as in numpy.
+
+    See Also
+    --------
+    numpy.minimum : the reference, ``numpy.minimum(image, scalar)``.
+
+    Examples
+    --------
+    >>> capped = oclip.minimum_image_and_scalar(image, scalar=1000.0)
+    """
+    return _float_function("minimum_scalar", image, scalar)
+
+
 def _compare_images(name: str, operator: str, image1: backend.DeviceArray,
                     image2: backend.DeviceArray) -> backend.DeviceArray:
     same_shape(name, image1, image2)
@@ -729,6 +1216,93 @@ def equal(image1: Image, image2: Image) -> Binary:
     return _compare_images("equal", "equal", image1, image2)
 
 
+@operation(category="Combine", halo=PIXELWISE)
+def greater_or_equal(image1: Image, image2: Image) -> Binary:
+    """Mark the pixels where the first image is greater than or equal to the second.
+
+    Parameters
+    ----------
+    image1 : Image
+        First image.
+    image2 : Image
+        Second image, of the same shape.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image1 >= image2`` (never where either is NaN).
+        Integer images are compared exactly; when either image is float, both
+        are compared as float32.
+
+    See Also
+    --------
+    numpy.greater_equal : the reference.
+
+    Examples
+    --------
+    >>> brighter = oclip.greater_or_equal(image1, image2)
+    """
+    return _compare_images("greater_or_equal", "greater_or_equal", image1, image2)
+
+
+@operation(category="Combine", halo=PIXELWISE)
+def smaller_or_equal(image1: Image, image2: Image) -> Binary:
+    """Mark the pixels where the first image is smaller than or equal to the second.
+
+    Parameters
+    ----------
+    image1 : Image
+        First image.
+    image2 : Image
+        Second image, of the same shape.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image1 <= image2`` (never where either is NaN).
+        Integer images are compared exactly; when either image is float, both
+        are compared as float32.
+
+    See Also
+    --------
+    numpy.less_equal : the reference.
+
+    Examples
+    --------
+    >>> darker = oclip.smaller_or_equal(image1, image2)
+    """
+    return _compare_images("smaller_or_equal", "smaller_or_equal", image1, image2)
+
+
+@operation(category="Combine", halo=PIXELWISE)
+def not_equal(image1: Image, image2: Image) -> Binary:
+    """Mark the pixels where two images differ.
+
+    Parameters
+    ----------
+    image1 : Image
+        First image.
+    image2 : Image
+        Second image, of the same shape.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image1 != image2`` (always where either is NaN,
+        as in numpy).  Integer images are compared exactly; when either image
+        is float, both are compared as float32.
+
+    See Also
+    --------
+    numpy.not_equal : the reference.
+
+    Examples
+    --------
+    >>> changed = oclip.not_equal(before, after)
+    """
+    return _compare_images("not_equal", "not_equal", image1, image2)
+
+
 def _logical(name: str, operator: str, binary1: backend.DeviceArray,
              binary2: backend.DeviceArray) -> backend.DeviceArray:
     same_shape(name, binary1, binary2, "binary1", "binary2")
@@ -804,11 +1378,41 @@ def binary_xor(binary1: Binary, binary2: Binary) -> Binary:
     return _logical("binary_xor", "binary_xor", binary1, binary2)
 
 
+@operation(category="Combine", halo=PIXELWISE)
+def binary_subtract(binary1: Binary, binary2: Binary) -> Binary:
+    """Mark the pixels set in the first binary image and not in the second.
+
+    Parameters
+    ----------
+    binary1 : Binary
+        The binary image to subtract from (any non-zero pixel counts as set).
+    binary2 : Binary
+        The binary image to subtract, of the same shape.
+
+    Returns
+    -------
+    Binary
+        uint8 image of 0 and 1.
+
+    See Also
+    --------
+    numpy.logical_and : the reference, ``logical_and(binary1, logical_not(binary2))``.
+
+    Examples
+    --------
+    >>> ring = oclip.binary_subtract(dilated, binary)
+    """
+    return _logical("binary_subtract", "binary_subtract", binary1, binary2)
+
+
+
 # --- Binarize: an image against a number ---------------------------------------------
 
 # Integer pixels n are compared with a whole number equivalent to the constant c:
-# n > c  <=>  n > floor(c);  n < c  <=>  n < ceil(c);  n == c only for a whole c.
-# Constants beyond the dtype's range are first limited to one past its ends.
+# n > c  <=>  n > floor(c);  n >= c  <=>  n >= ceil(c);  n < c  <=>  n < ceil(c);
+# n <= c  <=>  n <= floor(c);  n == c (n != c) only (except) for a whole c, else
+# against one past the dtype's maximum.  Constants beyond the dtype's range are
+# first limited to one past its ends.
 
 
 def _compare_constant(operator: str, image: backend.DeviceArray,
@@ -817,9 +1421,9 @@ def _compare_constant(operator: str, image: backend.DeviceArray,
         return _pixelwise(operator, (image,), _UINT8, "float", constant)
     info = np.iinfo(image.dtype)
     limited = min(max(constant, info.min - 1.0), info.max + 1.0)
-    if operator == "greater_constant":
+    if operator in ("greater_constant", "smaller_or_equal_constant"):
         threshold = _math.floor(limited)
-    elif operator == "smaller_constant":
+    elif operator in ("smaller_constant", "greater_or_equal_constant"):
         threshold = _math.ceil(limited)
     else:
         threshold = int(limited) if limited.is_integer() else int(info.max) + 1
@@ -900,6 +1504,96 @@ def equal_constant(image: Image, constant: float = 0.0) -> Binary:
     numpy.equal : the reference, ``image == constant``.
     """
     return _compare_constant("equal_constant", image, constant)
+
+
+@operation(category="Binarize", halo=PIXELWISE)
+def greater_or_equal_constant(image: Image, constant: float = 0.0) -> Binary:
+    """Mark the pixels greater than or equal to a number.
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+    constant : float
+        The number to compare with.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image >= constant`` (never where it is NaN).
+        Integer pixels are compared exactly; float32 pixels with the constant
+        rounded to float32 (as numpy compares a float32 array with a Python
+        float).
+
+    See Also
+    --------
+    numpy.greater_equal : the reference, ``image >= constant``.
+
+    Examples
+    --------
+    >>> binary = oclip.greater_or_equal_constant(image, constant=100)
+    """
+    return _compare_constant("greater_or_equal_constant", image, constant)
+
+
+@operation(category="Binarize", halo=PIXELWISE)
+def smaller_or_equal_constant(image: Image, constant: float = 0.0) -> Binary:
+    """Mark the pixels smaller than or equal to a number.
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+    constant : float
+        The number to compare with.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image <= constant`` (never where it is NaN).
+        Integer pixels are compared exactly; float32 pixels with the constant
+        rounded to float32 (as numpy compares a float32 array with a Python
+        float).
+
+    See Also
+    --------
+    numpy.less_equal : the reference, ``image <= constant``.
+
+    Examples
+    --------
+    >>> background = oclip.smaller_or_equal_constant(image, constant=10)
+    """
+    return _compare_constant("smaller_or_equal_constant", image, constant)
+
+
+@operation(category="Binarize", halo=PIXELWISE)
+def not_equal_constant(image: Image, constant: float = 0.0) -> Binary:
+    """Mark the pixels that differ from a number.
+
+    Parameters
+    ----------
+    image : Image
+        The image to binarize, 2D or 3D.
+    constant : float
+        The number to compare with.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 where ``image != constant`` (always where it is NaN).
+        Integer pixels are compared exactly (every pixel differs from a
+        fractional constant); float32 pixels with the constant rounded to
+        float32 (as numpy compares a float32 array with a Python float).
+
+    See Also
+    --------
+    numpy.not_equal : the reference, ``image != constant``.
+
+    Examples
+    --------
+    >>> foreground = oclip.not_equal_constant(labels_as_image, constant=0)
+    """
+    return _compare_constant("not_equal_constant", image, constant)
 
 
 @operation(category="Binarize", halo=PIXELWISE)

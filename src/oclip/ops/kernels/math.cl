@@ -5,7 +5,7 @@
 //   T1, T2  element types of the first and second image (T2 defaults to T1)
 //   TC      the type both operands are converted to before the operator
 //   TOUT    the result's element type
-//   TP      the type of the scalar parameters p and q (float or long)
+//   TP      the type of the scalar parameters p, q and r (float, int or long)
 //   TC_FLOAT  1 when TC is float: the float operators are compiled, else the
 //             integer ones (a program holds the operators its types allow)
 //
@@ -31,7 +31,7 @@
 #define TC_FLOAT 1
 #endif
 
-// --- logarithm and power, for float and float16 ------------------------------------
+// --- logarithm, power and cube root, for float and float16 -----------------------
 #define V float
 #define I int
 #define AS_V as_float
@@ -55,10 +55,10 @@
 #undef AS_I
 #undef CONVERT_V
 
-// out = EXPR of a (the pixel, as TC) and the parameters p, q.
+// out = EXPR of a (the pixel, as TC), its index i and the parameters p, q, r.
 #define UNARY(NAME, EXPR)                                                       \
 __kernel void unary_##NAME(__global const T1 *src, __global TOUT *dst,         \
-                           const TP p, const TP q)                              \
+                           const TP p, const TP q, const TP r)                  \
 {                                                                               \
     const size_t i = get_global_id(0);                                          \
     const TC a = (TC)src[i];                                                    \
@@ -76,24 +76,47 @@ __kernel void unary_##NAME(__global const T1 *src, __global TOUT *dst,         \
 #define CONVERT_TO_EXPANDED(T, X) CONVERT_TO(T)(X)
 #define UNARY16(NAME, EXPR)                                                     \
 __kernel void unary16_##NAME(__global const T1 *src, __global TOUT *dst,       \
-                             const TP p, const TP q)                            \
+                             const TP p, const TP q, const TP r)                \
 {                                                                               \
     const size_t i = get_global_id(0);                                          \
     const float16 a = convert_float16(vload16(i, src));                         \
     vstore16(CONVERT_TOUT16(EXPR), i, dst);                                     \
 }                                                                               \
 __kernel void unary16tail_##NAME(__global const T1 *src, __global TOUT *dst,   \
-                                 const TP p, const TP q, const ulong start)     \
+                                 const TP p, const TP q, const TP r,            \
+                                 const ulong start)                             \
 {                                                                               \
     const size_t i = start + get_global_id(0);                                  \
     const float a = (float)src[i];                                              \
     dst[i] = (TOUT)(EXPR);                                                      \
 }
 
-// out = EXPR of a, b (the pixels of both images, as TC) and p, q.
+// As UNARY16 for two images (float only): EXPR of a, b as float16 and float.
+#define BINARY16(NAME, EXPR)                                                    \
+__kernel void binary16_##NAME(__global const T1 *src1, __global const T2 *src2,\
+                              __global TOUT *dst, const TP p, const TP q,       \
+                              const TP r)                                       \
+{                                                                               \
+    const size_t i = get_global_id(0);                                          \
+    const float16 a = convert_float16(vload16(i, src1));                        \
+    const float16 b = convert_float16(vload16(i, src2));                        \
+    vstore16(CONVERT_TOUT16(EXPR), i, dst);                                     \
+}                                                                               \
+__kernel void binary16tail_##NAME(__global const T1 *src1,                     \
+                                  __global const T2 *src2, __global TOUT *dst,  \
+                                  const TP p, const TP q, const TP r,           \
+                                  const ulong start)                            \
+{                                                                               \
+    const size_t i = start + get_global_id(0);                                  \
+    const float a = (float)src1[i], b = (float)src2[i];                         \
+    dst[i] = (TOUT)(EXPR);                                                      \
+}
+
+// out = EXPR of a, b (the pixels of both images, as TC), i and p, q, r.
 #define BINARY(NAME, EXPR)                                                      \
 __kernel void binary_##NAME(__global const T1 *src1, __global const T2 *src2,  \
-                            __global TOUT *dst, const TP p, const TP q)         \
+                            __global TOUT *dst, const TP p, const TP q,         \
+                            const TP r)                                         \
 {                                                                               \
     const size_t i = get_global_id(0);                                          \
     const TC a = (TC)src1[i], b = (TC)src2[i];                                  \
@@ -106,19 +129,62 @@ UNARY(multiply_scalar, a * p)
 UNARY(greater_constant, a > p)
 UNARY(smaller_constant, a < p)
 UNARY(equal_constant, a == p)
+UNARY(greater_or_equal_constant, a >= p)
+UNARY(smaller_or_equal_constant, a <= p)
+UNARY(not_equal_constant, a != p)
 UNARY(binary_not, a == 0)
 BINARY(greater, a > b)
 BINARY(smaller, a < b)
 BINARY(equal, a == b)
+BINARY(greater_or_equal, a >= b)
+BINARY(smaller_or_equal, a <= b)
+BINARY(not_equal, a != b)
 BINARY(mask, src2[i] != 0 ? a : (TC)0)
 BINARY(binary_and, a != 0 && b != 0)
 BINARY(binary_or, a != 0 || b != 0)
 BINARY(binary_xor, (a != 0) != (b != 0))
+BINARY(binary_subtract, a != 0 && b == 0)
 
 #if TC_FLOAT
 // NaN propagates through minimum and maximum as in numpy (fmin/fmax drop it).
 #define NAN_MAX(a, b) ((a) > (b) || isnan(a) ? (a) : (b))
 #define NAN_MIN(a, b) ((a) < (b) || isnan(a) ? (a) : (b))
+
+// fmod(a, b), exactly (PoCL's is a scalar library call): with n = trunc(a / b)
+// below 2**23 in magnitude, a - n b is a multiple of the ulp of the smaller of
+// |a|, |b|, so fma gives it exactly where it is below 2 |b| (an n one too large
+// gives fmod - b in magnitude: moved back by one b, exactly too); a quotient
+// rounded below a whole number (division is not correctly rounded) leaves
+// |a - n b| >= |b|, and there, for large quotients and non-finite operands,
+// fmod itself.
+inline float oclip_fmod(const float a, const float b)
+{
+    const float quotient = a / b;
+    float m = fma(-trunc(quotient), b, a);
+    if (m != 0.0f && signbit(m) != signbit(a))
+        m += copysign(b, a);
+    if (!(fabs(quotient) < 0x1p23f) || !isfinite(b) || fabs(m) >= fabs(b))
+        m = fmod(a, b);
+    return m;
+}
+
+// numpy's remainder (Python's %): the sign of the divisor, fmod's exact
+// remainder moved by one b where the signs differ (one rounding); a zero
+// remainder is 0 with the divisor's sign; x % 0 is NaN.
+inline float oclip_mod(const float a, const float b)
+{
+    const float m = oclip_fmod(a, b);
+    if (b == 0.0f)
+        return m;
+    if (m != 0.0f)
+        return (b < 0.0f) != (m < 0.0f) ? m + b : m;
+    return copysign(0.0f, b);
+}
+
+// The coordinate of pixel i along an axis: (i / (p q)) % r with p, q the
+// sides below the axis (1 for x) and r its side, all whole numbers, in 32
+// bits (images of fewer than 2**32 pixels).
+#define COORDINATE(i) (float)((uint)(i) / ((uint)p * (uint)q) % (uint)r)
 
 UNARY(absolute, fabs(a))
 UNARY(square_root, sqrt(a))
@@ -131,6 +197,16 @@ UNARY16(power, oclip_pow(a, p))
 UNARY16(gamma_correction, oclip_pow(a / q, p) * q)
 UNARY(square, a * a)
 UNARY(reciprocal, 1.0f / a)
+UNARY(negate, -a)
+UNARY(cube_root, oclip_cbrt(a))
+UNARY16(cube_root, oclip_cbrt(a))
+UNARY(nan_to_num, isnan(a) ? p : isinf(a) ? (a > 0.0f ? q : r) : a)
+UNARY(multiply_coordinate, a * COORDINATE(i))
+UNARY(subtract_from_scalar, p - a)
+UNARY(divide_scalar, p / a)
+UNARY(modulo_scalar, oclip_mod(a, p))
+UNARY(maximum_scalar, NAN_MAX(a, p))
+UNARY(minimum_scalar, NAN_MIN(a, p))
 // q is the scale of the dtype's range (1 for float images): q * (a / q)**p.
 UNARY(gamma_correction, oclip_pow(a / q, p) * q)
 UNARY(clip, isnan(a) ? a : min(max(a, p), q))
@@ -138,6 +214,9 @@ BINARY(add, a + b)
 BINARY(subtract, a - b)
 BINARY(multiply, a * b)
 BINARY(divide, a / b)
+BINARY(modulo, oclip_mod(a, b))
+BINARY(power_images, oclip_pow_each(a, b))
+BINARY16(power_images, oclip_pow_each(a, b))
 BINARY(add_weighted, a * p + b * q)
 BINARY(absolute_difference, fabs(a - b))
 BINARY(squared_difference, (a - b) * (a - b))
@@ -148,6 +227,7 @@ BINARY(minimum, NAN_MIN(a, b))
 // of the type stays itself as in numpy (-128 for int8).
 UNARY(absolute, abs(a))
 UNARY(clip, clamp(a, (TC)p, (TC)q))
+UNARY(nan_to_num, a)  // integers are finite: a copy
 BINARY(maximum, max(a, b))
 BINARY(minimum, min(a, b))
 #endif
