@@ -14,9 +14,9 @@ import tifffile
 
 import oclip
 from oclip.__main__ import main
-from oclip.runs import plan_jobs
+from oclip.runs import Job, plan_jobs, run_files
 from oclip.runs._images import read_image
-from oclip.workflow import Step, Workflow, save
+from oclip.workflow import Step, Workflow, WorkflowError, save
 
 from .workflow._support import blobs, labeling_workflow, table_operation
 
@@ -211,7 +211,36 @@ def test_run_refuses_a_bad_workflow_file_or_missing_inputs(tmp_path, capsys):
     write_images(twice, count=1)
     assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), str(twice), "-o",
                  str(tmp_path / "out")]) == 2
-    assert "would write outputs of the same names (cells_0_...)" in capsys.readouterr().err
+    assert (f"{tmp_path / 'in' / 'cells_0.tif'} and {twice / 'cells_0.tif'} would both write "
+            f"cells_0_labels.*" in capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_refuses_two_files_that_would_write_the_same_output_name(tmp_path, capsys):
+    # cells.tif's output a_labels and cells_a.tif's output labels are both cells_a_labels
+    workflow = (labeling_workflow().add_step("gaussian_blur", {"image": "labels"}, id="a_labels")
+                .with_outputs(["labels", "a_labels"]))
+    save(workflow, tmp_path / "w.yaml")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    tifffile.imwrite(folder / "cells.tif", blobs(seed=1))
+    tifffile.imwrite(folder / "cells_a.tif", blobs(seed=2))
+    assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o",
+                 str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert (f"oclip run: {folder / 'cells.tif'} and {folder / 'cells_a.tif'} would both write "
+            f"cells_a_labels.* (outputs 'a_labels' and 'labels')") in err
+    assert not (tmp_path / "out").exists()
+    # names that differ in case only are one file on macOS and Windows
+    (folder / "cells_a.tif").rename(folder / "Cells_A.tif")
+    with pytest.raises(WorkflowError,
+                       match=r"Cells_A.tif and .*cells.tif would both write cells_a_labels"):
+        plan_jobs(workflow, [folder])
+    # jobs made by hand are checked by the run itself, before anything is written
+    jobs = [Job("cells", {"nuclei": folder / "cells.tif"}),
+            Job("cells_a", {"nuclei": folder / "Cells_A.tif"})]
+    with pytest.raises(WorkflowError, match="would both write cells_a_labels"):
+        run_files(workflow, jobs, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 

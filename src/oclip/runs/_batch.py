@@ -11,7 +11,10 @@ Which files make one run (a *job*):
 A job's outputs are written to the output folder as
 ``<stem>_<output id>.tif`` (label images as uint32) and tables as
 ``<stem>_<output id>.csv``, where ``<stem>`` is the file name (without
-suffix) of the job's first input.  Files are written atomically (a hidden
+suffix) of the job's first input.  Two jobs that would write files of the
+same name (compared without the suffix and ignoring case: ``cells.tif`` with
+output ``a_labels`` and ``cells_a.tif`` with output ``labels``) are refused
+before anything runs.  Files are written atomically (a hidden
 temporary file ``.<name>.<random>.partial``, renamed); one left by a killed run
 is removed when its output is written again.  A job that fails (a file that
 cannot be read, is no TIFF or a damaged one, an output that cannot be written)
@@ -131,14 +134,35 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
                 job_paths = {n: named_paths[n] / file.name if n in folders else named_paths[n]
                              for n in workflow.inputs}
                 jobs.append(Job(job_paths[workflow.inputs[0]].stem, job_paths))
-    stems: dict[str, str] = {}
-    for job in jobs:
-        if job.stem in stems:
-            raise WorkflowError(f"{stems[job.stem]} and {job.source} would write outputs of "
-                                f"the same names ({job.stem}_...): rename one or run them "
-                                f"into different folders")
-        stems[job.stem] = job.source
+    check_output_names(workflow, jobs)
     return jobs
+
+
+def output_stems(workflow: Workflow, job: Job) -> dict[str, str]:
+    """Output id → the name of its file without the suffix (``<stem>_<output id>``)."""
+    return {name: f"{job.stem}_{name}" for name in workflow.output_ids}
+
+
+def check_output_names(workflow: Workflow, jobs: Sequence[Job]) -> None:
+    """Refuse jobs whose output files would have the same names (one would be lost).
+
+    Names are compared without their suffix (an output may be a ``.tif`` or a
+    ``.csv``) and case-insensitively (as on macOS and Windows file systems).
+
+    Raises
+    ------
+    WorkflowError
+        Naming both inputs and the file name they would share.
+    """
+    writers: dict[str, tuple[Job, str]] = {}
+    for job in jobs:
+        for name, stem in output_stems(workflow, job).items():
+            other = writers.setdefault(stem.casefold(), (job, stem))
+            if other[0] is not job:
+                raise WorkflowError(
+                    f"{other[0].source} and {job.source} would both write {stem}.* (outputs "
+                    f"'{other[1][len(other[0].stem) + 1:]}' and '{name}'): one result would "
+                    f"be lost; rename one of the files or run them into different folders")
 
 
 def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike, *,
@@ -165,8 +189,14 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
     -------
     BatchSummary
         Jobs done and failed (with the reason), files written.
+
+    Raises
+    ------
+    WorkflowError
+        Before anything runs, if two jobs would write files of the same name.
     """
     start = time.perf_counter()
+    check_output_names(workflow, jobs)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     outputs = workflow.output_ids

@@ -44,7 +44,7 @@ from typing import Any
 
 from .._io import remove_leftovers, require, write_text
 from ..workflow import Workflow, WorkflowError, dumps, loads
-from ._batch import BatchSummary, Job
+from ._batch import BatchSummary, Job, check_output_names
 from ._tasks import (
     Assembly,
     Report,
@@ -323,7 +323,8 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
     ------
     WorkflowError
         For a workflow that cannot run in tiles (naming the step), or an
-        output folder that holds another workflow's outputs.
+        output folder that holds another workflow's outputs, or two jobs
+        that would write files of the same name.
     ImportError
         Without dask.distributed (``pip install "oclip[cluster]"``).
     """
@@ -341,6 +342,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
             or time_points_per_task < 0:
         raise ValueError(f"time_points_per_task: expected a whole number >= 0, got "
                          f"{time_points_per_task!r}")
+    check_output_names(workflow, jobs)
     tile_shape = parse_tile(tile)
     outputs = workflow.output_ids
     labels = label_outputs(workflow, outputs)
