@@ -244,6 +244,51 @@ def test_run_refuses_two_files_that_would_write_the_same_output_name(tmp_path, c
     assert not (tmp_path / "out").exists()
 
 
+
+def test_run_into_an_input_folder_never_takes_its_own_outputs_as_inputs(tmp_path, capsys):
+    workflow = two_output_workflow(tmp_path)
+    folder = tmp_path / "in"
+    images = write_images(folder, count=2)
+    originals = sorted(f"{stem}.tif" for stem in images)
+    outputs = sorted(f"{stem}_{name}.tif" for stem in images for name in ("labels", "blurred"))
+    for _ in range(2):  # the second run finds the first one's outputs beside its inputs
+        assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o", str(folder)]) == 0
+        assert "2 run(s)" in capsys.readouterr().out
+        assert sorted(p.name for p in folder.iterdir()) == sorted(originals + outputs)
+    assert_outputs_of(folder, workflow, images)
+    # another workflow into that folder: still the two images, not the outputs
+    save(labeling_workflow().with_outputs(["binary"]), tmp_path / "binary.yaml")
+    assert main(["run", str(tmp_path / "binary.yaml"), str(folder), "-o", str(folder)]) == 0
+    assert "2 run(s)" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        originals + outputs + [f"{stem}_binary.tif" for stem in images])
+    # files given one by one (a shell's in/*.tif) are sorted out the same way
+    assert [job.stem for job in plan_jobs(workflow, sorted(folder.iterdir()),
+                                          output=folder)] == ["cells_0", "cells_1"]
+    # a folder of outputs only, as the input of a run into itself, is refused clearly
+    out = tmp_path / "out"
+    write_images(tmp_path / "fresh", count=2)
+    assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "fresh"), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(tmp_path / "binary.yaml"), str(out), "-o", str(out)]) == 2
+    assert (f"input 'nuclei': {out} holds only outputs of oclip run in the output folder, "
+            f"which are never taken as inputs") in capsys.readouterr().err
+    # read into another folder, the outputs of a run are inputs like any others
+    assert len(plan_jobs(workflow, [out], output=tmp_path / "elsewhere")) == 4
+
+
+def test_run_refuses_to_overwrite_an_input_with_an_output(tmp_path, capsys):
+    two_output_workflow(tmp_path)
+    folder = tmp_path / "in"
+    write_images(folder, count=1)
+    hand_made = blobs(seed=5).astype(np.uint32)  # not written by oclip: a user's own labels
+    tifffile.imwrite(folder / "cells_0_labels.tif", hand_made)
+    assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o", str(folder)]) == 2
+    assert (f"oclip run: output 'labels' of {folder / 'cells_0.tif'} would overwrite the input "
+            f"{folder / 'cells_0_labels.tif'}") in capsys.readouterr().err
+    np.testing.assert_array_equal(tifffile.imread(folder / "cells_0_labels.tif"), hand_made)
+    assert sorted(p.name for p in folder.iterdir()) == ["cells_0.tif", "cells_0_labels.tif"]
+
 def test_export_writes_a_script_and_a_notebook(tmp_path, capsys):
     save(labeling_workflow(), tmp_path / "w.yaml")
     assert main(["export", str(tmp_path / "w.yaml"), "--to", "script", "-o",
@@ -442,6 +487,20 @@ def test_a_killed_run_leaves_no_half_written_result_and_a_rerun_cleans_up(tmp_pa
         f"{stem}_{name}.tif" for stem in images for name in ("labels", "blurred"))
     assert_outputs_of(out, workflow, images)
 
+
+
+def test_a_rerun_removes_leftovers_also_of_jobs_that_are_not_written_again(tmp_path, capsys):
+    two_output_workflow(tmp_path)
+    write_images(tmp_path / "in", count=2)
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)]) == 0
+    leftover = out / ".cells_1_blurred.tif.k1ll3d.partial"  # of a writer killed long ago
+    leftover.write_bytes(b"II*\x00half")
+    (tmp_path / "in" / "cells_1.tif").write_bytes(b"damaged since")
+    assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)]) == 1
+    assert "1 done, 1 failed" in capsys.readouterr().out
+    assert not leftover.exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 # --- hostile workflow files ------------------------------------------------------------------
 

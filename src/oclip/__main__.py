@@ -113,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
         from .workflow import load
 
         workflow = load(args.workflow)
-        jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input))
+        jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input), output=args.output)
         if args.device and args.scheduler is None:  # workers select their own device
             select_device(args.device)
     except (ValueError, ImportError, OclipError, OSError) as error:

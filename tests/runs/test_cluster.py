@@ -255,6 +255,25 @@ def test_a_rerun_skips_complete_outputs_and_resumes_tiles(client, tmp_path):
                                   other.run(tifffile.imread(jobs[0].paths["nuclei"]))["labels"])
 
 
+
+def test_a_rerun_removes_what_killed_writers_left_also_for_skipped_jobs(tmp_path):
+    write_folder(tmp_path / "in", count=2)
+    workflow = labeling_workflow()
+    jobs = plan_jobs(workflow, [tmp_path / "in"])
+    out = tmp_path / "out"
+    assert run_files(workflow, jobs, out).ok  # complete outputs: a distributed re-run skips
+    left = [out / ".cells_00_labels.tif.k1ll3d.partial",
+            out / TILES_FOLDER / "cells_01" / ".labels.t0-1.npy.k1ll3d.partial"]
+    kept = [out / ".cells_00_labels.tif.k1ll3d",  # not a temporary of ours
+            out / ".other.tif.k1ll3d.partial"]  # not a file of this run's jobs
+    for path in left + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"II*\x00half")
+    # nothing to compute: no scheduler is reached
+    summary = run_distributed(workflow, jobs, out, scheduler="tcp://127.0.0.1:1")
+    assert summary.ok and len(summary.skipped) == 2 and summary.tasks == 0
+    assert [p.exists() for p in left + kept] == [False, False, True, True]
+
 def test_a_time_lapse_resumes_from_the_tiles_done(client, tmp_path):
     movie = np.stack([blobs((30, 40), seed=s) for s in range(5)])
     tifffile.imwrite(tmp_path / "movie.tif", movie, photometric="minisblack")

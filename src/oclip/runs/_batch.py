@@ -8,6 +8,11 @@ Which files make one run (a *job*):
   every job; folders pair their files by file name (the jobs are the TIFFs of
   the first folder input; the other folders must hold files of the same names).
 
+The output folder may be an input folder too: the images ``oclip run`` wrote
+(marked by the TIFF Software tag, see ``_images.SOFTWARE``) are not taken as
+inputs by a run into the folder they are in, and an output that would
+overwrite an input is refused.
+
 A job's outputs are written to the output folder as
 ``<stem>_<output id>.tif`` (label images as uint32) and tables as
 ``<stem>_<output id>.csv``, where ``<stem>`` is the file name (without
@@ -15,8 +20,8 @@ suffix) of the job's first input.  Two jobs that would write files of the
 same name (compared without the suffix and ignoring case: ``cells.tif`` with
 output ``a_labels`` and ``cells_a.tif`` with output ``labels``) are refused
 before anything runs.  Files are written atomically (a hidden
-temporary file ``.<name>.<random>.partial``, renamed); one left by a killed run
-is removed when its output is written again.  A job that fails (a file that
+temporary file ``.<name>.<random>.partial``, renamed); those a killed run left
+for any job of a run are removed when the run starts.  A job that fails (a file that
 cannot be read, is no TIFF or a damaged one, an output that cannot be written)
 is reported and the others go on.
 """
@@ -33,7 +38,7 @@ from typing import Any
 from .._io import remove_leftovers
 from ..ops import ImageKind, get_operation
 from ..workflow import Workflow, WorkflowError
-from ._images import read_image, write_output
+from ._images import read_image, write_output, written_by_oclip
 
 #: File name suffixes taken from folders (case-insensitive).
 TIFF_SUFFIXES = (".tif", ".tiff")
@@ -67,21 +72,39 @@ class BatchSummary:
         return not self.failed
 
 
-def _tiffs(path: Path, what: str) -> list[Path]:
+def _same_folder(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        return path.parent.resolve() == folder.resolve()
+    except OSError:
+        return False
+
+
+def _tiffs(path: Path, what: str, output: Path | None = None) -> list[Path]:
+    """The TIFF files of ``path`` (itself, or those of a folder), less those that
+    ``oclip run`` wrote into the output folder ``output``."""
     if path.is_dir():
         # a broken link is taken, to be reported as unreadable rather than left out
         found = sorted(p for p in path.iterdir() if p.suffix.lower() in TIFF_SUFFIXES
                        and (p.is_file() or (p.is_symlink() and not p.exists())))
         if not found:
             raise WorkflowError(f"{what}: no TIFF files (.tif, .tiff) in folder {path}")
-        return found
-    if not path.exists():
+    elif not path.exists():
         raise WorkflowError(f"{what}: {path} does not exist")
-    return [path]
+    else:
+        found = [path]
+    inputs = [p for p in found if not (_same_folder(p, output) and written_by_oclip(p))]
+    if not inputs:
+        held = "holds only outputs" if path.is_dir() else "is an output"
+        raise WorkflowError(f"{what}: {path} {held} of oclip run in the output folder, "
+                            f"which are never taken as inputs")
+    return inputs
 
 
 def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
-              named: Mapping[str, str | os.PathLike] | None = None) -> list[Job]:
+              named: Mapping[str, str | os.PathLike] | None = None, *,
+              output: str | os.PathLike | None = None) -> list[Job]:
     """The jobs of a batch run (see the module for the rules).
 
     Parameters
@@ -91,13 +114,18 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
         Files and folders, for a workflow with one input.
     named : mapping of str to path
         Input name → file or folder.
+    output : path, optional
+        The output folder of the run: the images ``oclip run`` wrote there
+        are not taken as inputs (where it is an input folder too).
 
     Raises
     ------
     WorkflowError
         For inputs missing or unknown, paths that do not exist, folders
-        without TIFFs, or two jobs whose outputs would have the same names.
+        without TIFFs, two jobs whose outputs would have the same names, or
+        an output that would overwrite an input.
     """
+    folder = None if output is None else Path(output)
     named_paths = {name: Path(path) for name, path in (named or {}).items()}
     unknown = [n for n in named_paths if n not in workflow.inputs]
     if unknown:
@@ -114,7 +142,12 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
             raise WorkflowError("give the input either as INPUT arguments or as "
                                 "--input NAME=PATH, not both")
         name = workflow.inputs[0]
-        files = [f for p in paths for f in _tiffs(Path(p), f"input '{name}'")]
+        # files given one by one (a shell's in/*.tif) may include earlier outputs: left out
+        outputs = set() if folder is None else {
+            Path(p) for p in paths if Path(p).is_file() and _same_folder(Path(p), folder)
+            and written_by_oclip(p)}
+        files = [f for p in paths if Path(p) not in outputs or len(outputs) == len(paths)
+                 for f in _tiffs(Path(p), f"input '{name}'", folder)]
         jobs = [Job(f.stem, {name: f}) for f in files]
     else:
         missing = [n for n in workflow.inputs if n not in named_paths]
@@ -123,18 +156,18 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
                                 f"INPUT files, or --input NAME=PATH for each input")
         folders = [n for n in workflow.inputs if named_paths[n].is_dir()]
         for n in workflow.inputs:
-            _tiffs(named_paths[n], f"input '{n}'")
+            _tiffs(named_paths[n], f"input '{n}'", folder)
         if not folders:
             first = named_paths[workflow.inputs[0]] if workflow.inputs else Path("workflow")
             jobs = [Job(first.stem, dict(named_paths))]
         else:
             leader = folders[0]
             jobs = []
-            for file in _tiffs(named_paths[leader], f"input '{leader}'"):
+            for file in _tiffs(named_paths[leader], f"input '{leader}'", folder):
                 job_paths = {n: named_paths[n] / file.name if n in folders else named_paths[n]
                              for n in workflow.inputs}
                 jobs.append(Job(job_paths[workflow.inputs[0]].stem, job_paths))
-    check_output_names(workflow, jobs)
+    check_output_names(workflow, jobs, folder)
     return jobs
 
 
@@ -143,8 +176,10 @@ def output_stems(workflow: Workflow, job: Job) -> dict[str, str]:
     return {name: f"{job.stem}_{name}" for name in workflow.output_ids}
 
 
-def check_output_names(workflow: Workflow, jobs: Sequence[Job]) -> None:
-    """Refuse jobs whose output files would have the same names (one would be lost).
+def check_output_names(workflow: Workflow, jobs: Sequence[Job],
+                       output: str | os.PathLike | None = None) -> None:
+    """Refuse jobs whose output files would have the same names (one would be lost),
+    and outputs that would overwrite an input in the output folder ``output``.
 
     Names are compared without their suffix (an output may be a ``.tif`` or a
     ``.csv``) and case-insensitively (as on macOS and Windows file systems).
@@ -152,17 +187,47 @@ def check_output_names(workflow: Workflow, jobs: Sequence[Job]) -> None:
     Raises
     ------
     WorkflowError
-        Naming both inputs and the file name they would share.
+        Naming both inputs and the file name they would share, or the input
+        an output would overwrite.
     """
+    inputs: dict[str, Path] = {}
+    if output is not None:
+        folder = Path(output)
+        inputs = {p.name.casefold(): p for job in jobs for p in job.paths.values()
+                  if _same_folder(p, folder)}
+    images = {o for o in workflow.output_ids
+              if get_operation(workflow.step(o).op).result_kind is not None}
     writers: dict[str, tuple[Job, str]] = {}
     for job in jobs:
         for name, stem in output_stems(workflow, job).items():
+            overwritten = inputs.get(f"{stem}.tif".casefold()) if name in images else None
+            if overwritten is not None:
+                raise WorkflowError(
+                    f"output '{name}' of {job.source} would overwrite the input "
+                    f"{overwritten}: write the outputs to another folder (-o)")
             other = writers.setdefault(stem.casefold(), (job, stem))
             if other[0] is not job:
                 raise WorkflowError(
                     f"{other[0].source} and {job.source} would both write {stem}.* (outputs "
                     f"'{other[1][len(other[0].stem) + 1:]}' and '{name}'): one result would "
                     f"be lost; rename one of the files or run them into different folders")
+
+
+def remove_job_leftovers(workflow: Workflow, jobs: Sequence[Job],
+                         output: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files that killed writers left for any output of ``jobs``.
+
+    Called at the start of a run, before any writer of the run is at work, so
+    that a leftover goes even when its job is not written again (skipped as
+    complete, or failing now).  Returns the files removed.
+    """
+    folder = Path(output)
+    removed = []
+    for job in jobs:
+        for stem in output_stems(workflow, job).values():
+            for suffix in (".tif", ".csv"):
+                removed += remove_leftovers(folder / f"{stem}{suffix}")
+    return removed
 
 
 def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike, *,
@@ -196,9 +261,10 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
         Before anything runs, if two jobs would write files of the same name.
     """
     start = time.perf_counter()
-    check_output_names(workflow, jobs)
+    check_output_names(workflow, jobs, output)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
+    remove_job_leftovers(workflow, jobs, folder)
     outputs = workflow.output_ids
     labels = {o for o in outputs
               if get_operation(workflow.step(o).op).result_kind is ImageKind.LABELS}

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import remove_leftovers, require, write_text
+from .._io import PARTIAL, remove_leftovers, require, write_text
 from ..workflow import Workflow, WorkflowError, dumps, loads
-from ._batch import BatchSummary, Job, check_output_names
+from ._batch import BatchSummary, Job, check_output_names, remove_job_leftovers
 from ._tasks import (
     Assembly,
     Report,
@@ -342,7 +342,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
             or time_points_per_task < 0:
         raise ValueError(f"time_points_per_task: expected a whole number >= 0, got "
                          f"{time_points_per_task!r}")
-    check_output_names(workflow, jobs)
+    check_output_names(workflow, jobs, output)
     tile_shape = parse_tile(tile)
     outputs = workflow.output_ids
     labels = label_outputs(workflow, outputs)
@@ -355,6 +355,11 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
     require("distributed", "running on a dask scheduler")
     if overwrite:
         shutil.rmtree(folder / TILES_FOLDER, ignore_errors=True)
+    # what writers killed in an earlier run left, also of jobs complete now (skipped)
+    remove_job_leftovers(workflow, jobs, folder)
+    for job in jobs:
+        for leftover in (folder / TILES_FOLDER / job.stem).glob(f".*{PARTIAL}"):
+            leftover.unlink(missing_ok=True)
 
     plans = []
     split = tile_shape is not None or (time_lapse and time_points_per_task > 0)

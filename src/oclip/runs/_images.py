@@ -10,6 +10,26 @@ from typing import Any
 import numpy as np
 
 from .._io import require, table_csv, write_atomically, write_text
+from .._version import __version__
+
+#: The TIFF ``Software`` tag of every image ``oclip run`` writes: how a run knows its
+#: own outputs (and never takes them for inputs).
+SOFTWARE = f"oclip {__version__}"
+
+
+def written_by_oclip(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a TIFF file that ``oclip run`` wrote (its Software tag).
+
+    False for anything else, including files that cannot be read (those are
+    reported when a job reads them).
+    """
+    tifffile = require("tifffile", "reading TIFF files")
+    try:
+        with tifffile.TiffFile(path) as tiff:
+            software = tiff.pages.first.software
+    except Exception:  # not a TIFF, damaged, unreadable: not one of ours
+        return False
+    return isinstance(software, str) and software.split(" ")[0] == SOFTWARE.split(" ")[0]
 
 
 def write_output(directory: Path, stem: str, name: str, value: Any,
@@ -28,7 +48,8 @@ def write_output(directory: Path, stem: str, name: str, value: Any,
         array = array.astype(np.uint32, copy=False)
     # minisblack: a (3, y, x) or (4, y, x) stack is three planes, not an RGB(A) image
     return write_atomically(directory / f"{stem}_{name}.tif",
-                            lambda file: tifffile.imwrite(file, array, photometric="minisblack"),
+                            lambda file: tifffile.imwrite(file, array, photometric="minisblack",
+                                                         software=SOFTWARE),
                             sync=True)
 
 

@@ -51,7 +51,7 @@ from .._io import require, write_atomically
 from ..ops import ImageKind, get_operation
 from ..workflow import Workflow, WorkflowError
 from ._batch import Job
-from ._images import read_image, write_output
+from ._images import SOFTWARE, read_image, write_output
 from ._tiles import Tile, read_tile
 
 logger = logging.getLogger("oclip")
@@ -426,7 +426,8 @@ def _write_tiff(path: Path, shape: tuple[int, ...], dtype: Any, placed: list, la
     tifffile = require("tifffile", "writing TIFF files")
 
     def fill(file: Any) -> None:
-        target = tifffile.memmap(file.name, shape=shape, dtype=dtype, photometric="minisblack")
+        target = tifffile.memmap(file.name, shape=shape, dtype=dtype, photometric="minisblack",
+                                 software=SOFTWARE)
         for origin, tile_file in placed:
             result = np.load(tile_file, mmap_mode="r")
             region = tuple(slice(o, o + n) for o, n in zip(origin, result.shape, strict=True))
