@@ -132,6 +132,31 @@ def test_run_reports_a_failing_file_and_goes_on(tmp_path, capsys):
         "cells_0_projected.tif", "cells_1_projected.tif"]
 
 
+
+def test_run_reads_stacks_written_page_by_page_and_refuses_colour_images(tmp_path, capsys):
+    workflow = Workflow(("stack",), (Step("projected", "maximum_z_projection",
+                                          {"image": "stack"}),))
+    save(workflow, tmp_path / "w.yaml")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    stack = np.stack([blobs((20, 30), seed=s) for s in range(3)])
+    with tifffile.TiffWriter(folder / "pages.tif") as writer:
+        for plane in stack:  # a series per page: tifffile.imread alone gives the first
+            writer.write(plane)
+    tifffile.imwrite(folder / "rgb.tif", np.zeros((20, 30, 3), np.uint8))
+    tifffile.imwrite(folder / "planar.tif", np.zeros((3, 20, 30), np.uint8),
+                     photometric="rgb", planarconfig="separate")
+    assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert "1 done, 2 failed" in out
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "out" / "pages_projected.tif"),
+                                  stack.max(axis=0))
+    failures = run_lines(err)
+    for name, axes in (("rgb.tif", "YXS"), ("planar.tif", "SYX")):
+        assert (f"FAILED: ValueError: a colour image (RGB) of 3 samples per pixel (axes {axes}"
+                in failures[name])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["pages_projected.tif"]
+
 def test_run_pairs_the_files_of_several_inputs_by_name(tmp_path, capsys):
     workflow = Workflow(
         ("nuclei", "membranes", "flat"),
