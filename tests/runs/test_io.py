@@ -260,3 +260,59 @@ def test_a_compressed_tiff_without_imagecodecs_names_the_package():
             read_image(lzw)
     else:
         np.testing.assert_array_equal(read_image(lzw), expected)
+
+
+# --- a full disk, a file size limit -------------------------------------------------------
+
+#: Writes a 352 KiB image as oclip run writes outputs, in a process whose files may have
+#: 200000 bytes at most (RLIMIT_FSIZE); prints the error.
+WRITE_UNDER_A_FILE_SIZE_LIMIT = """
+import resource, sys
+from pathlib import Path
+import numpy as np
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+from oclip.runs._images import write_output
+try:
+    write_output(Path(sys.argv[1]), "big", "blurred", np.ones((300, 300), np.float32))
+except OSError as error:
+    print(f"{type(error).__name__}: {error}")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE as on Linux")
+def test_a_file_size_limit_is_named_with_the_path(tmp_path):
+    import subprocess
+
+    from ..test_cli import with_source_on_path
+
+    done = subprocess.run([sys.executable, "-c", WRITE_UNDER_A_FILE_SIZE_LIMIT, str(tmp_path)],
+                          env=with_source_on_path(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"OSError: [Errno 27] File too large: the file size limit of 200000 bytes "
+        f"of this process (ulimit -f) is reached: '{tmp_path / 'big_blurred.tif'}'")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_named_with_the_path_also_after_a_short_write(tmp_path, monkeypatch):
+    def short_write(file) -> None:
+        """What numpy's tofile raises when the disk fills up: no errno."""
+        file.write(b"x" * 51132)
+        file.flush()
+        raise OSError("131072 requested and 51132 written")
+
+    full = os.statvfs_result((4096, 4096, 1000, 0, 0, 1000, 0, 0, 0, 255))
+    monkeypatch.setattr(os, "statvfs", lambda path: full)
+    target = tmp_path / "cells_labels.tif"
+    with pytest.raises(OSError, match=re.escape(
+            f"[Errno 28] No space left on device (51132 bytes of the file written): '{target}'")):
+        write_atomically(target, short_write)
+    with pytest.raises(OSError, match=re.escape(
+            f"[Errno 28] No space left on device (16 bytes of the file written): '{target}'")):
+        write_atomically(target, no_space)
+    assert list(tmp_path.iterdir()) == []
+    # with space left, a short write is some other trouble: its own message
+    monkeypatch.undo()
+    with pytest.raises(OSError, match=r"^131072 requested and 51132 written$"):
+        write_atomically(target, short_write)
