@@ -527,6 +527,45 @@ def test_a_rerun_removes_leftovers_also_of_jobs_that_are_not_written_again(tmp_p
     assert not leftover.exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
+
+#: The command line, sent SIGINT (Ctrl-C) as it starts writing the third output file.
+INTERRUPTED_WHILE_WRITING = """
+import os, signal, sys
+import tifffile
+real_imwrite = tifffile.imwrite
+written = []
+
+def imwrite(file, data, **options):
+    written.append(file.name)
+    if len(written) == 3:
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_imwrite(file, data, **options)
+
+tifffile.imwrite = imwrite
+from oclip.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_during_a_run_says_what_was_done_in_one_line(tmp_path):
+    workflow = two_output_workflow(tmp_path)
+    images = write_images(tmp_path / "in", count=3)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_WRITING, "run",
+                           str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)],
+                          env=with_source_on_path(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    progress, last = done.stderr.splitlines()
+    assert progress == f"[1/3] {tmp_path / 'in' / 'cells_0.tif'}: done"
+    assert last == (f"oclip run: interrupted after 1 of 3 file(s); the outputs in {out} are "
+                    f"complete files, no half-written one is left; run the same command again "
+                    f"to run every file again (with --scheduler local:1 a re-run skips the "
+                    f"outputs that are complete)")
+    assert sorted(p.name for p in out.iterdir()) == ["cells_0_blurred.tif", "cells_0_labels.tif"]
+    assert_outputs_of(out, workflow, {"cells_0": images["cells_0"]})
+
 # --- hostile workflow files ------------------------------------------------------------------
 
 HOSTILE = Path(__file__).parent / "workflow" / "files"
