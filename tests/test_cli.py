@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -565,6 +566,67 @@ def test_ctrl_c_during_a_run_says_what_was_done_in_one_line(tmp_path):
                     f"outputs that are complete)")
     assert sorted(p.name for p in out.iterdir()) == ["cells_0_blurred.tif", "cells_0_labels.tif"]
     assert_outputs_of(out, workflow, {"cells_0": images["cells_0"]})
+
+
+def test_a_job_that_may_exhaust_the_memory_runs_alone_with_the_same_result(tmp_path, capsys,
+                                                                         monkeypatch):
+    from oclip.runs import _batch
+
+    workflow = two_output_workflow(tmp_path)
+    images = write_images(tmp_path / "in", count=2)
+    (tmp_path / "in" / "cells_1.tif").write_bytes(b"damaged")
+    monkeypatch.setattr(_batch, "available_memory", lambda: 1000)  # every job: alone
+    status = main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o",
+                   str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert status == 1, err
+    assert "1 done, 1 failed; 2 file(s) written" in out
+    assert "cells_1.tif: FAILED: ValueError: not a TIFF file" in run_lines(err)["cells_1.tif"]
+    assert_outputs_of(tmp_path / "out", workflow, {"cells_0": images["cells_0"]})
+
+
+#: VmPeak of a process that ran the workflow on a small image: what the limit adds to.
+PEAK_OF_A_SMALL_RUN = """
+import sys
+import numpy as np
+from oclip.workflow import load
+load(sys.argv[1]).run(np.zeros((40, 50), np.uint8))
+print(next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+           if line.startswith("VmPeak")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS, /proc as on Linux")
+def test_one_file_too_large_for_the_memory_fails_alone_and_the_others_complete(tmp_path):
+    import resource
+
+    workflow = two_output_workflow(tmp_path)
+    folder = tmp_path / "in"
+    images = write_images(folder, count=2)
+    # 81 MB of pixels: a run needs some GiB (float32 images), more than the limit leaves
+    tifffile.imwrite(folder / "cells_0b_huge.tif", np.full((9000, 9000), 7, np.uint8))
+    environment = dict(with_source_on_path(), OCLIP_DEVICE="cpu")  # no GPU driver's reserve
+    probe = subprocess.run([sys.executable, "-c", PEAK_OF_A_SMALL_RUN, str(tmp_path / "w.yaml")],
+                           env=environment, capture_output=True, text=True, timeout=300)
+    assert probe.returncode == 0, probe.stderr
+    limit = int(probe.stdout) + (700 << 20)
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "oclip", "run", str(tmp_path / "w.yaml"),
+                           str(folder), "-o", str(out)], env=environment,
+                          preexec_fn=limit_memory, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "3 run(s)" in done.stdout and "2 done, 1 failed" in done.stdout
+    failure = run_lines(done.stderr)
+    assert set(failure) == {"cells_0b_huge.tif"}
+    assert re.search(r"FAILED: (out of memory: the process it ran in died \(it needs about "
+                     r"[\d.]+ GiB, [\d.]+ [GM]iB are available\)|\w*MemoryError)",
+                     failure["cells_0b_huge.tif"]), failure
+    assert_outputs_of(out, workflow, images)
 
 # --- hostile workflow files ------------------------------------------------------------------
 

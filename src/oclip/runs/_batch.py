@@ -23,11 +23,17 @@ before anything runs.  Files are written atomically (a hidden
 temporary file ``.<name>.<random>.partial``, renamed); those a killed run left
 for any job of a run are removed when the run starts.  A job that fails (a file that
 cannot be read, is no TIFF or a damaged one, an output that cannot be written)
-is reported and the others go on.
+is reported and the others go on.  A job that may need more than half the
+memory this process can still get (:func:`memory_estimate` against
+:func:`available_memory`) runs in a fresh process of its own, so that running
+out of memory there (an OpenCL driver that aborts, the kernel's OOM killer)
+fails that job alone.
 """
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,26 +41,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._errors import format_bytes
 from .._io import remove_leftovers
 from ..ops import ImageKind, get_operation
 from ..workflow import Workflow, WorkflowError
 from ._images import read_image, write_output, written_by_oclip
+from ._jobs import Job
+from ._tiles import image_shape
 
 #: File name suffixes taken from folders (case-insensitive).
 TIFF_SUFFIXES = (".tif", ".tiff")
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run of a batch: the file of each input, and the stem of its output names."""
-
-    stem: str
-    paths: Mapping[str, Path]
-
-    @property
-    def source(self) -> str:
-        """The job's first input file, for messages."""
-        return str(next(iter(self.paths.values()), self.stem))
 
 
 @dataclass
@@ -250,6 +246,9 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
         Called after each job as ``progress(done, total, job, error)``, where
         ``error`` is None or the message of the job's failure.
 
+    A job that may exhaust the memory runs in a process of its own (see the
+    module), on this process's device.
+
     Returns
     -------
     BatchSummary
@@ -273,32 +272,114 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
     summary = BatchSummary(jobs=len(jobs))
     for number, job in enumerate(jobs, 1):
         error: str | None = None
-        try:
-            arrays = {}
-            for name, path in job.paths.items():
-                if path in shared:
-                    if path not in read_once:
-                        read_once[path] = read_image(path)
-                    arrays[name] = read_once[path]
+        need = memory_estimate(workflow, job)
+        available = available_memory()
+        if available is not None and need > available // 2:
+            # a job that may exhaust the memory runs in a process of its own: a driver
+            # that aborts there (or the kernel's OOM killer) takes only that job along
+            error = _run_alone(workflow, job, folder, outputs, labels, time_lapse, static,
+                               need, available, summary)
+        else:
+            arrays: dict[str, Any] = {}
+            values: dict[str, Any] = {}
+            results: Any = None
+            try:
+                for name, path in job.paths.items():
+                    if path in shared:
+                        if path not in read_once:
+                            read_once[path] = read_image(path)
+                        arrays[name] = read_once[path]
+                    else:
+                        arrays[name] = read_image(path)
+                if time_lapse:
+                    values = workflow.run_time_lapse(arrays, static=static, outputs=outputs)
                 else:
-                    arrays[name] = read_image(path)
-            if time_lapse:
-                values = workflow.run_time_lapse(arrays, static=static, outputs=outputs)
-            else:
-                results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
-                values = {name: results[name] for name in outputs}
-            for name, value in values.items():
-                written = write_output(folder, job.stem, name, value, labels=name in labels)
-                summary.written.append(written)
-                remove_leftovers(written)  # of an earlier run that was killed
-            summary.done.append(job.source)
-        except Exception as failure:  # one failed file must not stop the others
-            error = f"{type(failure).__name__}: {failure}"
-            summary.failed.append((job.source, error))
+                    results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
+                    values = {name: results[name] for name in outputs}
+                for name, value in values.items():
+                    written = write_output(folder, job.stem, name, value,
+                                           labels=name in labels)
+                    summary.written.append(written)
+                summary.done.append(job.source)
+            except Exception as failure:  # one failed file must not stop the others
+                error = f"{type(failure).__name__}: {failure}"
+                summary.failed.append((job.source, error))
+            # this job's images are not kept while the next one runs
+            arrays, values, results = {}, {}, None
         if progress is not None:
             progress(number, len(jobs), job, error)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def memory_estimate(workflow: Workflow, job: Job) -> int:
+    """About the most memory (bytes) a job needs: its inputs, and an image of the
+    largest input's size per step and for the outputs, of 4 bytes a pixel or more.
+
+    0 for a job whose files cannot be read (it fails when it reads them).
+    """
+    try:
+        shapes = [image_shape(path) for path in job.paths.values()]
+    except Exception:  # reported when the job reads the file
+        return 0
+    inputs = sum(math.prod(shape) * dtype.itemsize for shape, dtype in shapes)
+    pixels = max((math.prod(shape) for shape, _ in shapes), default=0)
+    itemsize = max([4, *(dtype.itemsize for _, dtype in shapes)])
+    return inputs + pixels * itemsize * (len(workflow.steps) + 2)
+
+
+def available_memory() -> int | None:
+    """The memory this process can still get (bytes): what the system has available,
+    and what its address-space limit (``ulimit -v``) leaves; None where unknown."""
+    known = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    known.append(int(line.split()[1]) * 1024)
+        with open("/proc/self/status", encoding="ascii") as file:
+            size = next(int(line.split()[1]) * 1024 for line in file
+                        if line.startswith("VmSize:"))
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit != resource.RLIM_INFINITY:
+            known.append(max(limit - size, 0))
+    except (OSError, ValueError, StopIteration, ImportError):  # not Linux
+        pass
+    return min(known) if known else None
+
+
+def _run_alone(workflow: Workflow, job: Job, folder: Path, outputs: tuple[str, ...],
+               labels: set[str], time_lapse: bool, static: Sequence[str], need: int,
+               available: int, summary: BatchSummary) -> str | None:
+    """Run one job in a fresh process on this process's device; its error, or None."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .._backend import current_device
+    from ._tasks import Task, run_job_alone
+
+    task = Task(workflow, job, str(folder), outputs, frozenset(labels), time_lapse,
+                tuple(static))
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            device = current_device()
+            report = pool.submit(run_job_alone, task,
+                                 (device.index, device.name, device.platform)).result()
+        error = report.error
+    except BrokenProcessPool:
+        error = (f"out of memory: the process it ran in died (it needs about "
+                 f"{format_bytes(need)}, {format_bytes(available)} are available); run it "
+                 f"on a machine with more memory, or in tiles (--scheduler local:1 --tile)")
+    except Exception as failure:  # the process could not start, or its report not come back
+        error = f"{type(failure).__name__}: {failure}"
+    if error is None:
+        summary.done.append(job.source)
+        summary.written += [Path(p) for p in report.written]
+    else:
+        summary.failed.append((job.source, error))
+    return error
 
 
 def _shared_paths(jobs: Sequence[Job]) -> set[Path]:

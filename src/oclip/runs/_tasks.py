@@ -50,8 +50,8 @@ from .._errors import NoDeviceError
 from .._io import require, write_atomically
 from ..ops import ImageKind, get_operation
 from ..workflow import Workflow, WorkflowError
-from ._batch import Job
 from ._images import SOFTWARE, read_image, write_output
+from ._jobs import Job
 from ._tiles import Tile, read_tile
 
 logger = logging.getLogger("oclip")
@@ -258,6 +258,16 @@ def run_task(task: Task) -> Report:
     except Exception as error:  # one failed task must not stop the others
         report.error = _failure(error)
     return report
+
+
+def run_job_alone(task: Task, device: tuple[int, str, str] | None) -> Report:
+    """:func:`run_task` in a fresh process, on the device of the process that started it
+    (``device``: its index, name and platform, as :func:`oclip.devices` lists it); see
+    ``run_files``."""
+    if device is not None:
+        same = [d for d in devices() if (d.index, d.name, d.platform) == device]
+        _chosen[task.device] = select_device(same[0] if same else task.device)
+    return run_task(task)
 
 
 def _read_inputs(task: Task) -> dict[str, np.ndarray]:
