@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,9 @@ import tifffile
 
 import oclip
 from oclip.__main__ import main
-from oclip.runs import plan_jobs
+from oclip.runs import Job, plan_jobs, run_files
 from oclip.runs._images import read_image
-from oclip.workflow import Step, Workflow, save
+from oclip.workflow import Step, Workflow, WorkflowError, save
 
 from .workflow._support import blobs, labeling_workflow, table_operation
 
@@ -132,6 +133,31 @@ def test_run_reports_a_failing_file_and_goes_on(tmp_path, capsys):
         "cells_0_projected.tif", "cells_1_projected.tif"]
 
 
+
+def test_run_reads_stacks_written_page_by_page_and_refuses_colour_images(tmp_path, capsys):
+    workflow = Workflow(("stack",), (Step("projected", "maximum_z_projection",
+                                          {"image": "stack"}),))
+    save(workflow, tmp_path / "w.yaml")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    stack = np.stack([blobs((20, 30), seed=s) for s in range(3)])
+    with tifffile.TiffWriter(folder / "pages.tif") as writer:
+        for plane in stack:  # a series per page: tifffile.imread alone gives the first
+            writer.write(plane)
+    tifffile.imwrite(folder / "rgb.tif", np.zeros((20, 30, 3), np.uint8))
+    tifffile.imwrite(folder / "planar.tif", np.zeros((3, 20, 30), np.uint8),
+                     photometric="rgb", planarconfig="separate")
+    assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert "1 done, 2 failed" in out
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "out" / "pages_projected.tif"),
+                                  stack.max(axis=0))
+    failures = run_lines(err)
+    for name, axes in (("rgb.tif", "YXS"), ("planar.tif", "SYX")):
+        assert (f"FAILED: ValueError: a colour image (RGB) of 3 samples per pixel (axes {axes}"
+                in failures[name])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["pages_projected.tif"]
+
 def test_run_pairs_the_files_of_several_inputs_by_name(tmp_path, capsys):
     workflow = Workflow(
         ("nuclei", "membranes", "flat"),
@@ -211,9 +237,83 @@ def test_run_refuses_a_bad_workflow_file_or_missing_inputs(tmp_path, capsys):
     write_images(twice, count=1)
     assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), str(twice), "-o",
                  str(tmp_path / "out")]) == 2
-    assert "would write outputs of the same names (cells_0_...)" in capsys.readouterr().err
+    assert (f"{tmp_path / 'in' / 'cells_0.tif'} and {twice / 'cells_0.tif'} would both write "
+            f"cells_0_labels.*" in capsys.readouterr().err)
     assert not (tmp_path / "out").exists()
 
+
+def test_run_refuses_two_files_that_would_write_the_same_output_name(tmp_path, capsys):
+    # cells.tif's output a_labels and cells_a.tif's output labels are both cells_a_labels
+    workflow = (labeling_workflow().add_step("gaussian_blur", {"image": "labels"}, id="a_labels")
+                .with_outputs(["labels", "a_labels"]))
+    save(workflow, tmp_path / "w.yaml")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    tifffile.imwrite(folder / "cells.tif", blobs(seed=1))
+    tifffile.imwrite(folder / "cells_a.tif", blobs(seed=2))
+    assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o",
+                 str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert (f"oclip run: {folder / 'cells.tif'} and {folder / 'cells_a.tif'} would both write "
+            f"cells_a_labels.* (outputs 'a_labels' and 'labels')") in err
+    assert not (tmp_path / "out").exists()
+    # names that differ in case only are one file on macOS and Windows
+    (folder / "cells_a.tif").rename(folder / "Cells_A.tif")
+    with pytest.raises(WorkflowError,
+                       match=r"Cells_A.tif and .*cells.tif would both write cells_a_labels"):
+        plan_jobs(workflow, [folder])
+    # jobs made by hand are checked by the run itself, before anything is written
+    jobs = [Job("cells", {"nuclei": folder / "cells.tif"}),
+            Job("cells_a", {"nuclei": folder / "Cells_A.tif"})]
+    with pytest.raises(WorkflowError, match="would both write cells_a_labels"):
+        run_files(workflow, jobs, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+
+def test_run_into_an_input_folder_never_takes_its_own_outputs_as_inputs(tmp_path, capsys):
+    workflow = two_output_workflow(tmp_path)
+    folder = tmp_path / "in"
+    images = write_images(folder, count=2)
+    originals = sorted(f"{stem}.tif" for stem in images)
+    outputs = sorted(f"{stem}_{name}.tif" for stem in images for name in ("labels", "blurred"))
+    for _ in range(2):  # the second run finds the first one's outputs beside its inputs
+        assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o", str(folder)]) == 0
+        assert "2 run(s)" in capsys.readouterr().out
+        assert sorted(p.name for p in folder.iterdir()) == sorted(originals + outputs)
+    assert_outputs_of(folder, workflow, images)
+    # another workflow into that folder: still the two images, not the outputs
+    save(labeling_workflow().with_outputs(["binary"]), tmp_path / "binary.yaml")
+    assert main(["run", str(tmp_path / "binary.yaml"), str(folder), "-o", str(folder)]) == 0
+    assert "2 run(s)" in capsys.readouterr().out
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        originals + outputs + [f"{stem}_binary.tif" for stem in images])
+    # files given one by one (a shell's in/*.tif) are sorted out the same way
+    assert [job.stem for job in plan_jobs(workflow, sorted(folder.iterdir()),
+                                          output=folder)] == ["cells_0", "cells_1"]
+    # a folder of outputs only, as the input of a run into itself, is refused clearly
+    out = tmp_path / "out"
+    write_images(tmp_path / "fresh", count=2)
+    assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "fresh"), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(tmp_path / "binary.yaml"), str(out), "-o", str(out)]) == 2
+    assert (f"input 'nuclei': {out} holds only outputs of oclip run in the output folder, "
+            f"which are never taken as inputs") in capsys.readouterr().err
+    # read into another folder, the outputs of a run are inputs like any others
+    assert len(plan_jobs(workflow, [out], output=tmp_path / "elsewhere")) == 4
+
+
+def test_run_refuses_to_overwrite_an_input_with_an_output(tmp_path, capsys):
+    two_output_workflow(tmp_path)
+    folder = tmp_path / "in"
+    write_images(folder, count=1)
+    hand_made = blobs(seed=5).astype(np.uint32)  # not written by oclip: a user's own labels
+    tifffile.imwrite(folder / "cells_0_labels.tif", hand_made)
+    assert main(["run", str(tmp_path / "w.yaml"), str(folder), "-o", str(folder)]) == 2
+    assert (f"oclip run: output 'labels' of {folder / 'cells_0.tif'} would overwrite the input "
+            f"{folder / 'cells_0_labels.tif'}") in capsys.readouterr().err
+    np.testing.assert_array_equal(tifffile.imread(folder / "cells_0_labels.tif"), hand_made)
+    assert sorted(p.name for p in folder.iterdir()) == ["cells_0.tif", "cells_0_labels.tif"]
 
 def test_export_writes_a_script_and_a_notebook(tmp_path, capsys):
     save(labeling_workflow(), tmp_path / "w.yaml")
@@ -413,6 +513,120 @@ def test_a_killed_run_leaves_no_half_written_result_and_a_rerun_cleans_up(tmp_pa
         f"{stem}_{name}.tif" for stem in images for name in ("labels", "blurred"))
     assert_outputs_of(out, workflow, images)
 
+
+
+def test_a_rerun_removes_leftovers_also_of_jobs_that_are_not_written_again(tmp_path, capsys):
+    two_output_workflow(tmp_path)
+    write_images(tmp_path / "in", count=2)
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)]) == 0
+    leftover = out / ".cells_1_blurred.tif.k1ll3d.partial"  # of a writer killed long ago
+    leftover.write_bytes(b"II*\x00half")
+    (tmp_path / "in" / "cells_1.tif").write_bytes(b"damaged since")
+    assert main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)]) == 1
+    assert "1 done, 1 failed" in capsys.readouterr().out
+    assert not leftover.exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+#: The command line, sent SIGINT (Ctrl-C) as it starts writing the third output file.
+INTERRUPTED_WHILE_WRITING = """
+import os, signal, sys
+import tifffile
+real_imwrite = tifffile.imwrite
+written = []
+
+def imwrite(file, data, **options):
+    written.append(file.name)
+    if len(written) == 3:
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_imwrite(file, data, **options)
+
+tifffile.imwrite = imwrite
+from oclip.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_during_a_run_says_what_was_done_in_one_line(tmp_path):
+    workflow = two_output_workflow(tmp_path)
+    images = write_images(tmp_path / "in", count=3)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_WRITING, "run",
+                           str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o", str(out)],
+                          env=with_source_on_path(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    progress, last = done.stderr.splitlines()
+    assert progress == f"[1/3] {tmp_path / 'in' / 'cells_0.tif'}: done"
+    assert last == (f"oclip run: interrupted after 1 of 3 file(s); the outputs in {out} are "
+                    f"complete files, no half-written one is left; run the same command again "
+                    f"to run every file again (with --scheduler local:1 a re-run skips the "
+                    f"outputs that are complete)")
+    assert sorted(p.name for p in out.iterdir()) == ["cells_0_blurred.tif", "cells_0_labels.tif"]
+    assert_outputs_of(out, workflow, {"cells_0": images["cells_0"]})
+
+
+def test_a_job_that_may_exhaust_the_memory_runs_alone_with_the_same_result(tmp_path, capsys,
+                                                                         monkeypatch):
+    from oclip.runs import _batch
+
+    workflow = two_output_workflow(tmp_path)
+    images = write_images(tmp_path / "in", count=2)
+    (tmp_path / "in" / "cells_1.tif").write_bytes(b"damaged")
+    monkeypatch.setattr(_batch, "available_memory", lambda: 1000)  # every job: alone
+    status = main(["run", str(tmp_path / "w.yaml"), str(tmp_path / "in"), "-o",
+                   str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert status == 1, err
+    assert "1 done, 1 failed; 2 file(s) written" in out
+    assert "cells_1.tif: FAILED: ValueError: not a TIFF file" in run_lines(err)["cells_1.tif"]
+    assert_outputs_of(tmp_path / "out", workflow, {"cells_0": images["cells_0"]})
+
+
+#: VmPeak of a process that ran the workflow on a small image: what the limit adds to.
+PEAK_OF_A_SMALL_RUN = """
+import sys
+import numpy as np
+from oclip.workflow import load
+load(sys.argv[1]).run(np.zeros((40, 50), np.uint8))
+print(next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+           if line.startswith("VmPeak")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS, /proc as on Linux")
+def test_one_file_too_large_for_the_memory_fails_alone_and_the_others_complete(tmp_path):
+    import resource
+
+    workflow = two_output_workflow(tmp_path)
+    folder = tmp_path / "in"
+    images = write_images(folder, count=2)
+    # 81 MB of pixels: a run needs some GiB (float32 images), more than the limit leaves
+    tifffile.imwrite(folder / "cells_0b_huge.tif", np.full((9000, 9000), 7, np.uint8))
+    environment = dict(with_source_on_path(), OCLIP_DEVICE="cpu")  # no GPU driver's reserve
+    probe = subprocess.run([sys.executable, "-c", PEAK_OF_A_SMALL_RUN, str(tmp_path / "w.yaml")],
+                           env=environment, capture_output=True, text=True, timeout=300)
+    assert probe.returncode == 0, probe.stderr
+    limit = int(probe.stdout) + (700 << 20)
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "oclip", "run", str(tmp_path / "w.yaml"),
+                           str(folder), "-o", str(out)], env=environment,
+                          preexec_fn=limit_memory, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "3 run(s)" in done.stdout and "2 done, 1 failed" in done.stdout
+    failure = run_lines(done.stderr)
+    assert set(failure) == {"cells_0b_huge.tif"}
+    assert re.search(r"FAILED: (out of memory: the process it ran in died \(it needs about "
+                     r"[\d.]+ GiB, [\d.]+ [GM]iB are available\)|\w*MemoryError)",
+                     failure["cells_0b_huge.tif"]), failure
+    assert_outputs_of(out, workflow, images)
 
 # --- hostile workflow files ------------------------------------------------------------------
 

@@ -77,8 +77,13 @@ class _Progress:
         self.stream = sys.stderr if stream is None else stream
         self.bar = self.stream.isatty()
         self.start = time.perf_counter()
+        self.done = 0
+        self.failed = 0
+        self.total: int | None = None
 
     def __call__(self, done: int, total: int, job: Any, error: str | None) -> None:
+        self.done, self.total = done, total
+        self.failed += error is not None
         elapsed = time.perf_counter() - self.start
         if error is not None:
             if self.bar:
@@ -113,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
         from .workflow import load
 
         workflow = load(args.workflow)
-        jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input))
+        jobs = plan_jobs(workflow, args.inputs, _named_inputs(args.input), output=args.output)
         if args.device and args.scheduler is None:  # workers select their own device
             select_device(args.device)
     except (ValueError, ImportError, OclipError, OSError) as error:
@@ -143,14 +148,31 @@ def _run(args: argparse.Namespace) -> int:
         print(f"oclip run: {', '.join(cluster_only)} only {verb} with --scheduler (e.g. "
               f"--scheduler local:1 for one worker process)", file=sys.stderr)
         return 2
-    summary = run_files(workflow, jobs, args.output, time_lapse=args.time_lapse,
-                        static=args.static, progress=_Progress())
+    progress = _Progress()
+    try:
+        summary = run_files(workflow, jobs, args.output, time_lapse=args.time_lapse,
+                            static=args.static, progress=progress)
+    except KeyboardInterrupt:
+        return _interrupted(progress, len(jobs), "file(s)", args.output,
+                            "run the same command again to run every file again (with "
+                            "--scheduler local:1 a re-run skips the outputs that are complete)")
     print(f"oclip run: {summary.jobs} run(s) in {summary.seconds:.1f} s: "
           f"{len(summary.done)} done, {len(summary.failed)} failed; "
           f"{len(summary.written)} file(s) written to {args.output}")
     for source, reason in summary.failed:
         print(f"  failed: {source}: {reason}", file=sys.stderr)
     return 0 if summary.ok else 1
+
+
+def _interrupted(progress: _Progress, total: int, what: str, output: str, resume: str) -> int:
+    """Say in one line what an interrupted run did and how to resume it; exit status 130."""
+    if progress.bar and progress.done:
+        progress.stream.write("\n")
+    failed = f" ({progress.failed} failed)" if progress.failed else ""
+    print(f"oclip run: interrupted after {progress.done} of {progress.total or total} "
+          f"{what}{failed}; the outputs in {output} are complete files, no half-written "
+          f"one is left; {resume}", file=sys.stderr)
+    return 130
 
 
 def _run_distributed(args: argparse.Namespace, workflow: Any, jobs: list) -> int:
@@ -162,12 +184,17 @@ def _run_distributed(args: argparse.Namespace, workflow: Any, jobs: list) -> int
         print("oclip run: --time-points-per-task only applies with --time-lapse",
               file=sys.stderr)
         return 2
+    progress = _Progress()
     try:
         summary = run_distributed(workflow, jobs, args.output, scheduler=args.scheduler,
                                   time_lapse=args.time_lapse, static=args.static,
                                   time_points_per_task=per_task, tile=args.tile,
                                   overwrite=args.overwrite, device=args.device,
-                                  progress=_Progress())
+                                  progress=progress)
+    except KeyboardInterrupt:
+        return _interrupted(progress, len(jobs), "task(s)", args.output,
+                            "run the same command again to resume: it skips the outputs "
+                            "that are complete")
     except (WorkflowError, ValueError, ImportError, OclipError, OSError) as error:
         print(f"oclip run: {error}", file=sys.stderr)
         return 2
@@ -276,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     except OclipError as error:
         print(f"oclip: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # before or after a run's own handling: nothing to resume
+        print(f"oclip {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import glob
 import importlib
 import io
@@ -86,11 +87,14 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any],
                                          suffix=PARTIAL)
     os.close(handle)  # reopened by name: writers such as tifffile want a named file
     try:
-        with open(temporary, "wb") as file:
-            write(file)
-            if sync:
-                file.flush()
-                os.fsync(file.fileno())
+        try:
+            with open(temporary, "wb") as file:
+                write(file)
+                if sync:
+                    file.flush()
+                    os.fsync(file.fileno())
+        except OSError as error:
+            raise _write_failure(error, path, Path(temporary)) from error
         # mkstemp makes the file private (0600); give it the mode a plain open()
         # would, so that others on a shared file system can read the results
         os.chmod(temporary, 0o666 & ~_UMASK)
@@ -99,6 +103,47 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any],
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _file_size_limit() -> int | None:
+    """The soft limit on the size of files this process writes (``ulimit -f``), or None."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if limit == resource.RLIM_INFINITY else limit
+
+
+def _write_failure(error: OSError, path: Path, temporary: Path) -> OSError:
+    """The error of a failed write, saying "no space left on device" or "file size
+    limit" with the path where that is the cause.
+
+    A short write (numpy's ``tofile``: "131072 requested and 51132 written", no
+    errno) is how both show to writers that write large blocks.
+    """
+    try:
+        written = temporary.stat().st_size
+    except OSError:
+        written = 0
+    limit = _file_size_limit()
+    if error.errno == errno.EFBIG or (limit is not None and written >= limit):
+        shown = "" if limit is None else f" of {limit} bytes"
+        return OSError(errno.EFBIG, f"File too large: the file size limit{shown} of this "
+                                    f"process (ulimit -f) is reached", str(path))
+    no_space = error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+    if not no_space and error.errno is None:
+        try:
+            disk = os.statvfs(path.parent)
+            no_space = disk.f_bavail * disk.f_frsize < 1 << 20
+        except (OSError, AttributeError):  # statvfs: not on Windows
+            pass
+    if no_space:
+        what = "Disk quota exceeded" if error.errno == getattr(errno, "EDQUOT", None) else \
+            "No space left on device"
+        return OSError(error.errno or errno.ENOSPC, f"{what} ({written} bytes of the file "
+                                                    f"written)", str(path))
+    return error
 
 
 def remove_leftovers(path: str | os.PathLike) -> list[Path]:

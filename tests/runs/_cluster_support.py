@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -59,6 +60,42 @@ def _hold(image: Image) -> Image:
     return image.copy()
 
 
+#: The operation that kills its worker process on images of more than 1000 pixels: a file
+#: too large for a worker's memory.
+DIE_OP = "test_die_if_large"
+
+
+def _die_if_large(image: Image) -> Image:
+    """Give the image back, or kill this dask worker's process for a large one.
+
+    Parameters
+    ----------
+    image : Image
+        Any image.
+
+    Returns
+    -------
+    Image
+        A copy of the image.
+
+    See Also
+    --------
+    numpy.copy : the reference.
+    """
+    try:
+        get_worker()
+    except ValueError:  # not in a worker: the serial reference run
+        return image.copy()
+    if image.size > 1000:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return image.copy()
+
+
+def register_die_operation() -> None:
+    _die_if_large.__name__ = DIE_OP
+    operation(category="Filter", halo=(0, 0, 0))(_die_if_large)
+
+
 def register_hold_operation() -> None:
     _hold.__name__ = HOLD_OP
     operation(category="Filter", halo=(0, 0, 0))(_hold)
@@ -73,11 +110,13 @@ def extra_operations() -> Iterator[None]:
 
     register_table_operation()
     register_hold_operation()
+    register_die_operation()
     try:
         yield
     finally:
         unregister_table_operation()
         _registry.pop(HOLD_OP, None)
+        _registry.pop(DIE_OP, None)
         assert not hasattr(oclip, HOLD_OP)
         assert TABLE_OP not in _registry
 
@@ -91,6 +130,7 @@ class ExtraOperations(WorkerPlugin):
         if HOLD_OP not in _registry:
             register_table_operation()
             register_hold_operation()
+            register_die_operation()
 
 
 def worker_pids(client: Client) -> set[int]:

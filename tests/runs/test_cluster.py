@@ -255,6 +255,25 @@ def test_a_rerun_skips_complete_outputs_and_resumes_tiles(client, tmp_path):
                                   other.run(tifffile.imread(jobs[0].paths["nuclei"]))["labels"])
 
 
+
+def test_a_rerun_removes_what_killed_writers_left_also_for_skipped_jobs(tmp_path):
+    write_folder(tmp_path / "in", count=2)
+    workflow = labeling_workflow()
+    jobs = plan_jobs(workflow, [tmp_path / "in"])
+    out = tmp_path / "out"
+    assert run_files(workflow, jobs, out).ok  # complete outputs: a distributed re-run skips
+    left = [out / ".cells_00_labels.tif.k1ll3d.partial",
+            out / TILES_FOLDER / "cells_01" / ".labels.t0-1.npy.k1ll3d.partial"]
+    kept = [out / ".cells_00_labels.tif.k1ll3d",  # not a temporary of ours
+            out / ".other.tif.k1ll3d.partial"]  # not a file of this run's jobs
+    for path in left + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"II*\x00half")
+    # nothing to compute: no scheduler is reached
+    summary = run_distributed(workflow, jobs, out, scheduler="tcp://127.0.0.1:1")
+    assert summary.ok and len(summary.skipped) == 2 and summary.tasks == 0
+    assert [p.exists() for p in left + kept] == [False, False, True, True]
+
 def test_a_time_lapse_resumes_from_the_tiles_done(client, tmp_path):
     movie = np.stack([blobs((30, 40), seed=s) for s in range(5)])
     tifffile.imwrite(tmp_path / "movie.tif", movie, photometric="minisblack")
@@ -321,6 +340,57 @@ def test_a_killed_worker_loses_no_task(tmp_path):
     assert len(names) == 20 and outputs_of(tmp_path / "out") == names
     same_files(tmp_path / "serial", tmp_path / "out", names)
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+
+#: A run on a cluster of one worker whose test operation kills it on a large image; in
+#: a process of its own, so that the test has a hard time limit.
+RUN_WITH_A_KILLING_FILE = """
+import json, sys
+from pathlib import Path
+from oclip.runs import plan_jobs, run_distributed
+from oclip.workflow import Step, Workflow
+from tests.runs._cluster_support import (DIE_OP, ExtraOperations, extra_operations,
+                                         local_cluster)
+with extra_operations(), local_cluster(1) as (_, client):
+    client.register_plugin(ExtraOperations())
+    workflow = Workflow(("image",), (Step("copied", DIE_OP, {"image": "image"}),))
+    folder = Path(sys.argv[1])
+    summary = run_distributed(workflow, plan_jobs(workflow, [folder / "in"]), folder / "out",
+                              scheduler=client)
+    client.wait_for_workers(1, timeout=60)  # the one restarted after the last death
+print(json.dumps({"done": summary.done, "failed": summary.failed}))
+"""
+
+
+def test_a_file_that_kills_its_worker_fails_alone(tmp_path):
+    """The tasks after one that kills its worker each time it runs (a file too large
+    for the memory) complete: they wait on the client, not on that worker."""
+    import json
+    import subprocess
+
+    from ..test_cli import SOURCE
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    tifffile.imwrite(folder / "a_huge.tif", blobs((40, 50), seed=1))
+    smalls = {name: blobs((20, 30), seed=n) for n, name in enumerate("bcd")}
+    for name, image in smalls.items():
+        tifffile.imwrite(folder / f"{name}_small.tif", image)
+    path = os.pathsep.join([str(SOURCE), str(SOURCE.parent), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, "-c", RUN_WITH_A_KILLING_FILE, str(tmp_path)],
+                          env=dict(os.environ, PYTHONPATH=path), capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert summary["done"] == [str(folder / f"{name}_small.tif") for name in smalls]
+    [(source, reason)] = summary["failed"]
+    assert source == str(folder / "a_huge.tif")
+    assert reason.startswith("the worker process running it died each time (out of memory, "
+                             "or killed; see the workers' logs): KilledWorker")
+    for name, image in smalls.items():
+        written = tifffile.imread(tmp_path / "out" / f"{name}_small_copied.tif")
+        np.testing.assert_array_equal(written, image)
 
 
 def test_a_worker_of_two_threads_overlaps_files_but_not_device_work(tmp_path):

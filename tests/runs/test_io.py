@@ -180,3 +180,139 @@ def test_unreadable_files_raise_os_errors(tmp_path):
     tiff_bytes(tmp_path)
     np.testing.assert_array_equal(read_image(tmp_path / "whole.tif"),
                                   tifffile.imread(tmp_path / "whole.tif"))
+
+
+# --- what a TIFF file holds: stacks written page by page, several images, colour ---------
+
+
+def write_page_by_page(path: Path, planes) -> None:
+    """What ``TiffWriter.write`` per plane makes: a series (an image) per page."""
+    with tifffile.TiffWriter(path) as writer:
+        for plane in planes:
+            writer.write(plane)
+
+
+def test_a_stack_written_page_by_page_is_read_as_the_stack(tmp_path):
+    from oclip.runs import read_lazy
+    from oclip.runs._tiles import Tile, image_shape, read_tile
+
+    stack = (np.arange(4 * 6 * 7) % 97).astype(np.uint16).reshape(4, 6, 7)
+    write_page_by_page(tmp_path / "pages.tif", stack)
+    with tifffile.TiffFile(tmp_path / "pages.tif") as tiff:
+        assert len(tiff.series) == 4  # as tifffile sees it by default: four images
+    np.testing.assert_array_equal(read_image(tmp_path / "pages.tif"), stack)
+    assert image_shape(tmp_path / "pages.tif") == ((4, 6, 7), np.dtype(np.uint16))
+    np.testing.assert_array_equal(read_lazy(tmp_path / "pages.tif").compute(), stack)
+    tile = Tile(time=(1, 3), core=(), read=())
+    np.testing.assert_array_equal(read_tile(tmp_path / "pages.tif", tile, has_time=True),
+                                  stack[1:3])
+
+
+@pytest.mark.parametrize("planes", [
+    [np.zeros((6, 7), np.uint8), np.zeros((5, 7), np.uint8)],  # two shapes
+    [np.zeros((6, 7), np.uint8), np.zeros((6, 7), np.uint16)],  # two dtypes
+])
+def test_a_file_of_several_different_images_is_refused(tmp_path, planes):
+    write_page_by_page(tmp_path / "two.tif", planes)
+    with pytest.raises(ValueError, match=r"this TIFF file holds 2 images \(\(6, 7\) uint8, "
+                                         r"\(\d, 7\) uint\d+\), not one image or stack"):
+        read_image(tmp_path / "two.tif")
+
+
+@pytest.mark.parametrize(("image", "options", "description"), [
+    (np.zeros((8, 10, 3), np.uint8), {}, r"\(RGB\) of 3 samples per pixel \(axes YXS"),
+    (np.zeros((8, 10, 4), np.uint8), {"extrasamples": ["unassalpha"]},
+     r"\(RGB\) of 4 samples per pixel \(axes YXS"),
+    (np.zeros((3, 8, 10), np.uint16), {"photometric": "rgb", "planarconfig": "separate"},
+     r"\(RGB\) of 3 samples per pixel \(axes SYX"),
+    (np.zeros((5, 8, 10, 3), np.uint8), {"photometric": "rgb"},
+     r"\(RGB\) of 3 samples per pixel \(axes (Q|I)YXS"),
+    (np.zeros((8, 10, 2), np.uint8), {"photometric": "minisblack", "planarconfig": "contig"},
+     r"an image of 2 samples per pixel"),
+])
+def test_colour_images_are_refused_by_the_readers(tmp_path, image, options, description):
+    from oclip.runs import read_lazy
+    from oclip.runs._tiles import image_shape
+
+    tifffile.imwrite(tmp_path / "colour.tif", image, **options)
+    for reader in (read_image, read_lazy, image_shape):
+        with pytest.raises(ValueError, match=description + r".*oclip takes one channel"):
+            reader(tmp_path / "colour.tif")
+
+
+def test_a_grey_stack_of_three_planes_is_no_colour_image(tmp_path):
+    planes = np.arange(3 * 8 * 10, dtype=np.uint8).reshape(3, 8, 10)
+    write_output(tmp_path, "cells", "three", planes)  # as oclip run writes outputs
+    tifffile.imwrite(tmp_path / "interleaved.tif", planes.transpose(1, 2, 0),
+                     photometric="minisblack")  # declared grey: (8, 10, 3) is a 3D stack
+    np.testing.assert_array_equal(read_image(tmp_path / "cells_three.tif"), planes)
+    assert read_image(tmp_path / "interleaved.tif").shape == (8, 10, 3)
+
+
+def test_a_compressed_tiff_without_imagecodecs_names_the_package():
+    lzw = Path(__file__).parent / "files" / "lzw.tif"  # LZW: tifffile decodes it with imagecodecs
+    expected = (np.arange(6 * 7, dtype=np.uint16).reshape(6, 7) * 37)
+    try:
+        import imagecodecs  # noqa: F401
+    except ImportError:
+        with pytest.raises(ValueError, match=r"^its compression needs the imagecodecs package, "
+                                             r"which is not installed: pip install imagecodecs"):
+            read_image(lzw)
+    else:
+        np.testing.assert_array_equal(read_image(lzw), expected)
+
+
+# --- a full disk, a file size limit -------------------------------------------------------
+
+#: Writes a 352 KiB image as oclip run writes outputs, in a process whose files may have
+#: 200000 bytes at most (RLIMIT_FSIZE); prints the error.
+WRITE_UNDER_A_FILE_SIZE_LIMIT = """
+import resource, sys
+from pathlib import Path
+import numpy as np
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+from oclip.runs._images import write_output
+try:
+    write_output(Path(sys.argv[1]), "big", "blurred", np.ones((300, 300), np.float32))
+except OSError as error:
+    print(f"{type(error).__name__}: {error}")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE as on Linux")
+def test_a_file_size_limit_is_named_with_the_path(tmp_path):
+    import subprocess
+
+    from ..test_cli import with_source_on_path
+
+    done = subprocess.run([sys.executable, "-c", WRITE_UNDER_A_FILE_SIZE_LIMIT, str(tmp_path)],
+                          env=with_source_on_path(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"OSError: [Errno 27] File too large: the file size limit of 200000 bytes "
+        f"of this process (ulimit -f) is reached: '{tmp_path / 'big_blurred.tif'}'")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_named_with_the_path_also_after_a_short_write(tmp_path, monkeypatch):
+    def short_write(file) -> None:
+        """What numpy's tofile raises when the disk fills up: no errno."""
+        file.write(b"x" * 51132)
+        file.flush()
+        raise OSError("131072 requested and 51132 written")
+
+    full = os.statvfs_result((4096, 4096, 1000, 0, 0, 1000, 0, 0, 0, 255))
+    monkeypatch.setattr(os, "statvfs", lambda path: full)
+    target = tmp_path / "cells_labels.tif"
+    with pytest.raises(OSError, match=re.escape(
+            f"[Errno 28] No space left on device (51132 bytes of the file written): '{target}'")):
+        write_atomically(target, short_write)
+    with pytest.raises(OSError, match=re.escape(
+            f"[Errno 28] No space left on device (16 bytes of the file written): '{target}'")):
+        write_atomically(target, no_space)
+    assert list(tmp_path.iterdir()) == []
+    # with space left, a short write is some other trouble: its own message
+    monkeypatch.undo()
+    with pytest.raises(OSError, match=r"^131072 requested and 51132 written$"):
+        write_atomically(target, short_write)

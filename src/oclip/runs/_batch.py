@@ -8,18 +8,32 @@ Which files make one run (a *job*):
   every job; folders pair their files by file name (the jobs are the TIFFs of
   the first folder input; the other folders must hold files of the same names).
 
+The output folder may be an input folder too: the images ``oclip run`` wrote
+(marked by the TIFF Software tag, see ``_images.SOFTWARE``) are not taken as
+inputs by a run into the folder they are in, and an output that would
+overwrite an input is refused.
+
 A job's outputs are written to the output folder as
 ``<stem>_<output id>.tif`` (label images as uint32) and tables as
 ``<stem>_<output id>.csv``, where ``<stem>`` is the file name (without
-suffix) of the job's first input.  Files are written atomically (a hidden
-temporary file ``.<name>.<random>.partial``, renamed); one left by a killed run
-is removed when its output is written again.  A job that fails (a file that
+suffix) of the job's first input.  Two jobs that would write files of the
+same name (compared without the suffix and ignoring case: ``cells.tif`` with
+output ``a_labels`` and ``cells_a.tif`` with output ``labels``) are refused
+before anything runs.  Files are written atomically (a hidden
+temporary file ``.<name>.<random>.partial``, renamed); those a killed run left
+for any job of a run are removed when the run starts.  A job that fails (a file that
 cannot be read, is no TIFF or a damaged one, an output that cannot be written)
-is reported and the others go on.
+is reported and the others go on.  A job that may need more than half the
+memory this process can still get (:func:`memory_estimate` against
+:func:`available_memory`) runs in a fresh process of its own, so that running
+out of memory there (an OpenCL driver that aborts, the kernel's OOM killer)
+fails that job alone.
 """
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,26 +41,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._errors import format_bytes
 from .._io import remove_leftovers
 from ..ops import ImageKind, get_operation
 from ..workflow import Workflow, WorkflowError
-from ._images import read_image, write_output
+from ._images import read_image, write_output, written_by_oclip
+from ._jobs import Job
+from ._tiles import image_shape
 
 #: File name suffixes taken from folders (case-insensitive).
 TIFF_SUFFIXES = (".tif", ".tiff")
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run of a batch: the file of each input, and the stem of its output names."""
-
-    stem: str
-    paths: Mapping[str, Path]
-
-    @property
-    def source(self) -> str:
-        """The job's first input file, for messages."""
-        return str(next(iter(self.paths.values()), self.stem))
 
 
 @dataclass
@@ -64,21 +68,39 @@ class BatchSummary:
         return not self.failed
 
 
-def _tiffs(path: Path, what: str) -> list[Path]:
+def _same_folder(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        return path.parent.resolve() == folder.resolve()
+    except OSError:
+        return False
+
+
+def _tiffs(path: Path, what: str, output: Path | None = None) -> list[Path]:
+    """The TIFF files of ``path`` (itself, or those of a folder), less those that
+    ``oclip run`` wrote into the output folder ``output``."""
     if path.is_dir():
         # a broken link is taken, to be reported as unreadable rather than left out
         found = sorted(p for p in path.iterdir() if p.suffix.lower() in TIFF_SUFFIXES
                        and (p.is_file() or (p.is_symlink() and not p.exists())))
         if not found:
             raise WorkflowError(f"{what}: no TIFF files (.tif, .tiff) in folder {path}")
-        return found
-    if not path.exists():
+    elif not path.exists():
         raise WorkflowError(f"{what}: {path} does not exist")
-    return [path]
+    else:
+        found = [path]
+    inputs = [p for p in found if not (_same_folder(p, output) and written_by_oclip(p))]
+    if not inputs:
+        held = "holds only outputs" if path.is_dir() else "is an output"
+        raise WorkflowError(f"{what}: {path} {held} of oclip run in the output folder, "
+                            f"which are never taken as inputs")
+    return inputs
 
 
 def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
-              named: Mapping[str, str | os.PathLike] | None = None) -> list[Job]:
+              named: Mapping[str, str | os.PathLike] | None = None, *,
+              output: str | os.PathLike | None = None) -> list[Job]:
     """The jobs of a batch run (see the module for the rules).
 
     Parameters
@@ -88,13 +110,18 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
         Files and folders, for a workflow with one input.
     named : mapping of str to path
         Input name → file or folder.
+    output : path, optional
+        The output folder of the run: the images ``oclip run`` wrote there
+        are not taken as inputs (where it is an input folder too).
 
     Raises
     ------
     WorkflowError
         For inputs missing or unknown, paths that do not exist, folders
-        without TIFFs, or two jobs whose outputs would have the same names.
+        without TIFFs, two jobs whose outputs would have the same names, or
+        an output that would overwrite an input.
     """
+    folder = None if output is None else Path(output)
     named_paths = {name: Path(path) for name, path in (named or {}).items()}
     unknown = [n for n in named_paths if n not in workflow.inputs]
     if unknown:
@@ -111,7 +138,12 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
             raise WorkflowError("give the input either as INPUT arguments or as "
                                 "--input NAME=PATH, not both")
         name = workflow.inputs[0]
-        files = [f for p in paths for f in _tiffs(Path(p), f"input '{name}'")]
+        # files given one by one (a shell's in/*.tif) may include earlier outputs: left out
+        outputs = set() if folder is None else {
+            Path(p) for p in paths if Path(p).is_file() and _same_folder(Path(p), folder)
+            and written_by_oclip(p)}
+        files = [f for p in paths if Path(p) not in outputs or len(outputs) == len(paths)
+                 for f in _tiffs(Path(p), f"input '{name}'", folder)]
         jobs = [Job(f.stem, {name: f}) for f in files]
     else:
         missing = [n for n in workflow.inputs if n not in named_paths]
@@ -120,25 +152,78 @@ def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
                                 f"INPUT files, or --input NAME=PATH for each input")
         folders = [n for n in workflow.inputs if named_paths[n].is_dir()]
         for n in workflow.inputs:
-            _tiffs(named_paths[n], f"input '{n}'")
+            _tiffs(named_paths[n], f"input '{n}'", folder)
         if not folders:
             first = named_paths[workflow.inputs[0]] if workflow.inputs else Path("workflow")
             jobs = [Job(first.stem, dict(named_paths))]
         else:
             leader = folders[0]
             jobs = []
-            for file in _tiffs(named_paths[leader], f"input '{leader}'"):
+            for file in _tiffs(named_paths[leader], f"input '{leader}'", folder):
                 job_paths = {n: named_paths[n] / file.name if n in folders else named_paths[n]
                              for n in workflow.inputs}
                 jobs.append(Job(job_paths[workflow.inputs[0]].stem, job_paths))
-    stems: dict[str, str] = {}
-    for job in jobs:
-        if job.stem in stems:
-            raise WorkflowError(f"{stems[job.stem]} and {job.source} would write outputs of "
-                                f"the same names ({job.stem}_...): rename one or run them "
-                                f"into different folders")
-        stems[job.stem] = job.source
+    check_output_names(workflow, jobs, folder)
     return jobs
+
+
+def output_stems(workflow: Workflow, job: Job) -> dict[str, str]:
+    """Output id → the name of its file without the suffix (``<stem>_<output id>``)."""
+    return {name: f"{job.stem}_{name}" for name in workflow.output_ids}
+
+
+def check_output_names(workflow: Workflow, jobs: Sequence[Job],
+                       output: str | os.PathLike | None = None) -> None:
+    """Refuse jobs whose output files would have the same names (one would be lost),
+    and outputs that would overwrite an input in the output folder ``output``.
+
+    Names are compared without their suffix (an output may be a ``.tif`` or a
+    ``.csv``) and case-insensitively (as on macOS and Windows file systems).
+
+    Raises
+    ------
+    WorkflowError
+        Naming both inputs and the file name they would share, or the input
+        an output would overwrite.
+    """
+    inputs: dict[str, Path] = {}
+    if output is not None:
+        folder = Path(output)
+        inputs = {p.name.casefold(): p for job in jobs for p in job.paths.values()
+                  if _same_folder(p, folder)}
+    images = {o for o in workflow.output_ids
+              if get_operation(workflow.step(o).op).result_kind is not None}
+    writers: dict[str, tuple[Job, str]] = {}
+    for job in jobs:
+        for name, stem in output_stems(workflow, job).items():
+            overwritten = inputs.get(f"{stem}.tif".casefold()) if name in images else None
+            if overwritten is not None:
+                raise WorkflowError(
+                    f"output '{name}' of {job.source} would overwrite the input "
+                    f"{overwritten}: write the outputs to another folder (-o)")
+            other = writers.setdefault(stem.casefold(), (job, stem))
+            if other[0] is not job:
+                raise WorkflowError(
+                    f"{other[0].source} and {job.source} would both write {stem}.* (outputs "
+                    f"'{other[1][len(other[0].stem) + 1:]}' and '{name}'): one result would "
+                    f"be lost; rename one of the files or run them into different folders")
+
+
+def remove_job_leftovers(workflow: Workflow, jobs: Sequence[Job],
+                         output: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files that killed writers left for any output of ``jobs``.
+
+    Called at the start of a run, before any writer of the run is at work, so
+    that a leftover goes even when its job is not written again (skipped as
+    complete, or failing now).  Returns the files removed.
+    """
+    folder = Path(output)
+    removed = []
+    for job in jobs:
+        for stem in output_stems(workflow, job).values():
+            for suffix in (".tif", ".csv"):
+                removed += remove_leftovers(folder / f"{stem}{suffix}")
+    return removed
 
 
 def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike, *,
@@ -161,14 +246,24 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
         Called after each job as ``progress(done, total, job, error)``, where
         ``error`` is None or the message of the job's failure.
 
+    A job that may exhaust the memory runs in a process of its own (see the
+    module), on this process's device.
+
     Returns
     -------
     BatchSummary
         Jobs done and failed (with the reason), files written.
+
+    Raises
+    ------
+    WorkflowError
+        Before anything runs, if two jobs would write files of the same name.
     """
     start = time.perf_counter()
+    check_output_names(workflow, jobs, output)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
+    remove_job_leftovers(workflow, jobs, folder)
     outputs = workflow.output_ids
     labels = {o for o in outputs
               if get_operation(workflow.step(o).op).result_kind is ImageKind.LABELS}
@@ -177,32 +272,114 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
     summary = BatchSummary(jobs=len(jobs))
     for number, job in enumerate(jobs, 1):
         error: str | None = None
-        try:
-            arrays = {}
-            for name, path in job.paths.items():
-                if path in shared:
-                    if path not in read_once:
-                        read_once[path] = read_image(path)
-                    arrays[name] = read_once[path]
+        need = memory_estimate(workflow, job)
+        available = available_memory()
+        if available is not None and need > available // 2:
+            # a job that may exhaust the memory runs in a process of its own: a driver
+            # that aborts there (or the kernel's OOM killer) takes only that job along
+            error = _run_alone(workflow, job, folder, outputs, labels, time_lapse, static,
+                               need, available, summary)
+        else:
+            arrays: dict[str, Any] = {}
+            values: dict[str, Any] = {}
+            results: Any = None
+            try:
+                for name, path in job.paths.items():
+                    if path in shared:
+                        if path not in read_once:
+                            read_once[path] = read_image(path)
+                        arrays[name] = read_once[path]
+                    else:
+                        arrays[name] = read_image(path)
+                if time_lapse:
+                    values = workflow.run_time_lapse(arrays, static=static, outputs=outputs)
                 else:
-                    arrays[name] = read_image(path)
-            if time_lapse:
-                values = workflow.run_time_lapse(arrays, static=static, outputs=outputs)
-            else:
-                results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
-                values = {name: results[name] for name in outputs}
-            for name, value in values.items():
-                written = write_output(folder, job.stem, name, value, labels=name in labels)
-                summary.written.append(written)
-                remove_leftovers(written)  # of an earlier run that was killed
-            summary.done.append(job.source)
-        except Exception as failure:  # one failed file must not stop the others
-            error = f"{type(failure).__name__}: {failure}"
-            summary.failed.append((job.source, error))
+                    results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
+                    values = {name: results[name] for name in outputs}
+                for name, value in values.items():
+                    written = write_output(folder, job.stem, name, value,
+                                           labels=name in labels)
+                    summary.written.append(written)
+                summary.done.append(job.source)
+            except Exception as failure:  # one failed file must not stop the others
+                error = f"{type(failure).__name__}: {failure}"
+                summary.failed.append((job.source, error))
+            # this job's images are not kept while the next one runs
+            arrays, values, results = {}, {}, None
         if progress is not None:
             progress(number, len(jobs), job, error)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def memory_estimate(workflow: Workflow, job: Job) -> int:
+    """About the most memory (bytes) a job needs: its inputs, and an image of the
+    largest input's size per step and for the outputs, of 4 bytes a pixel or more.
+
+    0 for a job whose files cannot be read (it fails when it reads them).
+    """
+    try:
+        shapes = [image_shape(path) for path in job.paths.values()]
+    except Exception:  # reported when the job reads the file
+        return 0
+    inputs = sum(math.prod(shape) * dtype.itemsize for shape, dtype in shapes)
+    pixels = max((math.prod(shape) for shape, _ in shapes), default=0)
+    itemsize = max([4, *(dtype.itemsize for _, dtype in shapes)])
+    return inputs + pixels * itemsize * (len(workflow.steps) + 2)
+
+
+def available_memory() -> int | None:
+    """The memory this process can still get (bytes): what the system has available,
+    and what its address-space limit (``ulimit -v``) leaves; None where unknown."""
+    known = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    known.append(int(line.split()[1]) * 1024)
+        with open("/proc/self/status", encoding="ascii") as file:
+            size = next(int(line.split()[1]) * 1024 for line in file
+                        if line.startswith("VmSize:"))
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit != resource.RLIM_INFINITY:
+            known.append(max(limit - size, 0))
+    except (OSError, ValueError, StopIteration, ImportError):  # not Linux
+        pass
+    return min(known) if known else None
+
+
+def _run_alone(workflow: Workflow, job: Job, folder: Path, outputs: tuple[str, ...],
+               labels: set[str], time_lapse: bool, static: Sequence[str], need: int,
+               available: int, summary: BatchSummary) -> str | None:
+    """Run one job in a fresh process on this process's device; its error, or None."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .._backend import current_device
+    from ._tasks import Task, run_job_alone
+
+    task = Task(workflow, job, str(folder), outputs, frozenset(labels), time_lapse,
+                tuple(static))
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            device = current_device()
+            report = pool.submit(run_job_alone, task,
+                                 (device.index, device.name, device.platform)).result()
+        error = report.error
+    except BrokenProcessPool:
+        error = (f"out of memory: the process it ran in died (it needs about "
+                 f"{format_bytes(need)}, {format_bytes(available)} are available); run it "
+                 f"on a machine with more memory, or in tiles (--scheduler local:1 --tile)")
+    except Exception as failure:  # the process could not start, or its report not come back
+        error = f"{type(failure).__name__}: {failure}"
+    if error is None:
+        summary.done.append(job.source)
+        summary.written += [Path(p) for p in report.written]
+    else:
+        summary.failed.append((job.source, error))
+    return error
 
 
 def _shared_paths(jobs: Sequence[Job]) -> set[Path]:

@@ -23,7 +23,10 @@ refused unless ``overwrite=True``.  ``oclip-run-summary.csv`` gets one row
 per job: status, timings, workers, object counts.
 
 A worker that dies (killed, out of memory, its machine lost) loses no work:
-the scheduler runs its tasks again on another worker.
+the scheduler runs its tasks again on another worker.  No more tasks are handed
+to the cluster than its workers have threads, so a file that kills every worker
+running it (too large for the memory) fails alone, with that reason, after
+dask's few retries; the files after it wait on the client meanwhile.
 """
 
 from __future__ import annotations
@@ -42,9 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import remove_leftovers, require, write_text
+from .._io import PARTIAL, remove_leftovers, require, write_text
 from ..workflow import Workflow, WorkflowError, dumps, loads
-from ._batch import BatchSummary, Job
+from ._batch import BatchSummary, Job, check_output_names, remove_job_leftovers
 from ._tasks import (
     Assembly,
     Report,
@@ -323,7 +326,8 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
     ------
     WorkflowError
         For a workflow that cannot run in tiles (naming the step), or an
-        output folder that holds another workflow's outputs.
+        output folder that holds another workflow's outputs, or two jobs
+        that would write files of the same name.
     ImportError
         Without dask.distributed (``pip install "oclip[cluster]"``).
     """
@@ -341,6 +345,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
             or time_points_per_task < 0:
         raise ValueError(f"time_points_per_task: expected a whole number >= 0, got "
                          f"{time_points_per_task!r}")
+    check_output_names(workflow, jobs, output)
     tile_shape = parse_tile(tile)
     outputs = workflow.output_ids
     labels = label_outputs(workflow, outputs)
@@ -353,6 +358,11 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
     require("distributed", "running on a dask scheduler")
     if overwrite:
         shutil.rmtree(folder / TILES_FOLDER, ignore_errors=True)
+    # what writers killed in an earlier run left, also of jobs complete now (skipped)
+    remove_job_leftovers(workflow, jobs, folder)
+    for job in jobs:
+        for leftover in (folder / TILES_FOLDER / job.stem).glob(f".*{PARTIAL}"):
+            leftover.unlink(missing_ok=True)
 
     plans = []
     split = tile_shape is not None or (time_lapse and time_points_per_task > 0)
@@ -408,30 +418,71 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
 
 def _submit_and_wait(client: Any, plans: list[_Plan], done: int, total: int,
                      progress: Callable | None) -> int:
+    """Submit the plans' tasks and wait for them, reporting each.
+
+    No more tasks are handed to the cluster than its workers have threads: a
+    task that kills its worker (a file too large for the memory) is then the
+    only one running there, and the tasks after it wait on the client, not
+    queued on that worker, where each of its deaths would count against them
+    too (dask gives a task up, KilledWorker, after a few deaths of the workers
+    running it).
+    """
     from distributed import as_completed
 
     token = uuid.uuid4().hex[:8]
     owners: dict[Any, tuple[_Plan, Any, bool]] = {}
-    for number, plan in enumerate(plans):
-        prefix = f"oclip-{token}-{number}-{plan.job.stem}"
-        futures = []
-        for task in plan.tasks:
-            key = f"{prefix}-{task.tile.name if task.tile is not None else 'job'}"
-            future = client.submit(run_task, task, key=key, pure=False)
-            owners[future] = (plan, task, task.tile is None)
-            futures.append(future)
-        if plan.assembly is not None:
-            # assemble as soon as a job's tiles are done: its tile files leave the disk early
-            future = client.submit(assemble, plan.assembly, *futures, key=f"{prefix}-assemble",
-                                   pure=False, priority=1)
+    waiting = [(number, plan, task) for number, plan in enumerate(plans)
+               for task in plan.tasks]
+    waiting.reverse()  # popped from the end: in order
+    left = {id(plan): len(plan.tasks) for plan in plans}
+    futures: dict[int, list[Any]] = {id(plan): [] for plan in plans}
+    completed = as_completed()
+
+    def prefix(number: int, plan: _Plan) -> str:
+        return f"oclip-{token}-{number}-{plan.job.stem}"
+
+    def assemble_when_submitted(number: int, plan: _Plan) -> None:
+        if plan.assembly is not None and left[id(plan)] == 0:
+            # assembled as soon as the job's tiles are done: its tile files leave the disk
+            future = client.submit(assemble, plan.assembly, *futures[id(plan)],
+                                   key=f"{prefix(number, plan)}-assemble", pure=False,
+                                   priority=1)
             owners[future] = (plan, plan.assembly, True)
-    for future in as_completed(list(owners)):
+            completed.add(future)
+
+    def submit_next() -> None:
+        number, plan, task = waiting.pop()
+        key = f"{prefix(number, plan)}-{task.tile.name if task.tile is not None else 'job'}"
+        future = client.submit(run_task, task, key=key, pure=False)
+        owners[future] = (plan, task, task.tile is None)
+        futures[id(plan)].append(future)
+        completed.add(future)
+        left[id(plan)] -= 1
+        assemble_when_submitted(number, plan)
+
+    for number, plan in enumerate(plans):
+        assemble_when_submitted(number, plan)  # tiles all done in an earlier run
+    running = 0
+    while waiting or owners:
+        threads = sum(w.get("nthreads", 1) for w in
+                      client.scheduler_info().get("workers", {}).values())
+        while waiting and running < max(threads, 1):
+            submit_next()
+            running += 1
+        future = next(completed)
         plan, item, final = owners.pop(future)
+        if not isinstance(item, Assembly):
+            running -= 1
         try:
             report = future.result()
         except Exception as error:  # e.g. a task whose workers kept dying (KilledWorker)
-            report = Report(item.source, plan.job.stem, error=f"{type(error).__name__}: {error}")
-        future.release()
+            report = Report(item.source, plan.job.stem, error=_task_failure(error))
+        if plan.assembly is None:
+            future.release()
+        elif final:  # the tiles' results are the assembly's inputs: kept until it is done
+            for tile_future in futures[id(plan)]:
+                tile_future.release()
+            future.release()
         plan.reports.append(report)
         if final:
             plan.final = report
@@ -439,6 +490,14 @@ def _submit_and_wait(client: Any, plans: list[_Plan], done: int, total: int,
         if progress is not None:
             progress(done, total, item, report.error)
     return done
+
+
+def _task_failure(error: BaseException) -> str:
+    """The reason of a task that raised on the client's side."""
+    if type(error).__name__ == "KilledWorker":
+        return (f"the worker process running it died each time (out of memory, or killed; "
+                f"see the workers' logs): {type(error).__name__}: {error}")
+    return f"{type(error).__name__}: {error}"
 
 
 def _finish(summary: ClusterSummary, plans: list[_Plan], folder: Path,

@@ -50,8 +50,8 @@ from .._errors import NoDeviceError
 from .._io import require, write_atomically
 from ..ops import ImageKind, get_operation
 from ..workflow import Workflow, WorkflowError
-from ._batch import Job
-from ._images import read_image, write_output
+from ._images import SOFTWARE, read_image, write_output
+from ._jobs import Job
 from ._tiles import Tile, read_tile
 
 logger = logging.getLogger("oclip")
@@ -260,6 +260,16 @@ def run_task(task: Task) -> Report:
     return report
 
 
+def run_job_alone(task: Task, device: tuple[int, str, str] | None) -> Report:
+    """:func:`run_task` in a fresh process, on the device of the process that started it
+    (``device``: its index, name and platform, as :func:`oclip.devices` lists it); see
+    ``run_files``."""
+    if device is not None:
+        same = [d for d in devices() if (d.index, d.name, d.platform) == device]
+        _chosen[task.device] = select_device(same[0] if same else task.device)
+    return run_task(task)
+
+
 def _read_inputs(task: Task) -> dict[str, np.ndarray]:
     arrays = {}
     for name, path in task.job.paths.items():
@@ -426,7 +436,8 @@ def _write_tiff(path: Path, shape: tuple[int, ...], dtype: Any, placed: list, la
     tifffile = require("tifffile", "writing TIFF files")
 
     def fill(file: Any) -> None:
-        target = tifffile.memmap(file.name, shape=shape, dtype=dtype, photometric="minisblack")
+        target = tifffile.memmap(file.name, shape=shape, dtype=dtype, photometric="minisblack",
+                                 software=SOFTWARE)
         for origin, tile_file in placed:
             result = np.load(tile_file, mmap_mode="r")
             region = tuple(slice(o, o + n) for o, n in zip(origin, result.shape, strict=True))

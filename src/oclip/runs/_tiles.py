@@ -40,6 +40,7 @@ import numpy as np
 from .._io import require
 from ..ops import get_operation
 from ..workflow import Workflow, WorkflowError
+from ._images import read_options
 
 Span = tuple[int, int]
 
@@ -232,9 +233,9 @@ def parse_tile(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
 
 def image_shape(path: str | os.PathLike) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype of a TIFF file's image (as ``tifffile.imread`` gives it), from
-    its metadata only."""
+    its metadata only; refused as :func:`read_image` refuses (colour, several images)."""
     tifffile = require("tifffile", "reading TIFF files")
-    with tifffile.TiffFile(path) as tiff:
+    with tifffile.TiffFile(path, **read_options(path)) as tiff:
         series = tiff.series[0]
         return tuple(series.shape), np.dtype(series.dtype)
 
@@ -245,7 +246,7 @@ def zarr_view(path: str | os.PathLike) -> Iterator[Any]:
     reading a slice decodes only the pages and tiles it touches."""
     tifffile = require("tifffile", "reading TIFF files")
     zarr = require("zarr", "reading parts of TIFF files")
-    store = tifffile.imread(path, aszarr=True)
+    store = tifffile.imread(path, aszarr=True, **read_options(path))
     try:
         array = zarr.open(store, mode="r")
         if not hasattr(array, "shape"):  # a pyramid: a group of levels, the first is full size
