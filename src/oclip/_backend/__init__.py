@@ -4,6 +4,7 @@ reductions and scans.
 This is the only part of oclip that talks to pyopencl directly.
 """
 
+from ._compiler import compiler_output_logged
 from .arrays import (
     SUPPORTED_DTYPES,
     DeviceArray,
@@ -28,18 +29,20 @@ from .device import (
     DeviceContext,
     DeviceInfo,
     check_device,
+    context_of,
     current_context,
     current_device,
     describe,
     device_matches,
     device_rank,
+    device_session,
     devices,
     select_device,
 )
 from .programs import (
     Program,
     build,
-    compiler_output_logged,
+    check_same_device,
     grid,
     stats,
     synchronize,
@@ -57,8 +60,10 @@ __all__ = [
     "build",
     "check_device",
     "check_fits",
+    "check_same_device",
     "cl_type_name",
     "compiler_output_logged",
+    "context_of",
     "copy_box",
     "copy_planes",
     "create",
@@ -67,6 +72,7 @@ __all__ = [
     "describe",
     "device_matches",
     "device_rank",
+    "device_session",
     "devices",
     "grid",
     "holds_nonfinite",
