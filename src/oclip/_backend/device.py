@@ -89,6 +89,8 @@ class DeviceInfo:
         correctly (as numpy does); oclip builds its programs so then.
     index : int
         Position in discovery order (platform by platform).
+    max_constant_buffer : int
+        The largest constant buffer (window tables) a kernel may take, in bytes.
     """
 
     name: str
@@ -104,6 +106,9 @@ class DeviceInfo:
     exact_divide_sqrt: bool
     index: int
     cl_device: cl.Device = field(repr=False, compare=False, hash=False)
+    #: The largest ``__constant`` buffer a kernel may take, in bytes (OpenCL
+    #: guarantees 64 KiB).
+    max_constant_buffer: int = field(default=64 * 1024, repr=False)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.type}, {self.platform})"
@@ -126,6 +131,7 @@ class DeviceInfo:
             exact_divide_sqrt=bool(device.single_fp_config
                                    & cl.device_fp_config.CORRECTLY_ROUNDED_DIVIDE_SQRT),
             cl_device=device,
+            max_constant_buffer=int(device.max_constant_buffer_size),
         )
 
 
