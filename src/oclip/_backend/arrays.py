@@ -28,6 +28,7 @@ import pyopencl.array as cl_array
 import pyopencl.cltypes as cltypes
 
 from .._errors import DeviceError, DeviceMemoryError, format_bytes
+from ._memory import host_memory
 from .device import DeviceContext, context_of, current_context, device_session
 from .programs import Program, check_same_device, grid
 
@@ -138,10 +139,79 @@ def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an arr
         )
 
 
+#: Host memory left for the driver and Python beside a new buffer on a CPU device.
+HOST_MEMORY_MARGIN = 64 * 2**20
+# Buffers below _SMALL_BUFFER skip the host memory check while the last check
+# found more than _PLENTY available (reading it costs more than allocating).
+_SMALL_BUFFER = 2**20
+_PLENTY = 1024 * 2**20
+_last_host_memory = [0]
+
+
+def _memory_error(device_context: DeviceContext, shape: tuple[int, ...], dtype: np.dtype,
+                  what: str, nbytes: int, reason: str) -> DeviceMemoryError:
+    live = device_context.allocator.active_bytes
+    return DeviceMemoryError(
+        f"{what} of shape {shape} and dtype {dtype} needs {format_bytes(nbytes)} on "
+        f"'{device_context.device.name}', but {reason}; oclip's live device arrays there "
+        f"hold {format_bytes(live)}. Delete device arrays that are no longer needed, or "
+        f"give a smaller image (or tiles).")
+
+
+def _reserve(device_context: DeviceContext, shape: tuple[int, ...], dtype: np.dtype,
+             what: str) -> None:
+    """Raise DeviceMemoryError, before the driver is asked, if a new buffer cannot fit.
+
+    Every device: oclip's live buffers (the pool's account) plus the new one
+    must fit the device's memory.  CPU devices: the buffer comes from host
+    memory, which must have it (see :mod:`._memory`): PoCL aborts the process
+    where a host allocation fails.  Buffers the pool holds for reuse are given
+    back first where that makes room.
+    """
+    pool = device_context.allocator
+    device = device_context.device
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes == 0:
+        return
+    size = int(pool.alloc_size(pool.bin_number(nbytes)))  # what the pool asks the driver for
+    if pool.active_bytes + size > device.global_memory:
+        pool.free_held()
+        raise _memory_error(device_context, shape, dtype, what, nbytes,
+                            f"the device has {format_bytes(device.global_memory)} in all")
+    if device.type != "CPU" or (size < _SMALL_BUFFER and _last_host_memory[0] > _PLENTY):
+        return  # small buffers while memory is plentiful: spared reading /proc each time
+    host = host_memory()
+    _last_host_memory[0] = host.available if host is not None else _PLENTY + 1
+    if host is not None and size + HOST_MEMORY_MARGIN > host.available:
+        pool.free_held()
+        host = host_memory()
+        _last_host_memory[0] = host.available if host is not None else _PLENTY + 1
+        if host is not None and size + HOST_MEMORY_MARGIN > host.available:
+            raise _memory_error(
+                device_context, shape, dtype, what, nbytes,
+                f"only {format_bytes(host.available)} of host memory is left ({host.bound})")
+
+
+def available_memory() -> int:
+    """Bytes the current device can still take in new buffers, as oclip counts:
+    its memory less oclip's live buffers and, on CPU devices, no more than the
+    host memory left (less a margin).  Plan work against this, not the memory
+    the driver reports."""
+    with device_session() as device_context:
+        device = device_context.device
+        left = device.global_memory - int(device_context.allocator.active_bytes)
+        if device.type == "CPU":
+            host = host_memory()
+            if host is not None:
+                left = min(left, host.available - HOST_MEMORY_MARGIN)
+        return max(left, 0)
+
+
 def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray:
     # (the session also routes the build log of a helper kernel pyopencl's pool may build)
     with device_session() as device_context:
         check_fits(shape, dtype, what)
+        _reserve(device_context, shape, dtype, what)
         try:
             return cl_array.empty(device_context.queue, shape, dtype,
                                   allocator=device_context.allocator)
@@ -221,6 +291,7 @@ def work_array(shape: int | Sequence[int], dtype: np.dtype | type, *, zero: bool
         return _allocate(shape, dtype, what)
     with device_session() as device_context:
         check_fits(shape, dtype, what)
+        _reserve(device_context, shape, dtype, what)
         return cl_array.zeros(device_context.queue, shape, dtype,
                               allocator=device_context.allocator)
 
