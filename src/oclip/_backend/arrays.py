@@ -160,13 +160,13 @@ def _memory_error(device_context: DeviceContext, shape: tuple[int, ...], dtype: 
 
 def _reserve(device_context: DeviceContext, shape: tuple[int, ...], dtype: np.dtype,
              what: str) -> None:
-    """Raise DeviceMemoryError, before the driver is asked, if a new buffer cannot fit.
-
-    Every device: oclip's live buffers (the pool's account) plus the new one
-    must fit the device's memory.  CPU devices: the buffer comes from host
-    memory, which must have it (see :mod:`._memory`): PoCL aborts the process
-    where a host allocation fails.  Buffers the pool holds for reuse are given
-    back first where that makes room.
+    """Raise DeviceMemoryError, before the driver is asked, if a new buffer on a CPU
+    device cannot fit the host memory left (see :mod:`._memory`): PoCL aborts the
+    process where a host allocation fails.  Buffers the pool holds for reuse are
+    given back first where that makes room.  (GPU drivers report a failed
+    allocation as an error, which becomes a DeviceMemoryError where it occurs;
+    oclip's account of the live buffers, the pool's, goes into the messages and
+    :func:`available_memory`.)
     """
     pool = device_context.allocator
     device = device_context.device
@@ -174,10 +174,6 @@ def _reserve(device_context: DeviceContext, shape: tuple[int, ...], dtype: np.dt
     if nbytes == 0:
         return
     size = int(pool.alloc_size(pool.bin_number(nbytes)))  # what the pool asks the driver for
-    if pool.active_bytes + size > device.global_memory:
-        pool.free_held()
-        raise _memory_error(device_context, shape, dtype, what, nbytes,
-                            f"the device has {format_bytes(device.global_memory)} in all")
     if device.type != "CPU" or (size < _SMALL_BUFFER and _last_host_memory[0] > _PLENTY):
         return  # small buffers while memory is plentiful: spared reading /proc each time
     host = host_memory()
