@@ -58,20 +58,6 @@ def test_unknown_kernel_name():
         backend.Program("oclip.ops", "math.cl").kernel("nothing", {"T1": "float"})
 
 
-def test_compiler_output_goes_to_the_log_and_other_warnings_pass(caplog):
-    import logging
-    import warnings
-
-    import pyopencl as cl
-
-    with caplog.at_level(logging.DEBUG, logger="oclip"):
-        with backend.compiler_output_logged():
-            warnings.warn("build log: 1 warning generated", cl.CompilerWarning, stacklevel=1)
-        assert "1 warning generated" in caplog.text
-    with pytest.warns(UserWarning, match="unrelated"), backend.compiler_output_logged():
-        warnings.warn("unrelated", UserWarning, stacklevel=1)
-
-
 def test_a_device_whose_builds_fail_reports_them_and_another_selection_works(
         monkeypatch, restore_device):
     from oclip._backend import programs

@@ -4,10 +4,12 @@ reductions and scans.
 This is the only part of oclip that talks to pyopencl directly.
 """
 
+from ._compiler import compiler_output_logged
 from .arrays import (
     SUPPORTED_DTYPES,
     DeviceArray,
     as_host_array,
+    available_memory,
     check_fits,
     cl_type_name,
     copy_box,
@@ -28,18 +30,20 @@ from .device import (
     DeviceContext,
     DeviceInfo,
     check_device,
+    context_of,
     current_context,
     current_device,
     describe,
     device_matches,
     device_rank,
+    device_session,
     devices,
     select_device,
 )
 from .programs import (
     Program,
     build,
-    compiler_output_logged,
+    check_same_device,
     grid,
     stats,
     synchronize,
@@ -54,11 +58,14 @@ __all__ = [
     "DeviceInfo",
     "Program",
     "as_host_array",
+    "available_memory",
     "build",
     "check_device",
     "check_fits",
+    "check_same_device",
     "cl_type_name",
     "compiler_output_logged",
+    "context_of",
     "copy_box",
     "copy_planes",
     "create",
@@ -67,6 +74,7 @@ __all__ = [
     "describe",
     "device_matches",
     "device_rank",
+    "device_session",
     "devices",
     "grid",
     "holds_nonfinite",

@@ -28,8 +28,9 @@ import pyopencl.array as cl_array
 import pyopencl.cltypes as cltypes
 
 from .._errors import DeviceError, DeviceMemoryError, format_bytes
-from .device import current_context
-from .programs import Program, compiler_output_logged, grid
+from ._memory import host_memory
+from .device import DeviceContext, context_of, current_context, device_session
+from .programs import Program, check_same_device, grid
 
 DeviceArray = cl_array.Array
 
@@ -138,19 +139,83 @@ def check_fits(shape: Sequence[int], dtype: np.dtype | type, what: str = "an arr
         )
 
 
+#: Host memory left for the driver and Python beside a new buffer on a CPU device.
+HOST_MEMORY_MARGIN = 64 * 2**20
+# Buffers below _SMALL_BUFFER skip the host memory check while the last check
+# found more than _PLENTY available (reading it costs more than allocating).
+_SMALL_BUFFER = 2**20
+_PLENTY = 1024 * 2**20
+_last_host_memory = [0]
+
+
+def _memory_error(device_context: DeviceContext, shape: tuple[int, ...], dtype: np.dtype,
+                  what: str, nbytes: int, reason: str) -> DeviceMemoryError:
+    live = device_context.allocator.active_bytes
+    return DeviceMemoryError(
+        f"{what} of shape {shape} and dtype {dtype} needs {format_bytes(nbytes)} on "
+        f"'{device_context.device.name}', but {reason}; oclip's live device arrays there "
+        f"hold {format_bytes(live)}. Delete device arrays that are no longer needed, or "
+        f"give a smaller image (or tiles).")
+
+
+def _reserve(device_context: DeviceContext, shape: tuple[int, ...], dtype: np.dtype,
+             what: str) -> None:
+    """Raise DeviceMemoryError, before the driver is asked, if a new buffer on a CPU
+    device cannot fit the host memory left (see :mod:`._memory`): PoCL aborts the
+    process where a host allocation fails.  Buffers the pool holds for reuse are
+    given back first where that makes room.  (GPU drivers report a failed
+    allocation as an error, which becomes a DeviceMemoryError where it occurs;
+    oclip's account of the live buffers, the pool's, goes into the messages and
+    :func:`available_memory`.)
+    """
+    pool = device_context.allocator
+    device = device_context.device
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes == 0:
+        return
+    size = int(pool.alloc_size(pool.bin_number(nbytes)))  # what the pool asks the driver for
+    if device.type != "CPU" or (size < _SMALL_BUFFER and _last_host_memory[0] > _PLENTY):
+        return  # small buffers while memory is plentiful: spared reading /proc each time
+    host = host_memory()
+    _last_host_memory[0] = host.available if host is not None else _PLENTY + 1
+    if host is not None and size + HOST_MEMORY_MARGIN > host.available:
+        pool.free_held()
+        host = host_memory()
+        _last_host_memory[0] = host.available if host is not None else _PLENTY + 1
+        if host is not None and size + HOST_MEMORY_MARGIN > host.available:
+            raise _memory_error(
+                device_context, shape, dtype, what, nbytes,
+                f"only {format_bytes(host.available)} of host memory is left ({host.bound})")
+
+
+def available_memory() -> int:
+    """Bytes the current device can still take in new buffers, as oclip counts:
+    its memory less oclip's live buffers and, on CPU devices, no more than the
+    host memory left (less a margin).  Plan work against this, not the memory
+    the driver reports."""
+    with device_session() as device_context:
+        device = device_context.device
+        left = device.global_memory - int(device_context.allocator.active_bytes)
+        if device.type == "CPU":
+            host = host_memory()
+            if host is not None:
+                left = min(left, host.available - HOST_MEMORY_MARGIN)
+        return max(left, 0)
+
+
 def _allocate(shape: tuple[int, ...], dtype: np.dtype, what: str) -> DeviceArray:
-    check_fits(shape, dtype, what)
-    device_context = current_context()
-    try:
-        # the pool's first allocation may build a helper kernel of pyopencl's
-        with compiler_output_logged():
+    # (the session also routes the build log of a helper kernel pyopencl's pool may build)
+    with device_session() as device_context:
+        check_fits(shape, dtype, what)
+        _reserve(device_context, shape, dtype, what)
+        try:
             return cl_array.empty(device_context.queue, shape, dtype,
                                   allocator=device_context.allocator)
-    except cl.Error as error:
-        raise DeviceMemoryError(
-            f"could not allocate {what} of shape {shape} and dtype {dtype} on "
-            f"'{current_context().device.name}': {error}"
-        ) from None
+        except cl.Error as error:
+            raise DeviceMemoryError(
+                f"could not allocate {what} of shape {shape} and dtype {dtype} on "
+                f"'{device_context.device.name}': {error}"
+            ) from None
 
 
 def create(shape: int | Sequence[int], dtype: np.dtype | type = np.float32) -> DeviceArray:
@@ -220,9 +285,9 @@ def work_array(shape: int | Sequence[int], dtype: np.dtype | type, *, zero: bool
     dtype = np.dtype(dtype)
     if not zero:
         return _allocate(shape, dtype, what)
-    check_fits(shape, dtype, what)
-    device_context = current_context()
-    with compiler_output_logged():
+    with device_session() as device_context:
+        check_fits(shape, dtype, what)
+        _reserve(device_context, shape, dtype, what)
         return cl_array.zeros(device_context.queue, shape, dtype,
                               allocator=device_context.allocator)
 
@@ -242,21 +307,23 @@ def copy_box(image: DeviceArray, origin: Sequence[int],
              out_shape: Sequence[int]) -> DeviceArray:
     """Copy the box of ``out_shape`` at ``origin`` (numpy order) out of ``image``:
     one rectangular buffer copy."""
-    out = create(tuple(out_shape), image.dtype)
-    item = image.dtype.itemsize
-    nx, ny, _ = grid(image.shape)
-    ox, oy, oz = grid(out.shape)
-    z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
-    try:
-        # The origin as whole rows of the planes' pitch.
-        cl.enqueue_copy(current_context().queue, _buffer(out), _buffer(image),
-                        src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
-                        region=(ox * item, oy, oz),
-                        src_pitches=(nx * item, nx * ny * item),
-                        dst_pitches=(ox * item, ox * oy * item))
-    except cl.Error as error:
-        raise DeviceError(f"copying a box of the image failed: {error}") from None
-    return out
+    with device_session() as device_context:
+        check_same_device([image], device_context, "copy_box")
+        out = create(tuple(out_shape), image.dtype)
+        item = image.dtype.itemsize
+        nx, ny, _ = grid(image.shape)
+        ox, oy, oz = grid(out.shape)
+        z0, y0, x0 = (0,) * (3 - len(origin)) + tuple(origin)
+        try:
+            # The origin as whole rows of the planes' pitch.
+            cl.enqueue_copy(device_context.queue, _buffer(out), _buffer(image),
+                            src_origin=(x0 * item, z0 * ny + y0, 0), dst_origin=(0, 0, 0),
+                            region=(ox * item, oy, oz),
+                            src_pitches=(nx * item, nx * ny * item),
+                            dst_pitches=(ox * item, ox * oy * item))
+        except cl.Error as error:
+            raise DeviceError(f"copying a box of the image failed: {error}") from None
+        return out
 
 
 def copy_planes(image: DeviceArray, planes: Sequence[int],
@@ -264,16 +331,18 @@ def copy_planes(image: DeviceArray, planes: Sequence[int],
     """Copy whole planes of a 3D image, one contiguous copy each.  (A single
     rectangular copy with a pitch of several planes is refused by drivers that
     bound it as region x pitch, past the last plane it really reads.)"""
-    out = create(tuple(out_shape), image.dtype)
-    plane = int(np.prod(image.shape[1:])) * image.dtype.itemsize
-    queue = current_context().queue
-    try:
-        for index, z in enumerate(planes):
-            cl.enqueue_copy(queue, _buffer(out), _buffer(image), byte_count=plane,
-                            src_offset=image.offset + z * plane, dst_offset=index * plane)
-    except cl.Error as error:
-        raise DeviceError(f"copying planes of the image failed: {error}") from None
-    return out
+    with device_session() as device_context:
+        check_same_device([image], device_context, "copy_planes")
+        out = create(tuple(out_shape), image.dtype)
+        plane = int(np.prod(image.shape[1:])) * image.dtype.itemsize
+        try:
+            for index, z in enumerate(planes):
+                cl.enqueue_copy(device_context.queue, _buffer(out), _buffer(image),
+                                byte_count=plane, src_offset=image.offset + z * plane,
+                                dst_offset=index * plane)
+        except cl.Error as error:
+            raise DeviceError(f"copying planes of the image failed: {error}") from None
+        return out
 
 
 class Stager:
@@ -355,14 +424,12 @@ class Stager:
                 fetching = following
 
 
-def _stager(size: int) -> Stager | None:
+def _stager(device_context: DeviceContext, size: int) -> Stager | None:
     """The device context's stager if an array of ``size`` bytes should be staged."""
-    device_context = current_context()
     if device_context.device.unified_memory or size < Stager.threshold_bytes:
         return None
     if device_context.stager is None:
-        with compiler_output_logged():
-            device_context.stager = Stager(device_context.context, device_context.queue)
+        device_context.stager = Stager(device_context.context, device_context.queue)
     # DeviceContext types it as object: device.py cannot import this module (a cycle)
     return device_context.stager
 
@@ -387,18 +454,19 @@ def holds_nonfinite(image: object, *, nan: bool = True, infinity: bool = True) -
     if is_device_array(image):
         if image.dtype != np.float32 or image.size == 0:
             return False
-        # the kernel reads from the buffer's start
-        contiguous = image.copy() if image.offset else image
-        flag = _allocate((1,), np.dtype(np.uint32), "a flag")
-        device_context = current_context()
-        cl.enqueue_fill_buffer(device_context.queue, _buffer(flag), np.zeros(1, np.uint32),
-                               flag.offset, 4)
-        items = _CHECK_ITEMS.get(device_context.device.type, 1 << 16)
-        _CHECKS.launch("flag_nonfinite", (items,),
-                       contiguous, np.uint64(contiguous.size), flag,
-                       defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
-                                "CONTIGUOUS": int(device_context.device.type == "CPU")})
-        return bool(flag.get()[0])
+        with device_session() as device_context:
+            check_same_device([image], device_context, "the NaN/infinity check")
+            # the kernel reads from the buffer's start
+            contiguous = image.copy() if image.offset else image
+            flag = _allocate((1,), np.dtype(np.uint32), "a flag")
+            cl.enqueue_fill_buffer(device_context.queue, _buffer(flag),
+                                   np.zeros(1, np.uint32), flag.offset, 4)
+            items = _CHECK_ITEMS.get(device_context.device.type, 1 << 16)
+            _CHECKS.launch("flag_nonfinite", (items,),
+                           contiguous, np.uint64(contiguous.size), flag,
+                           defines={"CHECK_NAN": int(nan), "CHECK_INF": int(infinity),
+                                    "CONTIGUOUS": int(device_context.device.type == "CPU")})
+            return bool(flag.get()[0])
     array = np.asarray(image)
     if array.dtype.kind != "f" or array.size == 0:
         return False
@@ -424,17 +492,19 @@ def push(image: object) -> DeviceArray:
     if is_device_array(image):
         return image
     host = as_host_array(image)
-    device_array = _allocate(host.shape, host.dtype, "the image")
-    if host.size:
-        stager = _stager(host.nbytes)
-        try:
-            if stager is None:
-                device_array.set(host)
-            else:
-                stager.write(device_array, host)
-        except cl.Error as error:
-            raise DeviceMemoryError(f"copying the image to the device failed: {error}") from None
-    return device_array
+    with device_session() as device_context:
+        device_array = _allocate(host.shape, host.dtype, "the image")
+        if host.size:
+            stager = _stager(device_context, host.nbytes)
+            try:
+                if stager is None:
+                    device_array.set(host)
+                else:
+                    stager.write(device_array, host)
+            except cl.Error as error:
+                raise DeviceMemoryError(f"copying the image to the device failed: {error}"
+                                        ) from None
+        return device_array
 
 
 def pull(image: object) -> Any:
@@ -453,20 +523,25 @@ def pull(image: object) -> Any:
     if isinstance(image, Mapping):
         return {key: pull(value) for key, value in image.items()}
     if is_device_array(image):
-        try:
-            stager = _stager(image.nbytes) if image.flags.c_contiguous else None
-            if stager is None:
-                return image.get()
-            host = np.empty(image.shape, image.dtype)
-            stager.read(host, image)
-            return host
-        except cl.Error as error:
-            raise DeviceMemoryError(f"reading the result back from the device failed: {error}"
-                                    ) from None
+        # read on the array's own device, whichever is selected now
+        with device_session(context_of(image.context)) as device_context:
+            try:
+                staged = (image.flags.c_contiguous
+                          and device_context.context == image.context)
+                stager = _stager(device_context, image.nbytes) if staged else None
+                if stager is None:
+                    return image.get()
+                host = np.empty(image.shape, image.dtype)
+                stager.read(host, image)
+                return host
+            except cl.Error as error:
+                raise DeviceMemoryError(
+                    f"reading the result back from the device failed: {error}") from None
     return np.asarray(image)
 
 
 def minimum(array: DeviceArray) -> np.number:
     """The smallest value of a non-empty device array, read back as a numpy scalar."""
-    with compiler_output_logged():  # a first reduction builds a kernel
+    # on the array's device; a first reduction builds a kernel, whose log the session routes
+    with device_session(context_of(array.context)):
         return cl_array.min(array).get()[()]

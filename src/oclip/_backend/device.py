@@ -12,12 +12,21 @@ A name is ``"gpu"``, ``"cpu"``, or a case-insensitive substring of a device
 name.  A candidate is opened by building and running a tiny kernel: drivers
 exist that list a device but cannot compile for it (PoCL 3.0 on CPUs newer
 than its LLVM, for instance), and such a device is passed over with its reason.
+
+Each operation call runs in one :func:`device_session`: the device selected
+when the call starts is the one it uses to the end, in its thread, whatever
+another thread selects meanwhile (a selection applies to the calls that start
+after it; a kernel given buffers of one device's context on another's queue
+can hang inside the driver), and calls on one device from several threads
+take turns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -80,6 +89,8 @@ class DeviceInfo:
         correctly (as numpy does); oclip builds its programs so then.
     index : int
         Position in discovery order (platform by platform).
+    max_constant_buffer : int
+        The largest constant buffer (window tables) a kernel may take, in bytes.
     """
 
     name: str
@@ -95,6 +106,9 @@ class DeviceInfo:
     exact_divide_sqrt: bool
     index: int
     cl_device: cl.Device = field(repr=False, compare=False, hash=False)
+    #: The largest ``__constant`` buffer a kernel may take, in bytes (OpenCL
+    #: guarantees 64 KiB).
+    max_constant_buffer: int = field(default=64 * 1024, repr=False)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.type}, {self.platform})"
@@ -117,6 +131,7 @@ class DeviceInfo:
             exact_divide_sqrt=bool(device.single_fp_config
                                    & cl.device_fp_config.CORRECTLY_ROUNDED_DIVIDE_SQRT),
             cl_device=device,
+            max_constant_buffer=int(device.max_constant_buffer_size),
         )
 
 
@@ -214,6 +229,8 @@ class DeviceContext:
     allocator: cl_tools.MemoryPool
     #: Pinned buffers for large transfers (arrays.Stager), made on first use.
     stager: Stager | None = None
+    #: Held by the device sessions that use this context (see :func:`device_session`).
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
 
 def _open(device: DeviceInfo) -> DeviceContext:
@@ -249,6 +266,16 @@ class _State:
 
 
 _state = _State()
+
+# Per thread: the device contexts of the device sessions it is inside, innermost last.
+_sessions = threading.local()
+
+
+def _session_stack() -> list[DeviceContext]:
+    stack: list[DeviceContext] | None = getattr(_sessions, "stack", None)
+    if stack is None:
+        stack = _sessions.stack = []
+    return stack
 
 
 def devices(*, refresh: bool = False) -> list[DeviceInfo]:
@@ -312,7 +339,9 @@ def select_device(name: str | DeviceInfo | None = None) -> DeviceInfo:
     Notes
     -----
     Device arrays belong to the device they were created on: after switching,
-    push images again.
+    push images again.  Operations running in other threads keep the device
+    they started on; the selection applies to the calls that start after it
+    (see :func:`device_session`).
     """
     with _state.lock:
         available = devices()
@@ -347,7 +376,10 @@ def select_device(name: str | DeviceInfo | None = None) -> DeviceInfo:
 
 def current_context() -> DeviceContext:
     """The context, queue and memory pool of the selected device (selected first if
-    none is yet)."""
+    none is yet); inside a :func:`device_session`, the session's."""
+    stack = getattr(_sessions, "stack", None)
+    if stack:
+        return stack[-1]
     device_context = _state.current
     if device_context is None:
         with _state.lock:
@@ -356,6 +388,56 @@ def current_context() -> DeviceContext:
             device_context = _state.current
     assert device_context is not None
     return device_context
+
+
+@contextlib.contextmanager
+def device_session(device_context: DeviceContext | None = None) -> Iterator[DeviceContext]:
+    """One device for the block, in this thread: the device selected when the
+    outermost session starts (or ``device_context``, where given: the one a
+    device array belongs to).
+
+    :func:`current_context` (and with it every allocation, build and launch)
+    returns that device's context until the block ends, so that one operation
+    never mixes the buffers of two devices, even while another thread calls
+    :func:`select_device` (which then applies to the sessions that start after
+    it).  The session holds the device context's lock: pyopencl's kernels,
+    memory pool and queues are not safe for concurrent use from several threads
+    (a kernel's arguments are set one by one before it is enqueued), so the
+    sessions of one device run one at a time; sessions of different devices
+    run concurrently.  Sessions nest; compiler output inside goes to the log
+    (see :func:`compiler_output_logged`).
+
+    Parameters
+    ----------
+    device_context : DeviceContext, optional
+        The context to use instead of the current one.
+
+    Yields
+    ------
+    DeviceContext
+        The session's device context.
+    """
+    stack = _session_stack()
+    if device_context is None:
+        device_context = current_context()
+    with device_context.lock:
+        stack.append(device_context)
+        try:
+            with compiler_output_logged():
+                yield device_context
+        finally:
+            stack.pop()
+
+
+def context_of(context: cl.Context | None) -> DeviceContext | None:
+    """The open device context whose OpenCL context is ``context`` (a device
+    array's ``.context``), or None if it is none of oclip's."""
+    if context is None:
+        return None
+    for device_context in list(_state.contexts.values()):
+        if device_context.context == context:
+            return device_context
+    return None
 
 
 def current_device() -> DeviceInfo:

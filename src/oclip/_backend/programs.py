@@ -14,7 +14,7 @@ import functools
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, cast
@@ -24,8 +24,7 @@ import pyopencl as cl
 import pyopencl.array as cl_array
 
 from .._errors import DeviceError, DeviceMemoryError, KernelBuildError
-from ._compiler import compiler_output_logged
-from .device import current_context
+from .device import DeviceContext, context_of, current_context, device_session
 
 if TYPE_CHECKING:
     from pyopencl.typing import KernelArg
@@ -65,7 +64,12 @@ def build_options(defines: Mapping[str, object] | None) -> tuple[str, ...]:
 def build(source: str, defines: Mapping[str, object] | None = None, *,
           name: str = "<source>", extra_options: tuple[str, ...] = ()) -> cl.Program:
     """Build ``source`` for the current device, or return the cached program."""
-    device_context = current_context()
+    with device_session() as device_context:
+        return _build(device_context, source, defines, name=name, extra_options=extra_options)
+
+
+def _build(device_context: DeviceContext, source: str, defines: Mapping[str, object] | None,
+           *, name: str, extra_options: tuple[str, ...]) -> cl.Program:
     options = build_options(defines) + tuple(extra_options)
     if device_context.device.exact_divide_sqrt:
         # numpy's division and square root are correctly rounded; OpenCL's
@@ -74,14 +78,13 @@ def build(source: str, defines: Mapping[str, object] | None = None, *,
     key = (device_context.device.index, source, options)
     program = _programs.get(key)
     if program is None:
-        with compiler_output_logged():
-            try:
-                program = cl.Program(device_context.context, source).build(options=list(options))
-            except cl.Error as error:
-                raise KernelBuildError(
-                    f"building {name} with options {' '.join(options) or '(none)'} failed on "
-                    f"'{device_context.device.name}':\n{error}"
-                ) from None
+        try:
+            program = cl.Program(device_context.context, source).build(options=list(options))
+        except cl.Error as error:
+            raise KernelBuildError(
+                f"building {name} with options {' '.join(options) or '(none)'} failed on "
+                f"'{device_context.device.name}':\n{error}"
+            ) from None
         stats["builds"] += 1
         _programs[key] = program
     return program
@@ -98,6 +101,21 @@ def _kernel(program: Program, name: str, defines: Mapping[str, object] | None) -
             raise KernelBuildError(f"{program.filename} has no kernel named {name!r}") from None
         _kernels[key] = found
     return found
+
+
+def check_same_device(arrays: Iterable[object], device_context: DeviceContext,
+                      what: str) -> None:
+    """Raise DeviceError if a device array among ``arrays`` belongs to another context
+    than ``device_context``'s: a kernel given another context's buffers may hang in
+    the driver instead of failing."""
+    for value in arrays:
+        if isinstance(value, cl_array.Array) and value.context != device_context.context:
+            owner = context_of(value.context)
+            where = f"'{owner.device.name}'" if owner is not None else "another OpenCL context"
+            raise DeviceError(
+                f"{what}: a device array of {where} was given to a kernel on "
+                f"'{device_context.device.name}'; device arrays belong to the device they "
+                f"were made on: pull it and push it again after select_device")
 
 
 def _argument(value: object) -> KernelArg:
@@ -147,19 +165,22 @@ class Program:
         Device arrays are passed as their buffers, Python ints as ``int32`` and
         floats as ``float32``; pass numpy scalars for any other type.
         """
-        k = _kernel(self, name, defines)
-        stats["launches"] += 1
-        try:
-            return k(current_context().queue, global_size, local_size,
-                     *(_argument(a) for a in args))
-        except cl.MemoryError as error:
-            raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})") from None
-        except cl.Error as error:
-            if "OUT_OF_RESOURCES" in str(error) or "ALLOCATION_FAILURE" in str(error):
-                raise DeviceMemoryError(f"{name}: the device ran out of resources ({error})"
+        with device_session() as device_context:
+            check_same_device(args, device_context, name)
+            kernel = _kernel(self, name, defines)
+            stats["launches"] += 1
+            try:
+                return kernel(device_context.queue, global_size, local_size,
+                              *(_argument(a) for a in args))
+            except cl.MemoryError as error:
+                raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})"
                                         ) from None
-            raise DeviceError(f"launching {name} from {self.filename} failed: {error}"
-                              ) from None
+            except cl.Error as error:
+                if "OUT_OF_RESOURCES" in str(error) or "ALLOCATION_FAILURE" in str(error):
+                    raise DeviceMemoryError(f"{name}: the device ran out of resources ({error})"
+                                            ) from None
+                raise DeviceError(f"launching {name} from {self.filename} failed: {error}"
+                                  ) from None
 
 
 def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
@@ -170,4 +191,5 @@ def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
 
 def synchronize() -> None:
     """Wait until all work enqueued on the current device has finished."""
-    current_context().queue.finish()
+    with device_session() as device_context:
+        device_context.queue.finish()

@@ -33,10 +33,9 @@ from pyopencl.reduction import ReductionKernel
 from pyopencl.scan import GenericScanKernel
 
 from .._errors import DeviceMemoryError, KernelBuildError
-from ._compiler import compiler_output_logged
 from .arrays import DeviceArray
-from .device import current_context
-from .programs import stats
+from .device import device_session
+from .programs import check_same_device, stats
 
 _reductions: dict[tuple, ReductionKernel] = {}
 _scans: dict[tuple, GenericScanKernel] = {}
@@ -44,29 +43,31 @@ _scans: dict[tuple, GenericScanKernel] = {}
 
 def _built(cache: dict[tuple, Any], key: tuple, make: Any, name: str) -> Any:
     """The cached kernel of ``key`` for the current device, built by ``make()`` if new."""
-    device_context = current_context()
-    key = (device_context.device.index, *key)
-    kernel = cache.get(key)
-    if kernel is None:
-        with compiler_output_logged():
+    with device_session() as device_context:
+        key = (device_context.device.index, *key)
+        kernel = cache.get(key)
+        if kernel is None:
             try:
                 kernel = make(device_context.context)
             except cl.Error as error:
                 raise KernelBuildError(
                     f"building the {name} kernel failed on "
                     f"'{device_context.device.name}':\n{error}") from None
-        stats["builds"] += 1
-        cache[key] = kernel
-    return kernel
+            stats["builds"] += 1
+            cache[key] = kernel
+        return kernel
 
 
 def _launched(kernel: Any, name: str, *args: object, **kwargs: object) -> Any:
     stats["launches"] += 1
-    try:
-        with compiler_output_logged():  # pyopencl may build a helper kernel on first launch
-            return kernel(*args, queue=current_context().queue, **kwargs)
-    except cl.MemoryError as error:
-        raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})") from None
+    # the session also routes the build log of a helper kernel pyopencl may build now
+    with device_session() as device_context:
+        check_same_device(args, device_context, name)
+        try:
+            return kernel(*args, queue=device_context.queue, **kwargs)
+        except cl.MemoryError as error:
+            raise DeviceMemoryError(f"{name}: the device ran out of memory ({error})"
+                                    ) from None
 
 
 def reduce(*args: object, dtype: np.dtype | type, neutral: str, reduce_expr: str,
@@ -100,10 +101,11 @@ def reduce(*args: object, dtype: np.dtype | type, neutral: str, reduce_expr: str
     """
     dtype = np.dtype(dtype)
     key = (dtype, neutral, reduce_expr, map_expr, arguments, preamble)
-    kernel = _built(_reductions, key, lambda context: ReductionKernel(
-        context, dtype, neutral=neutral, reduce_expr=reduce_expr, map_expr=map_expr,
-        arguments=arguments, name=f"oclip_{name}", preamble=preamble), name)
-    return _launched(kernel, name, *args)
+    with device_session():  # built and launched on one device
+        kernel = _built(_reductions, key, lambda context: ReductionKernel(
+            context, dtype, neutral=neutral, reduce_expr=reduce_expr, map_expr=map_expr,
+            arguments=arguments, name=f"oclip_{name}", preamble=preamble), name)
+        return _launched(kernel, name, *args)
 
 
 def scan(*args: object, size: int, dtype: np.dtype | type, input_expr: str,
@@ -143,9 +145,10 @@ def scan(*args: object, size: int, dtype: np.dtype | type, input_expr: str,
     dtype = np.dtype(dtype)
     key = (dtype, input_expr, output_statement, arguments, scan_expr, neutral,
            is_segment_start_expr, preamble)
-    kernel = _built(_scans, key, lambda context: GenericScanKernel(
-        context, dtype, arguments=arguments, input_expr=input_expr, scan_expr=scan_expr,
-        neutral=neutral, output_statement=output_statement,
-        is_segment_start_expr=is_segment_start_expr, preamble=preamble,
-        name_prefix=f"oclip_{name}"), name)
-    _launched(kernel, name, *args, size=size)
+    with device_session():  # built and launched on one device
+        kernel = _built(_scans, key, lambda context: GenericScanKernel(
+            context, dtype, arguments=arguments, input_expr=input_expr, scan_expr=scan_expr,
+            neutral=neutral, output_statement=output_statement,
+            is_segment_start_expr=is_segment_start_expr, preamble=preamble,
+            name_prefix=f"oclip_{name}"), name)
+        _launched(kernel, name, *args, size=size)

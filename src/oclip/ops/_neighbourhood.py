@@ -8,9 +8,13 @@ Axes are numbered as OpenCL grid dimensions: 0 = x, 1 = y, 2 = z.
   "sphere", ``box_widths``), read by the kernels through ``ELLIPSOID_LOOP``
   (``sphere_arguments``, ``sphere_filter``), or built into the kernel at
   compile time (``static_window_defines``: one compilation per window,
-  faster on CPUs).  Minimum, maximum and mean over larger ellipsoids go
-  through row segments: the extremum or sum of every x-segment width once,
-  then one value per window row.
+  faster on CPUs, for windows of at most ``STATIC_WINDOW_ROWS`` rows, whose
+  compilation stays short).  Minimum, maximum and mean over larger ellipsoids
+  go through row segments: the extremum or sum of every x-segment width once,
+  then one value per window row.  Tables are made row by row (never the
+  whole footprint), minimum and maximum windows are cut to the image
+  (``truncated``), and a table beyond the device's constant memory is refused
+  with the operation and its radii (``check_window_table``).
 * The kernels of ``filters.cl`` (and ``derivatives.cl``) handle ``VEC`` pixels
   along x per work-item (``VECTOR_FRAME`` in ``neighbourhood.clh``): 16 on CPU
   devices, 1 on GPUs (``vector_width``); launched on ``vector_grid``.  Built
@@ -19,6 +23,7 @@ Axes are numbered as OpenCL grid dimensions: 0 = x, 1 = y, 2 = z.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TypeVar
@@ -26,6 +31,7 @@ from typing import TypeVar
 import numpy as np
 
 from .. import _backend as backend
+from .._errors import format_bytes
 
 FILTERS = backend.Program("oclip.ops", "filters.cl")
 
@@ -220,18 +226,73 @@ def ellipsoid_footprint(radii: Mapping[int, int]) -> np.ndarray:
     return np.broadcast_to(np.asarray(inside) <= 1, tuple(2 * radii[a] + 1 for a in axes))
 
 
-def ellipsoid_widths(radii: Mapping[int, int]) -> np.ndarray:
+def _squared_offsets(radius: int) -> np.ndarray:
+    """``(d / radius)**2`` for d = -radius .. radius as ``ellipsoid_footprint`` computes
+    it (float64); zeros for radius 0, whose axis the footprint leaves out."""
+    offsets = np.arange(-radius, radius + 1).astype(float)
+    return (offsets / radius) ** 2 if radius > 0 else np.zeros(1)
+
+
+@functools.lru_cache(maxsize=64)
+def _ellipsoid_widths(rx: int, ry: int, rz: int, kx: int, ky: int, kz: int) -> np.ndarray:
+    # Row by row, never the whole footprint (whose (2r+1)**3 floats need not fit
+    # memory): the same sums as ellipsoid_footprint, in its order z, y, x
+    # (adding an axis of radius 0 as 0.0 changes no sum).  Only the rows with
+    # |dy| <= ky and |dz| <= kz, no half-width beyond kx.
+    rows = (_squared_offsets(rz)[rz - kz:rz + kz + 1, None]
+            + _squared_offsets(ry)[None, ry - ky:ry + ky + 1]).ravel()
+    along_x = _squared_offsets(rx)[rx:]  # dx = 0 .. rx, increasing
+    # count[i]: the dx >= 0 of row i inside, i.e. with rows[i] + along_x[dx] <= 1;
+    # sums grow with dx, so a search and a correction of its rounding find it
+    count = np.searchsorted(along_x, 1.0 - rows, side="right")
+    while True:
+        grow = count < along_x.size
+        grow[grow] = rows[grow] + along_x[count[grow]] <= 1
+        shrink = count > 0
+        shrink[shrink] = rows[shrink] + along_x[count[shrink] - 1] > 1
+        if not (grow.any() or shrink.any()):
+            break
+        count = count + grow - shrink
+    widths = np.minimum(count - 1, kx).astype(np.int32)
+    widths.flags.writeable = False
+    return widths
+
+
+def _radii_xyz(radii: Mapping[int, int]) -> tuple[int, int, int]:
+    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
+    return rx, ry, rz
+
+
+def truncated(radii: Mapping[int, int], within: tuple[int, int, int] | None
+              ) -> tuple[int, int, int]:
+    """The radii (x, y, z) cut to what an image of grid lengths ``within`` reaches:
+    ``length - 1`` at most.  With borders replicated, an offset beyond reads the
+    edge pixel that a smaller offset of the window reads too, so minimum and
+    maximum (not sums or ranks, which count pixels) stay the same."""
+    radii_xyz = _radii_xyz(radii)
+    if within is None:
+        return radii_xyz
+    rx, ry, rz = (min(r, max(n - 1, 0)) for r, n in zip(radii_xyz, within, strict=True))
+    return rx, ry, rz
+
+
+def ellipsoid_widths(radii: Mapping[int, int],
+                     within: tuple[int, int, int] | None = None) -> np.ndarray:
     """Row half-widths of the ellipsoid for ``neighbourhood.clh``: int32, one per
-    (dz, dy) row in raster order, -1 for an empty row."""
-    footprint = ellipsoid_footprint({axis: radii.get(axis, 0) for axis in (0, 1, 2)})
-    rows = footprint.reshape(-1, footprint.shape[-1])
-    return np.where(rows.any(axis=1), (rows.sum(axis=1) - 1) // 2, -1).astype(np.int32)
+    (dz, dy) row in raster order, -1 for an empty row (the rows of
+    :func:`ellipsoid_footprint`, computed without it: read-only, cached).
+
+    ``within``: the grid lengths (nx, ny, nz) of an image; the table is then
+    :func:`truncated` to it (for minimum and maximum only), its radii are the
+    truncated ones.
+    """
+    return _ellipsoid_widths(*_radii_xyz(radii), *truncated(radii, within))
 
 
 def box_widths(radii: Mapping[int, int]) -> np.ndarray:
     """Row half-widths of a box window (every row ``rx`` wide), the table format of
     :func:`ellipsoid_widths`: kernels that loop over a window table take boxes too."""
-    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
+    rx, ry, rz = _radii_xyz(radii)
     return np.full((2 * rz + 1) * (2 * ry + 1), rx, np.int32)
 
 
@@ -239,27 +300,66 @@ def box_widths(radii: Mapping[int, int]) -> np.ndarray:
 WINDOWS = ("box", "sphere")
 
 
-def window_widths(radii: Mapping[int, int], window: str) -> np.ndarray:
-    """Row half-widths of a ``"box"`` or ``"sphere"`` window (see :data:`WINDOWS`)."""
+def window_widths(radii: Mapping[int, int], window: str,
+                  within: tuple[int, int, int] | None = None) -> np.ndarray:
+    """Row half-widths of a ``"box"`` or ``"sphere"`` window (see :data:`WINDOWS`),
+    :func:`truncated` to ``within`` where given."""
     if window not in WINDOWS:
         raise ValueError(f"window: one of {WINDOWS}, got {window!r}")
-    return box_widths(radii) if window == "box" else ellipsoid_widths(radii)
+    if window == "box":
+        return box_widths(dict(enumerate(truncated(radii, within))))
+    return ellipsoid_widths(radii, within)
 
 
 def window_size(radii: Mapping[int, int], window: str = "sphere") -> int:
     """Number of pixels of a ``"box"`` or ``"sphere"`` window."""
     widths = window_widths(radii, window)
-    return int(np.sum(2 * widths[widths >= 0] + 1))
+    return int(np.sum(2 * widths[widths >= 0] + 1, dtype=np.int64))
 
 
-def sphere_arguments(radii: Mapping[int, int], window: str = "sphere") -> tuple:
+def window_rows(radii: Mapping[int, int], within: tuple[int, int, int] | None = None) -> int:
+    """Rows (entries) of the window table of ``radii`` (truncated to ``within``)."""
+    _, ry, rz = truncated(radii, within)
+    return (2 * ry + 1) * (2 * rz + 1)
+
+
+def _given(radii: Mapping[int, int]) -> str:
+    return ", ".join(f"radius_{'xyz'[a]}={int(r)}" for a, r in sorted(radii.items()))
+
+
+def check_window_table(radii: Mapping[int, int], window: str = "sphere",
+                       within: tuple[int, int, int] | None = None,
+                       operation: str | None = None) -> None:
+    """Raise ValueError, naming the operation and its radii, if the window table
+    does not fit the constant memory the device gives a kernel."""
+    rows = window_rows(radii, within)
+    device = backend.current_device()
+    if rows * 4 > device.max_constant_buffer:
+        raise ValueError(
+            f"{operation or 'this operation'}: the {window} window of {_given(radii)} "
+            f"has {rows} rows, whose table needs {format_bytes(rows * 4)}, more than the "
+            f"{format_bytes(device.max_constant_buffer)} of constant memory "
+            f"'{device.name}' gives a kernel; choose a smaller radius_y or radius_z")
+
+
+def sphere_arguments(radii: Mapping[int, int], window: str = "sphere",
+                     within: tuple[int, int, int] | None = None,
+                     operation: str | None = None) -> tuple:
     """(widths table, rx, ry, rz): the SPHERE_PARAMETERS of a kernel, before nx, ny, nz.
 
     ``window="box"`` gives the table of a box, for kernels that loop over
-    the window with ``ELLIPSOID_LOOP`` but cannot be separated.
+    the window with ``ELLIPSOID_LOOP`` but cannot be separated.  ``within``
+    truncates the window to an image's grid lengths (see :func:`truncated`);
+    ``operation`` names the caller in the error if the table does not fit.
     """
-    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
-    return (_device_table(window_widths(radii, window)), rx, ry, rz)
+    check_window_table(radii, window, within, operation)
+    return (_device_table(window_widths(radii, window, within)), *truncated(radii, within))
+
+
+#: Windows of at most this many rows are fixed at compile time where that pays
+#: off (:func:`static_windows_pay_off`): the compiler unrolls every row, and its
+#: time grows steeply with their number.
+STATIC_WINDOW_ROWS = 49
 
 
 def static_windows_pay_off() -> bool:
@@ -273,39 +373,54 @@ def static_windows_pay_off() -> bool:
     return backend.current_device().type == "CPU"
 
 
-def static_window_defines(radii: Mapping[int, int], window: str = "sphere") -> dict:
+def static_window_defines(radii: Mapping[int, int], window: str = "sphere",
+                          within: tuple[int, int, int] | None = None) -> dict:
     """The defines that fix a window at compile time (STATIC_* in neighbourhood.clh)."""
-    rx, ry, rz = (int(radii.get(axis, 0)) for axis in (0, 1, 2))
+    rx, ry, rz = truncated(radii, within)
     return {"STATIC_RX": rx, "STATIC_RY": ry, "STATIC_RZ": rz,
-            "STATIC_WIDTHS": ",".join(map(str, window_widths(radii, window)))}
+            "STATIC_WIDTHS": ",".join(map(str, window_widths(radii, window, within)))}
+
+
+def _static_defines(radii: Mapping[int, int], window: str = "sphere",
+                    within: tuple[int, int, int] | None = None) -> dict:
+    """:func:`static_window_defines` where a static window pays off and is small
+    enough (:data:`STATIC_WINDOW_ROWS`), else none."""
+    if static_windows_pay_off() and window_rows(radii, within) <= STATIC_WINDOW_ROWS:
+        return static_window_defines(radii, window, within)
+    return {}
 
 
 def sphere_filter(image: backend.DeviceArray, kernel_name: str, radii: Mapping[int, int],
                   out_dtype: np.dtype | type, *extra: object, window: str = "sphere",
                   defines: Mapping[str, object] | None = None,
                   program: backend.Program = FILTERS, static: bool = False,
-                  vector: bool = False) -> backend.DeviceArray:
+                  vector: bool = False, within: tuple[int, int, int] | None = None,
+                  operation: str | None = None) -> backend.DeviceArray:
     """Run the window-table kernel ``kernel_name`` of filters.cl (or ``program``) once.
 
     The kernel takes (src, dst, *extra, SPHERE_PARAMETERS); ``window`` is
     ``"sphere"`` (the ellipsoid) or ``"box"``; ``defines`` are added to T_IN
     and T_OUT.  ``static`` also fixes the window at compile time (STATIC_* of
-    neighbourhood.clh) where that pays off (:func:`static_windows_pay_off`):
-    faster, for one compilation per window.  ``vector``
+    neighbourhood.clh) where that pays off (:func:`static_windows_pay_off`)
+    and the window has at most :data:`STATIC_WINDOW_ROWS` rows: faster, for
+    one compilation per window.  ``vector``
     builds the kernel with ``VEC`` (:func:`vector_width`) and launches it on
     :func:`vector_grid`
     (for kernels written with VECTOR_FRAME); otherwise one work-item per pixel.
+    ``within`` truncates the window to the image (minimum and maximum only, see
+    :func:`truncated`); ``operation`` names the caller in errors.
     """
     nx, ny, nz = backend.grid(image.shape)
+    arguments = sphere_arguments(radii, window, within, operation)
     out = backend.create(image.shape, out_dtype)
     all_defines = {"T_IN": backend.cl_type_name(image.dtype),
                    "T_OUT": backend.cl_type_name(out_dtype), **(defines or {})}
-    if static and static_windows_pay_off():
-        all_defines.update(static_window_defines(radii, window))
+    if static:
+        all_defines.update(_static_defines(radii, window, within))
     if vector:
         all_defines["VEC"] = vector_width()
     program.launch(kernel_name, vector_grid(image.shape) if vector else (nx, ny, nz),
-                   image, out, *extra, *sphere_arguments(radii, window), nx, ny, nz,
+                   image, out, *extra, *arguments, nx, ny, nz,
                    defines=all_defines)
     return out
 
@@ -363,34 +478,43 @@ _ROWS_FROM_WIDTH = 2.0
 
 
 def _through_rows(image: backend.DeviceArray, radii: Mapping[int, int],
-                  stack_dtype: np.dtype | type) -> bool:
+                  stack_dtype: np.dtype | type,
+                  within: tuple[int, int, int] | None = None) -> bool:
     """Whether a window filter over the ellipsoid should go through row segments."""
-    rows = int(np.count_nonzero(ellipsoid_widths(radii) >= 0))
-    stack_bytes = (int(radii.get(0, 0)) + 1) * image.size * np.dtype(stack_dtype).itemsize
-    return (window_size(radii) >= _ROWS_FROM_WIDTH * rows
+    widths = ellipsoid_widths(radii, within)
+    rows = int(np.count_nonzero(widths >= 0))
+    pixels = int(np.sum(2 * widths[widths >= 0] + 1, dtype=np.int64))
+    rx = truncated(radii, within)[0]
+    stack_bytes = (rx + 1) * image.size * np.dtype(stack_dtype).itemsize
+    return (pixels >= _ROWS_FROM_WIDTH * rows
             and stack_bytes <= backend.current_device().max_allocation)
 
 
 def _rows_filter(image: backend.DeviceArray, rows_kernel: str, kernel: str,
                  radii: Mapping[int, int], stack_dtype: np.dtype | type,
                  out_dtype: np.dtype | type,
-                 *extra: object, defines: Mapping[str, object] | None = None
-                 ) -> backend.DeviceArray:
+                 *extra: object, defines: Mapping[str, object] | None = None,
+                 within: tuple[int, int, int] | None = None,
+                 operation: str | None = None) -> backend.DeviceArray:
     """``rows_kernel`` (row segments of every width into a stack), then ``kernel``
     (one value per window row from the stack)."""
-    rx = int(radii.get(0, 0))
+    arguments = sphere_arguments(radii, "sphere", within, operation)
+    rx = truncated(radii, within)[0]
     stack = backend.create((rx + 1, *image.shape), stack_dtype)
     _launch_pass(rows_kernel, image.shape, image, stack, rx, defines=defines)
     out = backend.create(image.shape, out_dtype)
-    static = static_window_defines(radii) if static_windows_pay_off() else {}
-    _launch_pass(kernel, image.shape, stack, out, *extra, *sphere_arguments(radii),
-                 defines={**(defines or {}), **static})
+    _launch_pass(kernel, image.shape, stack, out, *extra, *arguments,
+                 defines={**(defines or {}), **_static_defines(radii, "sphere", within)})
     return out
 
 
 def extremum_sphere(image: backend.DeviceArray, which: str, radii: Mapping[int, int],
-                    *, binary: bool = False) -> backend.DeviceArray:
+                    *, binary: bool = False, operation: str | None = None
+                    ) -> backend.DeviceArray:
     """Minimum or maximum over the ellipsoid of ``radii``; keeps the dtype.
+
+    The window is truncated to the image (see :func:`truncated`): radii beyond
+    it change nothing, and cost nothing.
 
     Parameters
     ----------
@@ -400,23 +524,29 @@ def extremum_sphere(image: backend.DeviceArray, which: str, radii: Mapping[int, 
     binary : bool
         Count every non-zero value as 1 (binary images of an unsigned type;
         the result is 0/1).
+    operation : str, optional
+        The calling operation's name, for error messages.
     """
     defines = {"BINARY_INPUT": 1} if binary else None
-    if not _through_rows(image, radii, image.dtype):
+    within = backend.grid(image.shape)
+    check_window_table(radii, "sphere", within, operation)
+    if not _through_rows(image, radii, image.dtype, within):
         return sphere_filter(image, f"{which}_sphere", radii, image.dtype, defines=defines,
-                             static=True, vector=True)
+                             static=True, vector=True, within=within, operation=operation)
     return _rows_filter(image, f"{which}_rows", f"{which}_sphere_rows", radii, image.dtype,
-                        image.dtype, defines=defines)
+                        image.dtype, defines=defines, within=within, operation=operation)
 
 
-def mean_sphere(image: backend.DeviceArray, radii: Mapping[int, int]) -> backend.DeviceArray:
+def mean_sphere(image: backend.DeviceArray, radii: Mapping[int, int], *,
+                operation: str | None = None) -> backend.DeviceArray:
     """Mean over the ellipsoid of ``radii``; float32."""
-    inverse_count = 1.0 / window_size(radii)
+    check_window_table(radii, "sphere", None, operation)
+    size = window_size(radii)
     if not _through_rows(image, radii, np.float32):
-        return sphere_filter(image, "mean_window", radii, np.float32,
-                             float(window_size(radii)), static=True, vector=True)
+        return sphere_filter(image, "mean_window", radii, np.float32, float(size),
+                             static=True, vector=True, operation=operation)
     return _rows_filter(image, "sum_rows", "mean_sphere_rows", radii, np.float32, np.float32,
-                        inverse_count)
+                        1.0 / size, operation=operation)
 
 
 #: The statistics of :func:`moments_separable` and the window kernels.
@@ -495,11 +625,12 @@ def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int]
     """
     size = window_size(radii, window)
     if size > MAX_RANK_WINDOW:
-        given = ", ".join(f"radius_{'xyz'[a]}={int(r)}" for a, r in sorted(radii.items()))
+        given = _given(radii)
         raise ValueError(
             f"{operation}: the window of {given} holds {size} pixels, more than the "
             f"{MAX_RANK_WINDOW} this operation supports; choose smaller radius_x, "
             f"radius_y or radius_z")
+    check_window_table(radii, window, None, operation)
     key_type, bits, sign = _KEYS[np.dtype(image.dtype)]
     sort_size = 1 << (size - 1).bit_length()
     defines: dict[str, object] = {"WINDOW_SIZE": size, "SORT_SIZE": sort_size,
@@ -515,4 +646,4 @@ def rank_filter(image: backend.DeviceArray, which: str, radii: Mapping[int, int]
     # the kernel sizes its per-pixel array by the window: fixed on every device
     defines.update(static_window_defines(radii, window))
     return sphere_filter(image, f"{which}_window", radii, image.dtype, window=window,
-                         defines=defines)
+                         defines=defines, operation=operation)

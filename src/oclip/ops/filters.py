@@ -12,6 +12,7 @@ import numpy as np
 
 from ._neighbourhood import (
     box_weights,
+    check_window_table,
     convolve_separable,
     extremum_separable,
     extremum_sphere,
@@ -197,7 +198,8 @@ def minimum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
         ellipsoid (``skimage.morphology.disk`` / ``ball`` for equal radii) and
         ``mode="nearest"``.
     """
-    return extremum_sphere(image, "minimum", per_axis(image, radius_x, radius_y, radius_z))
+    return extremum_sphere(image, "minimum", per_axis(image, radius_x, radius_y, radius_z),
+                           operation="minimum_sphere")
 
 
 @operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
@@ -228,7 +230,8 @@ def maximum_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     scipy.ndimage.maximum_filter : the reference, with ``footprint`` the
         ellipsoid and ``mode="nearest"``.
     """
-    return extremum_sphere(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
+    return extremum_sphere(image, "maximum", per_axis(image, radius_x, radius_y, radius_z),
+                           operation="maximum_sphere")
 
 
 @operation(category="Remove noise", halo=radius_halo)
@@ -260,7 +263,8 @@ def mean_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
     scipy.ndimage.correlate : the reference, with the ellipsoid footprint
         divided by its number of pixels as weights and ``mode="nearest"``.
     """
-    return mean_sphere_filter(image, per_axis(image, radius_x, radius_y, radius_z))
+    return mean_sphere_filter(image, per_axis(image, radius_x, radius_y, radius_z),
+                              operation="mean_sphere")
 
 
 @operation(category="Remove noise", halo=radius_halo, nonfinite=REFUSE_NAN)
@@ -486,8 +490,10 @@ def variance_sphere(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
         ``footprint`` the ellipsoid and ``mode="nearest"``.
     """
     radii = per_axis(image, radius_x, radius_y, radius_z)
+    check_window_table(radii, operation="variance_sphere")
     return sphere_filter(image, "variance_window", radii, np.float32,
-                         float(window_size(radii)), static=True, vector=True)
+                         float(window_size(radii)), static=True, vector=True,
+                         operation="variance_sphere")
 
 
 @operation(category="Filter", halo=radius_halo)
@@ -552,5 +558,7 @@ def standard_deviation_sphere(image: Image, radius_x: Radius = 1, radius_y: Radi
         ``footprint`` the ellipsoid and ``mode="nearest"``.
     """
     radii = per_axis(image, radius_x, radius_y, radius_z)
+    check_window_table(radii, operation="standard_deviation_sphere")
     return sphere_filter(image, "standard_deviation_window", radii, np.float32,
-                         float(window_size(radii)), static=True, vector=True)
+                         float(window_size(radii)), static=True, vector=True,
+                         operation="standard_deviation_sphere")

@@ -11,7 +11,7 @@ erosion does not eat into objects from the image border (scipy's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, extremum_sphere, per_axis
@@ -33,7 +33,8 @@ __all__ = [
     "opening_sphere",
 ]
 
-_EXTREMUM = {"box": extremum_separable, "sphere": extremum_sphere}
+_EXTREMUM: dict[str, Callable[..., backend.DeviceArray]] = {
+    "box": extremum_separable, "sphere": extremum_sphere}
 # The steps of each operation, in order.
 _STEPS = {
     "erosion": ("minimum",),
@@ -57,10 +58,13 @@ def morphology(image: backend.DeviceArray, which: str, window: str,
     Grey (keeps the dtype) or, with ``binary``, of the image's non-zero pixels
     (0/1 uint8 result).
     """
+    # the name of the operation (opening_sphere, binary_erosion_box...), for errors
+    named = {"operation": f"{'binary_' if binary else ''}{which}_{window}"}
     result = image
     for number, step in enumerate(_STEPS[which]):
         # the first step reads any non-zero as 1; its result is 0/1 already
-        result = _EXTREMUM[window](result, step, radii, binary=binary and number == 0)
+        result = _EXTREMUM[window](result, step, radii, binary=binary and number == 0,
+                                   **(named if window == "sphere" else {}))
     return result
 
 
