@@ -104,8 +104,6 @@ def test_switching_devices_while_another_thread_computes_in_a_session():
 
 
 @two_devices
-@pytest.mark.xfail(strict=True, reason="the registry's wrapper must run each call in "
-                   "backend.device_session() (a change to ops/_registry.py)")
 def test_switching_devices_while_another_thread_runs_operations():
     done = run_python(SWITCHING.replace("CALL(", "tripled("), timeout=60)
     assert done.returncode == 0, done.stderr

@@ -351,7 +351,7 @@ def operation(*, category: str, dimensions: tuple[int, ...] = (2, 3),
             """``function`` on whole images: pushed (checked), computed, pulled unless
             an argument was a device array already."""
             arguments = dict(scalars)
-            with backend.compiler_output_logged():
+            with backend.device_session():
                 for parameter in op.image_parameters:
                     arguments[parameter.name] = to_device(op, parameter, images[parameter.name])
                 result = function(**arguments)
