@@ -203,6 +203,26 @@ def test_the_script_writes_tables_as_csv(tmp_path, table_op):
     assert TABLE_OP in script.read_text()
 
 
+def test_the_script_reads_files_as_oclip_run_does(tmp_path):
+    workflow = labeling_workflow()
+    script = tmp_path / "segment.py"
+    script.write_text(to_python(workflow))
+    stack = blobs((5, 21, 33))
+    with tifffile.TiffWriter(tmp_path / "pages.tif") as writer:
+        for plane in stack:  # a series per page: tifffile.imread alone gives the first
+            writer.write(plane)
+    run_script(script, str(tmp_path / "pages.tif"), "-o", str(tmp_path / "out"))
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "out" / "pages_labels.tif"),
+                                  workflow.run(stack)["labels"])
+    tifffile.imwrite(tmp_path / "rgb.tif", np.zeros((20, 30, 3), np.uint8))
+    done = python(f"import runpy; sys.argv[0] = {str(script)!r}\n"
+                  f"runpy.run_path({str(script)!r}, run_name='__main__')",
+                  str(tmp_path / "rgb.tif"), "-o", str(tmp_path / "out"))
+    assert done.returncode != 0
+    assert "colour" in done.stderr
+    assert not (tmp_path / "out" / "rgb_labels.tif").exists()
+
+
 def test_the_notebook_has_a_named_cell_per_step_and_gives_the_replay_arrays(tmp_path):
     import nbformat  # the workflow extra; imported here so the other tests run without it
 

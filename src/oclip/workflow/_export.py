@@ -73,9 +73,11 @@ def _free(name: str, taken: set[str]) -> str:
 def to_python(workflow: Workflow) -> str:
     """A Python script that runs ``workflow``, as a command or as a module.
 
-    As a command it reads TIFF files (with tifffile) and writes the outputs to
-    the folder given with ``-o``, as ``<file stem>_<output>.tif`` (tables as
-    ``.csv``), like ``oclip run``.  A one-input workflow takes any number of
+    As a command it reads TIFF files as ``oclip run`` does
+    (``oclip.runs.read_image``: a stack written page by page as the stack,
+    colour images refused) and writes the outputs to the folder given with
+    ``-o``, as ``<file stem>_<output>.tif`` (tables as ``.csv``), like
+    ``oclip run``.  A one-input workflow takes any number of
     files and folders of TIFFs; a workflow of several inputs takes one file
     per input, in the order of its inputs.  As a module it offers
     ``run_workflow(<inputs>)``, taking numpy arrays and returning a dict of
@@ -161,7 +163,7 @@ def _main_lines(inputs: list[str]) -> list[str]:
         "    import argparse",
         "    from pathlib import Path",
         "",
-        "    import tifffile",
+        "    from oclip.runs import read_image  # as oclip run reads them",
         "",
         "    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])",
     ]
@@ -195,12 +197,12 @@ def _main_lines(inputs: list[str]) -> list[str]:
             "        else:",
             "            files.append(given)",
             "    for number, path in enumerate(files, 1):",
-            f"        outputs = run_workflow({name}=tifffile.imread(path))",
+            f"        outputs = run_workflow({name}=read_image(path))",
             "        _write(folder, path.stem, outputs)",
             '        print(f"[{number}/{len(files)}] {path}: done")',
         ]
     elif inputs:
-        arguments = ", ".join(f"{name}=tifffile.imread(args.{name})" for name in inputs)
+        arguments = ", ".join(f"{name}=read_image(args.{name})" for name in inputs)
         lines += [
             f"    outputs = run_workflow({arguments})",
             f"    _write(folder, Path(args.{inputs[0]}).stem, outputs)",
@@ -240,10 +242,10 @@ def to_notebook(workflow: Workflow, *, paths: dict[str, str] | None = None) -> s
             f"Outputs: {', '.join(f'`{n}`' for n in outputs) or 'none'}. "
             f"Exported by oclip {__version__}; images stay on the OpenCL device "
             f"(`oclip.push`) until the outputs are pulled at the end."),
-        v4.new_code_cell("import oclip\nimport tifffile"),
+        v4.new_code_cell("import oclip\nfrom oclip.runs import read_image"),
         v4.new_markdown_cell("## Inputs\n\nSet the path of each input image (TIFF)."),
         v4.new_code_cell("\n".join(
-            f"{name} = oclip.push(tifffile.imread({paths.get(name, name + '.tif')!r}))"
+            f"{name} = oclip.push(read_image({paths.get(name, name + '.tif')!r}))"
             for name in workflow.inputs)),
     ]
     for step in workflow.steps:
