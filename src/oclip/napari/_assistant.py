@@ -36,6 +36,7 @@ from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
 from ._layers import ALL_TIME_POINTS
+from ._physical import default_sizes
 from ._step_widget import StepWidget
 from ._table import TableWidget
 from ._viewer_workflow import ViewerWorkflow, viewer_workflow
@@ -209,8 +210,10 @@ class Assistant(QWidget):
             return None
         op = operations()[ranked[0]]
         try:
+            # a 3D image's z sizes stand for the physical size of the x ones
             step_id = self.viewer_workflow.editor.add_step(op.name,
-                                                           self._starting_layers(op, layer))
+                                                           self._starting_layers(op, layer),
+                                                           default_sizes(op, layer))
         except ValueError as error:  # a layer oclip cannot read (RGB)
             _dialogs.warn(str(error))
             return None

@@ -14,6 +14,7 @@ from oclip.ops import Parameter, get_operation, operations
 
 from . import _dialogs
 from ._editing import WorkflowEditor
+from ._physical import PhysicalSizes
 
 _INT_LIMITS = (-(2**31), 2**31 - 1)
 _FLOAT_LIMITS = (-1e9, 1e9)
@@ -108,6 +109,8 @@ class StepWidget(QWidget):
         layout.addWidget(self.operation_box)
         self.form: Container[BaseValueWidget] = Container(labels=True)
         layout.addWidget(self.form.native)
+        self.physical = PhysicalSizes(editor, step_id)  # sizes in the layer's units
+        layout.addWidget(self.physical)
         self.result_label = QLabel()
         self.result_label.setVisible(False)
         layout.addWidget(self.result_label)
@@ -143,6 +146,7 @@ class StepWidget(QWidget):
                     widget.value = step.inputs[widget.name]
                 elif widget.name in step.params:
                     widget.value = step.params[widget.name]
+        self.physical.refresh()
 
     def _sources(self) -> tuple[str, ...]:
         workflow = self.editor.workflow
