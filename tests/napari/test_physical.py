@@ -86,6 +86,14 @@ def test_a_new_3d_step_blurs_in_z_too(qtbot, assistant_in, settled, stack):
     np.testing.assert_allclose(viewer.layers["gaussian_blur"].data,
                                oclip.gaussian_blur(stack, sigma_z=1.0))
     assert not widget.physical.isVisibleTo(widget)  # isotropic: nothing to convert
+    # switched to another operation, the step's z size follows the same rule
+    widget.operation_box.setCurrentText("median_box")
+    settled(assistant)
+    params = assistant.workflow.step("gaussian_blur").params
+    assert (params["radius_x"], params["radius_y"], params["radius_z"]) == (1, 1, 1)
+    assert widget.form["radius_z"].value == 1
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data,
+                                  oclip.median_box(stack, 1, 1, 1))
 
 
 def test_sizes_in_micrometres_fill_the_pixel_values(qtbot, assistant_in, settled, stack):

@@ -117,6 +117,15 @@ def default_sizes(operation: Operation, layer: Layer | None) -> dict[str, int | 
     return values
 
 
+def switched_sizes(old_params: Mapping[str, Any], operation: Operation,
+                   layer: Layer | None) -> dict[str, int | float]:
+    """The z values a step switched to ``operation`` starts with (see
+    :func:`default_sizes`), for the parameters it does not keep from its
+    previous operation's ``old_params``."""
+    return {name: value for name, value in default_sizes(operation, layer).items()
+            if name not in old_params}
+
+
 class PhysicalSizes(QWidget):
     """A row per size group of a step, "sigma in µm", shown when the layer the
     step's chain reads has an anisotropic scale: a size entered there fills the
