@@ -183,3 +183,56 @@ def test_what_it_cannot_do_is_refused_with_a_message(
     click(qtbot, assistant.action_buttons["Apply to folder"])
     assert "no TIFF files" in notified["warning"][-1]
     assert not assistant.folder_run.running
+
+
+def test_layers_recompute_between_two_files_of_a_run(
+        qtbot, assistant_in, settled, blobs, images, chosen, monkeypatch):
+    viewer, assistant = assistant_in(blobs)
+    record_chain(qtbot, viewer, assistant, settled)
+    reading, changed = threading.Event(), threading.Event()
+    real_read = _batch.read_image
+
+    def read(path: Any) -> np.ndarray:
+        if path.name == "cells1.tif" and not changed.is_set():
+            reading.set()
+            changed.wait(30)
+        return real_read(path)
+
+    monkeypatch.setattr(_batch, "read_image", read)
+    run = assistant.folder_run
+    shown_while_running: list[tuple[bool, int]] = []
+    assistant.viewer_workflow.computed.connect(
+        lambda step_ids: shown_while_running.append((run.running, run.bar.value())))
+    click(qtbot, assistant.action_buttons["Apply to folder"])
+    qtbot.waitUntil(reading.is_set, timeout=60000)
+    # the user tunes a step while the second file computes
+    assistant.step_widgets["gaussian_blur"].form["sigma_x"].value = 2.0
+    changed.set()
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data,
+                                  oclip.gaussian_blur(blobs, sigma_x=2.0))
+    # the layers were updated after the second file, before the run went on
+    assert shown_while_running and shown_while_running[0][0]
+    assert shown_while_running[0][1] < 5
+    # the run computes with the workflow as it was when it started
+    np.testing.assert_array_equal(
+        tifffile.imread(run.summary.table.parent / "cells3_gaussian_blur.tif"),
+        oclip.gaussian_blur(images["cells3"]))
+
+
+def test_an_output_folder_that_cannot_be_made_is_told_and_the_dock_goes_on(
+        qtbot, assistant_in, settled, blobs, images, chosen, tmp_path, notified):
+    viewer, assistant = assistant_in(blobs)
+    record_chain(qtbot, viewer, assistant, settled)
+    (tmp_path / "in" / "oclip-results").write_text("a file where the folder would be")
+    click(qtbot, assistant.action_buttons["Apply to folder"])
+    settled(assistant)
+    run = assistant.folder_run
+    assert not run.running and run.summary is None
+    assert "the folder run stopped" in notified["warning"][-1]
+    assert "the folder run stopped" in run.status.text()
+    # and the workflow still computes
+    assistant.step_widgets["gaussian_blur"].form["sigma_x"].value = 2.0
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data,
+                                  oclip.gaussian_blur(blobs, sigma_x=2.0))

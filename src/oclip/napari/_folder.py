@@ -1,22 +1,22 @@
 """Apply the recorded workflow to a folder of images: the dock's "Apply to folder".
 
 The workflow as saved (its outputs are the results shown) runs on every TIFF
-file of a chosen folder through :func:`oclip.runs.run_files`, what ``oclip
-run`` runs, in its resumable form: the outputs go to the folder's
-``oclip-results`` subfolder with the summary table ``oclip-run-summary.csv``
-and the workflow's record, and applying the same workflow again skips the files
-whose outputs are complete.  The run is one job of the compute thread (napari
-stays responsive); a progress bar counts the files, *Cancel* stops the run
+file of a chosen folder through :class:`oclip.runs._batch.BatchRun`, what
+``oclip run`` runs (``run_files``), in its resumable form: the outputs go to
+the folder's ``oclip-results`` subfolder with the summary table
+``oclip-run-summary.csv`` and the workflow's record, and applying the same
+workflow again skips the files whose outputs are complete.  Each file is a job
+of the compute thread (napari stays responsive, and the layers still recompute
+between two files); a progress bar counts the files, *Cancel* stops the run
 after the file being computed, and a file that fails is listed while the others
 go on.  Workflows of several inputs are refused with what to do instead.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qtpy.QtWidgets import (
     QFileDialog,
@@ -28,8 +28,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from oclip.runs import BatchSummary, plan_jobs, run_files
-from oclip.runs._batch import SUMMARY_FILE, check_record
+from oclip.runs import BatchSummary, plan_jobs
+from oclip.runs._batch import SUMMARY_FILE, BatchRun, check_record
 from oclip.workflow import WorkflowError
 
 from . import _dialogs
@@ -78,7 +78,7 @@ class FolderRun(QWidget):
         self.viewer_workflow = viewer_workflow
         self.summary: BatchSummary | None = None
         self.running = False
-        self._stop = threading.Event()
+        self._cancelled = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -130,8 +130,7 @@ class FolderRun(QWidget):
                                                "workflow. Compute every file again into it?")
             if not overwrite:
                 return None
-        stop = self._stop
-        stop.clear()
+        self._cancelled = False
         self.running = True
         self.bar.setRange(0, len(jobs))
         self.bar.setValue(0)
@@ -139,32 +138,63 @@ class FolderRun(QWidget):
         self.status.setText(f"applying the workflow to {len(jobs)} file(s) of {folder}")
         self.setVisible(True)
 
-        def run(report: Callable[[int, int], None]) -> BatchSummary:
-            return run_files(workflow, jobs, output, time_lapse=time_lapse, resume=True,
-                             overwrite=overwrite, stop=stop.is_set,
-                             progress=lambda done, total, job, error: report(done, total))
+        def begin() -> BatchRun:
+            return BatchRun(workflow, jobs, output, time_lapse=time_lapse, resume=True,
+                            overwrite=overwrite)
 
-        return self.viewer_workflow.jobs.call_with_progress(
-            run, lambda summary: self._done(summary, output),
-            on_progress=self._advance, on_end=self._end)
+        return self._submit(begin, self._next)
+
+    def _submit(self, job: Callable[[], Any], then: Callable[[Any], None]) -> int:
+        """Run ``job`` on the compute thread, then ``then(value)`` here; a failure
+        ends the run (with the reason in the status line and a notification)."""
+        def guarded() -> tuple[bool, Any]:
+            try:
+                return True, job()
+            except Exception as error:  # shown, and the dock stays usable
+                return False, error
+
+        def arrived(outcome: tuple[bool, Any]) -> None:
+            ok, value = outcome
+            if ok:
+                then(value)
+            else:
+                self._failed(value)
+
+        return self.viewer_workflow.jobs.call(guarded, arrived)
+
+    def _next(self, run: BatchRun) -> None:
+        """One file at a time, each a job of its own: the recomputations of the
+        layers asked for meanwhile run between two files."""
+        self.bar.setValue(run.done)
+        if self._cancelled:
+            run.stop()
+        if run.finished:
+            self._submit(run.finish, lambda summary: self._done(summary, run.folder))
+            return
+
+        def one_file() -> BatchRun:
+            run.run_next()
+            return run
+
+        self._submit(one_file, self._next)
 
     def cancel(self) -> None:
         """Stop the run after the file being computed."""
         if self.running:
-            self._stop.set()
+            self._cancelled = True
             self.cancel_button.setEnabled(False)
             self.status.setText("cancelling after the file being computed...")
 
-    def _advance(self, done: int, total: int) -> None:
-        self.bar.setValue(done)
-
-    def _end(self) -> None:
-        # (runs before _done, which then says what the run did; alone after a failure)
+    def _failed(self, error: BaseException) -> None:
         self.running = False
         self.cancel_button.setEnabled(False)
-        self.status.setText("the folder run failed: see the notification")
+        message = f"the folder run stopped: {error}"
+        self.status.setText(message)
+        _dialogs.warn(message)
 
     def _done(self, summary: BatchSummary, output: Path) -> None:
+        self.running = False
+        self.cancel_button.setEnabled(False)
         self.summary = summary
         text = summary_text(summary, output)
         failures = "".join(f"\nfailed: {Path(source).name}: {reason}"

@@ -395,37 +395,78 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
         Before anything runs, if two jobs would write files of the same name,
         or (with ``resume``) if the folder holds another workflow's outputs.
     """
-    start = time.perf_counter()
-    check_output_names(workflow, jobs, output)
-    folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
-    options = {"time_lapse": bool(time_lapse), "static": sorted(static)}
-    if resume:
-        check_record(folder, workflow, options, overwrite)
-    remove_job_leftovers(workflow, jobs, folder)
-    outputs = workflow.output_ids
-    labels = {o for o in outputs
-              if get_operation(workflow.step(o).op).result_kind is ImageKind.LABELS}
-    shared = _shared_paths(jobs)
-    read_once: dict[Path, Any] = {}
-    summary = BatchSummary(jobs=len(jobs))
-    rows: list[dict[str, Any]] = []
-    previous = previous_rows(folder) if resume else {}
-    if resume:
-        write_record(folder, workflow, options)
-    for number, job in enumerate(jobs, 1):
+    run = BatchRun(workflow, jobs, output, time_lapse=time_lapse, static=static,
+                   resume=resume, overwrite=overwrite)
+    while not run.finished:
         if stop is not None and stop():
-            summary.not_run += [j.source for j in jobs[number - 1:]]
-            rows += [{"file": j.source, "status": "not run"} for j in jobs[number - 1:]]
+            run.stop()
             break
-        error: str | None = None
-        if resume and not overwrite and job_complete(workflow, job, folder, time_lapse):
+        job, error = run.run_next()
+        if progress is not None:
+            progress(run.done, len(jobs), job, error)
+    return run.finish()
+
+
+class BatchRun:
+    """A batch run taken one job at a time (:func:`run_files` is its loop): made,
+    it has checked the jobs and prepared the output folder; :meth:`run_next`
+    runs the next job, :meth:`stop` leaves the others out, :meth:`finish` writes
+    the summary table (``resume``) and gives the summary.
+
+    Between jobs, the caller may do other work on the same thread (the plugin
+    recomputes its layers there between the files of a folder run).  The
+    parameters are :func:`run_files`'s.
+
+    Raises
+    ------
+    WorkflowError
+        When made, if two jobs would write files of the same name, or (with
+        ``resume``) if the folder holds another workflow's outputs.
+    """
+
+    def __init__(self, workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike, *,
+                 time_lapse: bool = False, static: Sequence[str] = (), resume: bool = False,
+                 overwrite: bool = False) -> None:
+        self._start = time.perf_counter()
+        check_output_names(workflow, jobs, output)
+        self.folder = folder = Path(output)
+        folder.mkdir(parents=True, exist_ok=True)
+        options = {"time_lapse": bool(time_lapse), "static": sorted(static)}
+        if resume:
+            check_record(folder, workflow, options, overwrite)
+        remove_job_leftovers(workflow, jobs, folder)
+        self.workflow = workflow
+        self.jobs = list(jobs)
+        self.time_lapse, self.static = time_lapse, tuple(static)
+        self.resume, self.overwrite = resume, overwrite
+        self.outputs = workflow.output_ids
+        self.labels = {o for o in self.outputs
+                       if get_operation(workflow.step(o).op).result_kind is ImageKind.LABELS}
+        self._shared = _shared_paths(jobs)
+        self._read_once: dict[Path, Any] = {}
+        self.summary = BatchSummary(jobs=len(jobs))
+        self._rows: list[dict[str, Any]] = []
+        self._previous = previous_rows(folder) if resume else {}
+        self.done = 0  # jobs run (or skipped) so far
+        if resume:
+            write_record(folder, workflow, options)
+
+    @property
+    def finished(self) -> bool:
+        """Whether no job is left to run."""
+        return self.done >= len(self.jobs)
+
+    def run_next(self) -> tuple[Job, str | None]:
+        """Run the next job; returns it and the message of its failure (or None)."""
+        job = self.jobs[self.done]
+        self.done += 1
+        summary, workflow, folder = self.summary, self.workflow, self.folder
+        if self.resume and not self.overwrite and job_complete(workflow, job, folder,
+                                                               self.time_lapse):
             summary.skipped.append(job.source)
-            rows.append({**previous.get(job.source, {}), "file": job.source,
-                         "status": "skipped"})
-            if progress is not None:
-                progress(number, len(jobs), job, None)
-            continue
+            self._rows.append({**self._previous.get(job.source, {}), "file": job.source,
+                               "status": "skipped"})
+            return job, None
         row: dict[str, Any] = {"file": job.source, "tasks": 1}
         need = memory_estimate(workflow, job)
         available = available_memory()
@@ -433,24 +474,38 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
             # a job that may exhaust the memory runs in a process of its own: a driver
             # that aborts there (or the kernel's OOM killer) takes only that job along
             began = time.perf_counter()
-            error = _run_alone(workflow, job, folder, outputs, labels, time_lapse, static,
-                               need, available, summary)
+            error = _run_alone(workflow, job, folder, self.outputs, self.labels,
+                               self.time_lapse, self.static, need, available, summary)
             row["seconds"] = f"{time.perf_counter() - began:.3f}"
         else:
-            error = _run_here(workflow, job, folder, outputs, labels, time_lapse, static,
-                              shared, read_once, summary, row)
+            error = _run_here(workflow, job, folder, self.outputs, self.labels,
+                              self.time_lapse, self.static, self._shared, self._read_once,
+                              summary, row)
         row["status"] = "done" if error is None else "failed"
         row["error"] = error or ""
-        rows.append(row)
-        if progress is not None:
-            progress(number, len(jobs), job, error)
-    summary.seconds = time.perf_counter() - start
-    if resume:
-        counted = [o for o in outputs if o in labels or output_kind(workflow, o) == "table"]
-        columns = summary_columns(counted, labels)
-        summary.rows = [{c: row.get(c, "") for c in columns} for row in rows]
-        summary.table = write_summary(folder, columns, summary.rows)
-    return summary
+        self._rows.append(row)
+        return job, error
+
+    def stop(self) -> None:
+        """Leave the jobs not run yet out (listed as not run)."""
+        left = self.jobs[self.done:]
+        self.summary.not_run += [job.source for job in left]
+        self._rows += [{"file": job.source, "status": "not run"} for job in left]
+        self.done = len(self.jobs)
+
+    def finish(self) -> BatchSummary:
+        """The summary of the run, with the summary table written (``resume``)."""
+        summary = self.summary
+        summary.seconds = time.perf_counter() - self._start
+        if self.resume:
+            workflow = self.workflow
+            counted = [o for o in self.outputs
+                       if o in self.labels or output_kind(workflow, o) == "table"]
+            columns = summary_columns(counted, self.labels)
+            summary.rows = [{c: row.get(c, "") for c in columns} for row in self._rows]
+            summary.table = write_summary(self.folder, columns, summary.rows)
+        self._read_once.clear()
+        return summary
 
 
 def _run_here(workflow: Workflow, job: Job, folder: Path, outputs: tuple[str, ...],
