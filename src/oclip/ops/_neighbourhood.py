@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -127,7 +127,7 @@ def _launch_pass(kernel: str, shape: tuple[int, ...], source: backend.DeviceArra
                    **(defines or {})}
     global_size = vector_grid(shape)
     along = {"_y": 1, "_z": 2}.get(kernel[-2:])
-    radius = int(extra[-1]) if blocked else 0  # a pass's last argument
+    radius = int(cast("int", extra[-1])) if blocked else 0  # a pass's last argument
     bound = next((tier for tier in GPU_PASS_RADIUS_TIERS if tier >= radius), None)
     if blocked and along is not None and bound is not None and blocked_passes():
         all_defines.update(BLOCK=GPU_PASS_BLOCK, RMAX=bound)
