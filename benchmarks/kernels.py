@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="append JSON lines to this file")
     args = parser.parse_args(argv)
     library = Oclip()
+    driver = oclip.current_device().driver_version
     inputs = make_inputs(args.size)
     pushed = {key: oclip.push(value) for key, value in inputs.items()}
     shape = "x".join(map(str, args.size))
@@ -89,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         rows, total = profile(lambda t=target: t(pushed), args.repeat)
         for row in rows:
-            lines.append({"operation": op_name, "device": library.device, "size": shape,
-                          **row})
-        lines.append({"operation": op_name, "device": library.device, "size": shape,
-                      "kernel": "(whole call)", "ms": round(total * 1e3, 4)})
+            lines.append({"operation": op_name, "device": library.device, "driver": driver,
+                          "size": shape, **row})
+        lines.append({"operation": op_name, "device": library.device, "driver": driver,
+                      "size": shape, "kernel": "(whole call)", "ms": round(total * 1e3, 4)})
         print(f"{op_name}: {total * 1e3:.3f} ms", file=sys.stderr)
         for row in rows:
             print(f"    {row['kernel']:<36} {row['ms']:9.3f} ms  {row['GB_per_s']} GB/s",
