@@ -3,7 +3,7 @@ they stand (with ``numpy`` as ``np`` and ``oclip`` imported) and show what the
 operations give: each is run as a doctest.
 
 The operations of issue 15's pixel math and projections have an Examples section;
-every Examples section of ops/math.py and ops/projection.py is run.
+every Examples section of ops/math.py, ops/projection.py and ops/transform.py is run.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 import oclip
 
 #: The modules whose operations' Examples are runnable doctests.
-MODULES = ("oclip.ops.math", "oclip.ops.projection")
+MODULES = ("oclip.ops.math", "oclip.ops.projection", "oclip.ops.transform")
 
 #: Operations that must show an example (issue 15: the pixel math, the projections).
 WITH_EXAMPLES = [
@@ -32,6 +32,7 @@ WITH_EXAMPLES = [
       for axis in "zyx"),
     "z_position_projection", "z_position_range_projection",
     "extended_depth_of_focus_variance_projection", "extended_depth_of_focus_sobel_projection",
+    "deskew_x", "deskew_y", "rigid_transform",
 ]
 
 EXAMPLED = sorted(name for name, op in oclip.operations().items()

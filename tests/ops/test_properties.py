@@ -95,6 +95,10 @@ CAPS: dict[str, tuple[float, float]] = {
     # drawn up to the image's side: SPECIAL.)
     **dict.fromkeys(("crop.size_x", "crop.size_y", "crop.size_z", "sub_stack.end_z",
                      "reduce_stack.step"), (1, 8)),
+    # Deskewing: results of up to 7 + 7 * 4 pixels along the sweep (each size a compilation).
+    **dict.fromkeys(("deskew_x.angle", "deskew_y.angle"), (20.0, 70.0)),
+    **dict.fromkeys((f"deskew_{sheet}.voxel_size_{axis}" for sheet in "xy" for axis in "xyz"),
+                    (0.5, 2.0)),
     # Shifts beyond the image replicate the edge everywhere.
     **dict.fromkeys(("translate_x", "translate_y", "translate_z"), (-10.0, 10.0)),
     # Sizes beyond the largest image's 343 pixels are all alike.
@@ -271,7 +275,7 @@ REFUSALS: dict[str, tuple[str, Callable[[tuple[int, ...], dict], bool]]] = {
 
 #: Operations that are not local (no halo) and keep the input's shape, as documented.
 SAME_SHAPE = {
-    "rotate", "translate", "affine_transform", "flip",
+    "rotate", "translate", "affine_transform", "rigid_transform", "flip",
     "threshold_otsu", "threshold_isodata", "threshold_li", "threshold_triangle",
     "threshold_yen", "threshold_mean", "detect_maxima_box", "detect_minima_box",
     "binary_edge_detection", "multiply_image_and_coordinate",
@@ -287,6 +291,17 @@ def projected(axis: int) -> Callable[[tuple[int, ...], dict], tuple[int, ...]]:
 
 def zoomed(s, factors: dict[str, float]) -> tuple[int, ...]:
     return tuple(round(n * factors[a]) for a, n in zip(axes_of(s), s, strict=True))
+
+
+def deskewed_shape(s, v, sheet: str) -> tuple[int, ...]:
+    """deskew_<sheet>'s documented shape."""
+    other = "x" if sheet == "y" else "y"
+    angle, size = math.radians(v["angle"]), v[f"voxel_size_{sheet}"]
+    n_sheet, n_other = s["zyx".index(sheet)], s["zyx".index(other)]
+    out = {"z": round(n_sheet * math.sin(angle)),
+           sheet: round(n_sheet * math.cos(angle) + s[0] * v["voxel_size_z"] / size),
+           other: round(n_other * v[f"voxel_size_{other}"] / size)}
+    return tuple(max(1, out[a]) for a in "zyx")
 
 
 def swapped(s, v) -> tuple[int, ...]:
@@ -318,6 +333,8 @@ SHAPES: dict[str, Callable[[tuple[int, ...], dict], tuple[int, ...]]] = {
     "crop": lambda s, v: tuple(min(v[f"size_{a}"], n - v[f"start_{a}"])
                                for a, n in zip(axes_of(s), s, strict=True)),
     "transpose": swapped,
+    "deskew_x": lambda s, v: deskewed_shape(s, v, "x"),
+    "deskew_y": lambda s, v: deskewed_shape(s, v, "y"),
     "sub_stack": lambda s, v: (min(v["end_z"], s[0]) - v["start_z"], *s[1:]),
     "reduce_stack": lambda s, v: (-(-(s[0] - v["offset"]) // v["step"]), *s[1:]),
     "upsample": lambda s, v: tuple(n * v[f"factor_{a}"]

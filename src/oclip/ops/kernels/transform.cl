@@ -10,8 +10,11 @@
 // A rotation's t is then the input's centre, and a coordinate that lies
 // exactly half-way between two pixels comes out exact, as in scipy's float64.
 // Coordinates outside the image are clamped to it, which replicates the edge
-// pixel (scipy's mode="nearest").  Build options: T_IN, T_OUT (element
-// types), DIMS (2 or 3: a 2D image ignores the z row of the map).
+// pixel (scipy's mode="nearest"), or with ZERO_OUTSIDE 1 the input is taken
+// as 0 outside the image (scipy's mode="grid-constant", cval=0: linear
+// interpolation blends the edge pixels with 0 over the pixel beyond them).
+// Build options: T_IN, T_OUT (element types), DIMS (2 or 3: a 2D image
+// ignores the z row of the map), ZERO_OUTSIDE (0 or 1, default 0).
 //
 // gather: integer index maps for flip, transpose and upsample: the output
 // pixel (x, y, z) is the input element
@@ -38,6 +41,19 @@
 
 #ifdef T_IN
 
+#ifndef ZERO_OUTSIDE
+#define ZERO_OUTSIDE 0
+#endif
+
+// A coordinate along an axis of n pixels: clamped to the image (the edge
+// replicated), or for ZERO_OUTSIDE to one pixel beyond it (all farther
+// coordinates read only zeros, and stay far from int overflow).
+#if ZERO_OUTSIDE
+#define LIMIT(v, n) clamp(v, -1.0f, (float)(n))
+#else
+#define LIMIT(v, n) clamp(v, 0.0f, (float)((n) - 1))
+#endif
+
 #define MATRIX_PARAMETERS                                                       \
     const float mzz, const float mzy, const float mzx, const float tz,          \
     const float myz, const float myy, const float myx, const float ty,          \
@@ -52,10 +68,9 @@
     OUTPUT_PIXEL                                                                \
     const float fx = x - 0.5f * (ox - 1), fy = y - 0.5f * (oy - 1),            \
                 fz = z - 0.5f * (oz - 1);                                       \
-    const float cx = clamp(mxz * fz + mxy * fy + mxx * fx + tx, 0.0f, (float)(nx - 1)); \
-    const float cy = clamp(myz * fz + myy * fy + myx * fx + ty, 0.0f, (float)(ny - 1)); \
-    const float cz = DIMS == 3 ?                                                \
-        clamp(mzz * fz + mzy * fy + mzx * fx + tz, 0.0f, (float)(nz - 1)) : 0.0f;
+    const float cx = LIMIT(mxz * fz + mxy * fy + mxx * fx + tx, nx);            \
+    const float cy = LIMIT(myz * fz + myy * fy + myx * fx + ty, ny);            \
+    const float cz = DIMS == 3 ? LIMIT(mzz * fz + mzy * fy + mzx * fx + tz, nz) : 0.0f;
 
 __kernel void sample_nearest(SAMPLE_PARAMETERS)
 {
@@ -63,12 +78,33 @@ __kernel void sample_nearest(SAMPLE_PARAMETERS)
     // Round half up, as scipy.ndimage for order 0.
     const int ix = (int)floor(cx + 0.5f), iy = (int)floor(cy + 0.5f),
               iz = (int)floor(cz + 0.5f);
+#if ZERO_OUTSIDE
+    if (ix < 0 || ix >= nx || iy < 0 || iy >= ny || iz < 0 || iz >= nz) {
+        dst[here] = (T_OUT)0;
+        return;
+    }
+#endif
     dst[here] = (T_OUT)src[((long)iz * ny + iy) * nx + ix];
 }
 
 __kernel void sample_linear(SAMPLE_PARAMETERS)
 {
     MAP_SETUP
+#if ZERO_OUTSIDE
+    // The 4 (2D) or 8 (3D) pixels around (cx, cy, cz), those outside the image 0.
+    const float x0 = floor(cx), y0 = floor(cy), z0 = floor(cz);
+    const float w[2][3] = {{1.0f - (cx - x0), 1.0f - (cy - y0), 1.0f - (cz - z0)},
+                           {cx - x0, cy - y0, cz - z0}};
+    const int ix = (int)x0, iy = (int)y0, iz = (int)z0;
+    float sum = 0.0f;
+    for (int corner = 0; corner < (DIMS == 3 ? 8 : 4); ++corner) {
+        const int a = corner & 1, b = (corner >> 1) & 1, c = corner >> 2;
+        const int i = ix + a, j = iy + b, k = iz + c;
+        if (i >= 0 && i < nx && j >= 0 && j < ny && k >= 0 && k < nz)
+            sum += w[a][0] * w[b][1] * w[c][2] * (float)src[((long)k * ny + j) * nx + i];
+    }
+    dst[here] = (T_OUT)sum;
+#else
     const float x0 = floor(cx), y0 = floor(cy);
     const float wx = cx - x0, wy = cy - y0;
     const int ix = (int)x0, iy = (int)y0;
@@ -89,6 +125,7 @@ __kernel void sample_linear(SAMPLE_PARAMETERS)
     dst[here] = (T_OUT)PLANE_VALUE(p0);
 #endif
 #undef PLANE_VALUE
+#endif
 }
 
 __kernel void block_mean(__global const T_IN *src, __global float *dst,
