@@ -34,8 +34,9 @@ WITH_EXAMPLES = [
       for axis in "zyx"),
     "z_position_projection", "z_position_range_projection",
     "extended_depth_of_focus_variance_projection", "extended_depth_of_focus_sobel_projection",
-    "deskew_x", "deskew_y", "rigid_transform", "concatenate_stacks", "combine_horizontally",
-    "combine_vertically", "paste", "copy_slice", "copy_slice_into_stack", "crop_border",
+    "deskew_x", "deskew_y", "rigid_transform", "apply_vector_field", "concatenate_stacks",
+    "combine_horizontally", "combine_vertically", "paste", "copy_slice", "copy_slice_into_stack",
+    "crop_border",
     "downsample_slice_by_slice_half_median", "stitch_horizontally", "stitch_vertically",
 ]
 

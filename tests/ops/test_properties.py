@@ -295,7 +295,8 @@ REFUSALS: dict[str, tuple[str, Callable[[tuple[int, ...], dict], bool]]] = {
 
 #: Operations that are not local (no halo) and keep the input's shape, as documented.
 SAME_SHAPE = {
-    "rotate", "translate", "affine_transform", "rigid_transform", "flip", "paste",
+    "rotate", "translate", "affine_transform", "rigid_transform", "apply_vector_field",
+    "flip", "paste",
     "copy_slice_into_stack",
     "threshold_otsu", "threshold_isodata", "threshold_li", "threshold_triangle",
     "threshold_yen", "threshold_mean", "detect_maxima_box", "detect_minima_box",

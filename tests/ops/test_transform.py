@@ -463,3 +463,35 @@ def test_deskew_refuses_2d_images_and_bad_voxel_sizes(operation):
         getattr(oclip, operation)(np.ones((4, 5), np.float32))
     with pytest.raises(ValueError, match="voxel_size_z"):
         getattr(oclip, operation)(np.ones((3, 4, 5), np.float32), voxel_size_z=0.0)
+
+
+# --- vector fields ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("interpolation", list(INTERPOLATIONS))
+def test_apply_vector_field_equals_scipy_map_coordinates(interpolation, dtype, shape,
+                                                         make_image, rng):
+    image = make_image(shape, dtype)
+    # a smooth warp of a few pixels, reaching past the edges, and a random jitter
+    grids = np.indices(shape, dtype=np.float64)
+    vectors = [(3.0 * np.sin(grids[-1] / 5.0 + axis) + rng.normal(0, 0.3, shape)
+                ).astype(np.float32) for axis in range(3)]
+    result = REFERENCES["apply_vector_field"].assert_operation_close(
+        image, *vectors, interpolation=interpolation)
+    assert result.shape == image.shape
+
+
+def test_apply_vector_field_of_constant_vectors_translates(make_image):
+    image = make_image((9, 21, 33), np.float32)
+    ones = np.ones(image.shape, np.float32)
+    warped = oclip.apply_vector_field(image, -2 * ones, 1.5 * ones, 0 * ones)
+    np.testing.assert_allclose(warped, oclip.translate(image, translate_x=2.0,
+                                                       translate_y=-1.5), rtol=1e-6)
+
+
+def test_apply_vector_field_refuses_vectors_of_another_shape():
+    image = np.ones((4, 5), np.float32)
+    with pytest.raises(ValueError, match=r"^apply_vector_field: parameter 'vector_y'"):
+        oclip.apply_vector_field(image, image, np.ones((4, 6), np.float32), image)

@@ -32,6 +32,7 @@ from ._types import Image, Range
 
 __all__ = [
     "affine_transform",
+    "apply_vector_field",
     "crop",
     "deskew_x",
     "deskew_y",
@@ -92,13 +93,16 @@ def _launch_rows(kernel: str, out: backend.DeviceArray, *arguments: object,
 
 
 def sample(image: backend.DeviceArray, matrix: np.ndarray, out_shape: Sequence[int],
-           interpolation: str, *, zero_outside: bool = False) -> backend.DeviceArray:
+           interpolation: str, *, zero_outside: bool = False,
+           field: Sequence[backend.DeviceArray] | None = None) -> backend.DeviceArray:
     """Sample ``image`` at ``matrix @ (output coordinates, 1)``.
 
     ``matrix`` is (ndim, ndim + 1), numpy axis order, mapping output to input
     coordinates.  "nearest" keeps the dtype, "linear" gives float32.  Outside
     the image the edge is replicated (scipy's ``mode="nearest"``), or with
     ``zero_outside`` the input is 0 there (scipy's ``mode="grid-constant"``).
+    ``field``: images (x, y, z) of the output's shape, added to the mapped
+    coordinates (2D: z is not read).
     """
     ndim = image.ndim
     # about the output's centre, as transform.cl takes it
@@ -111,8 +115,13 @@ def sample(image: backend.DeviceArray, matrix: np.ndarray, out_shape: Sequence[i
     defines = {"T_IN": backend.cl_type_name(image.dtype),
                "T_OUT": backend.cl_type_name(out_dtype), "DIMS": ndim,
                "ZERO_OUTSIDE": int(zero_outside)}
+    vectors: tuple[backend.DeviceArray, ...] = ()
+    if field is not None:
+        vectors = tuple(field)
+        defines.update({f"T_V{axis}": backend.cl_type_name(v.dtype)
+                        for axis, v in zip("XYZ", vectors, strict=True)})
     _launch_rows(f"sample_{interpolation}", out, image, out, *backend.grid(image.shape),
-                 *backend.grid(out.shape), *(float(v) for v in full.ravel()),
+                 *backend.grid(out.shape), *(float(v) for v in full.ravel()), *vectors,
                  defines=defines)
     return out
 
@@ -452,6 +461,60 @@ def rigid_transform(image: Image, translate_x: Shift = 0.0, translate_y: Shift =
     matrix = rotation.copy()
     matrix[:, -1] -= rotation[:, :-1] @ shifts
     return sample(image, matrix, image.shape, interpolation)
+
+
+@operation(category="Transform")
+def apply_vector_field(image: Image, vector_x: Image, vector_y: Image, vector_z: Image,
+                       interpolation: Interpolation = "linear") -> Image:
+    """Warp an image by a displacement per pixel.
+
+    The output pixel at ``(z, y, x)`` takes the input at ``(z + vector_z[z, y,
+    x], y + vector_y[z, y, x], x + vector_x[z, y, x])`` (displacements in
+    pixels, as clEsperanto's ``apply_vector_field``); coordinates outside the
+    image replicate the edge.
+
+    Parameters
+    ----------
+    image : Image
+        The image to warp, 2D or 3D.
+    vector_x : Image
+        The displacement along x of every output pixel, in pixels: the image's
+        shape, any dtype (fractions in float32).
+    vector_y : Image
+        The displacement along y, the image's shape.
+    vector_z : Image
+        The displacement along z, the image's shape; not read for 2D images
+        (give any image of the shape, e.g. ``vector_x``).
+    interpolation : str
+        "nearest" copies the closest pixel; "linear" interpolates linearly.
+
+    Returns
+    -------
+    Image
+        Image of the same shape: the input's dtype for "nearest", float32 for
+        "linear".
+
+    See Also
+    --------
+    scipy.ndimage.map_coordinates : the reference, with ``numpy.indices(shape) +
+        (vector_z, vector_y, vector_x)`` as coordinates, ``mode="nearest"`` and
+        ``order`` 0 (nearest) or 1 (linear).
+
+    Examples
+    --------
+    >>> image = np.array([[0, 10, 20, 30]], np.float32)
+    >>> shift = np.full((1, 4), 0.5, np.float32)
+    >>> oclip.apply_vector_field(image, shift, np.zeros((1, 4), np.float32), shift)
+    array([[ 5., 15., 25., 30.]], dtype=float32)
+    """
+    vectors = {"vector_x": vector_x, "vector_y": vector_y, "vector_z": vector_z}
+    for name, vector in vectors.items():
+        if vector.shape != image.shape:
+            raise ValueError(f"apply_vector_field: parameter '{name}' must have the image's "
+                             f"shape {image.shape}, got {vector.shape}")
+    identity = np.column_stack([np.eye(image.ndim), np.zeros(image.ndim)])
+    return sample(image, identity, image.shape, interpolation,
+                  field=(vector_x, vector_y, vector_z))
 
 
 # --- deskewing ---------------------------------------------------------------------------

@@ -230,6 +230,19 @@ def deskew_check(result, expected, v):
     np.testing.assert_allclose(result, expected, rtol=1e-4, atol=1e-4 * spread + 1e-30)
 
 
+def field_coordinates(v: Arguments, out_shape: tuple[int, ...]) -> np.ndarray:
+    """apply_vector_field's input coordinates: the pixel's plus its displacement, in
+    float64 (for 2D images, vector_z is not read)."""
+    image = v["image"]
+    vectors = [v["vector_z"], v["vector_y"], v["vector_x"]][3 - image.ndim:]
+    return np.indices(image.shape, dtype=np.float64) + np.stack([f64(a) for a in vectors])
+
+
+def field_mapped(v: Arguments) -> np.ndarray:
+    return ndi.map_coordinates(f64(v["image"]), field_coordinates(v, v["image"].shape),
+                               order=order_of(v), mode="nearest")
+
+
 #: scipy's input coordinates of the output pixels of the interpolating transforms, as
 #: functions of the arguments and the output shape.
 COORDINATES = {
@@ -239,6 +252,7 @@ COORDINATES = {
     "translate": mapped_coordinates(translation_matrix),
     "affine_transform": mapped_coordinates(affine_matrix),
     "rigid_transform": mapped_coordinates(rigid_matrix),
+    "apply_vector_field": field_coordinates,
 }
 
 
@@ -301,6 +315,8 @@ REFERENCES = named({
                                   interpolation_tolerance(COORDINATES["affine_transform"])),
     "rigid_transform": Reference(mapped(rigid_matrix),
                                  interpolation_tolerance(COORDINATES["rigid_transform"])),
+    "apply_vector_field": Reference(field_mapped,
+                                    interpolation_tolerance(COORDINATES["apply_vector_field"])),
     "deskew_y": Reference(deskewed("y"), deskew_check),
     "deskew_x": Reference(deskewed("x"), deskew_check),
     "crop": Reference(cropped, exact),

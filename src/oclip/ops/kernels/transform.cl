@@ -2,8 +2,9 @@
 //
 // sample_nearest, sample_linear: every output pixel (x, y, z) takes the input
 // at the coordinates an affine map gives it (scale, rotate, translate,
-// resample and affine_transform all come here with their matrix, computed on
-// the host).  The map goes from output to input coordinates, in numpy's axis
+// resample, affine_transform, rigid_transform and the deskews all come here
+// with their matrix, computed on the host; apply_vector_field with the
+// identity and a vector field added, see FIELD_PARAMETERS).  The map goes from output to input coordinates, in numpy's axis
 // order, as scipy.ndimage.affine_transform's matrix, given about the output's
 // centre c (half-way pixel positions are exact in float32):
 //     (cz, cy, cx) = M ((z, y, x) - c) + t
@@ -59,18 +60,35 @@
     const float myz, const float myy, const float myx, const float ty,          \
     const float mxz, const float mxy, const float mxx, const float tx
 
+// With T_VX, T_VY, T_VZ (a vector field, for apply_vector_field): three images of
+// the output's shape whose values are added to the mapped coordinates (x, y, z).
+#ifdef T_VX
+#define FIELD_PARAMETERS                                                        \
+    , __global const T_VX *vx, __global const T_VY *vy, __global const T_VZ *vz
+#define SHIFT_X ((float)vx[here])
+#define SHIFT_Y ((float)vy[here])
+#define SHIFT_Z ((float)vz[here])
+#else
+#define FIELD_PARAMETERS
+#define SHIFT_X 0.0f
+#define SHIFT_Y 0.0f
+#define SHIFT_Z 0.0f
+#endif
+
 #define SAMPLE_PARAMETERS                                                       \
     __global const T_IN *src, __global T_OUT *dst, const int nx, const int ny,  \
-    const int nz, const int ox, const int oy, const int oz, MATRIX_PARAMETERS
+    const int nz, const int ox, const int oy, const int oz, MATRIX_PARAMETERS   \
+    FIELD_PARAMETERS
 
 // The output pixel and its input coordinates (cx, cy, cz), clamped.
 #define MAP_SETUP                                                               \
     OUTPUT_PIXEL                                                                \
     const float fx = x - 0.5f * (ox - 1), fy = y - 0.5f * (oy - 1),            \
                 fz = z - 0.5f * (oz - 1);                                       \
-    const float cx = LIMIT(mxz * fz + mxy * fy + mxx * fx + tx, nx);            \
-    const float cy = LIMIT(myz * fz + myy * fy + myx * fx + ty, ny);            \
-    const float cz = DIMS == 3 ? LIMIT(mzz * fz + mzy * fy + mzx * fx + tz, nz) : 0.0f;
+    const float cx = LIMIT(mxz * fz + mxy * fy + mxx * fx + tx + SHIFT_X, nx);  \
+    const float cy = LIMIT(myz * fz + myy * fy + myx * fx + ty + SHIFT_Y, ny);  \
+    const float cz = DIMS == 3 ?                                                \
+        LIMIT(mzz * fz + mzy * fy + mzx * fx + tz + SHIFT_Z, nz) : 0.0f;
 
 __kernel void sample_nearest(SAMPLE_PARAMETERS)
 {
