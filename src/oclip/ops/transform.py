@@ -2,10 +2,12 @@
 
 Three kernels of ``transform.cl`` serve them all:
 
-* ``scale``, ``resample``, ``rotate``, ``translate`` and ``affine_transform``
-  compute an affine map on the host (a 3x4 matrix, from output to input
-  coordinates, numpy axis order, as ``scipy.ndimage.affine_transform``) and
-  sample the input there with nearest or linear interpolation;
+* ``scale``, ``resample``, ``rotate``, ``translate``, ``affine_transform``,
+  ``rigid_transform``, ``deskew_x`` and ``deskew_y`` compute an affine map on
+  the host (a 3x4 matrix, from output to input coordinates, numpy axis order,
+  as ``scipy.ndimage.affine_transform``) and sample the input there with
+  nearest or linear interpolation; ``apply_vector_field`` samples with the
+  identity map plus a displacement per pixel;
 * ``flip``, ``transpose`` and ``upsample`` are integer index maps (a
   gather), exact and dtype-keeping;
 * ``crop``, ``sub_stack`` and ``reduce_stack`` are rectangular buffer copies;
@@ -15,7 +17,12 @@ Interpolation: "nearest" copies a pixel (the result keeps the dtype; a
 coordinate exactly halfway between two pixels takes the upper one, as
 scipy's order 0); "linear" interpolates linearly along each axis and gives
 float32.  Outside the image, the edge pixel is replicated (scipy's
-``mode="nearest"``).
+``mode="nearest"``), except for the deskews, where the input is 0 outside the
+raw stack (scipy's ``mode="grid-constant"``): the wedges a sweep leaves
+empty stay empty.
+
+Stacks and slices (concatenating, pasting, stitching, planes in and out) are
+``stacks.py``'s.
 """
 
 from __future__ import annotations
