@@ -109,19 +109,29 @@ __kernel void sample_linear(SAMPLE_PARAMETERS)
 {
     MAP_SETUP
 #if ZERO_OUTSIDE
-    // The 4 (2D) or 8 (3D) pixels around (cx, cy, cz), those outside the image 0.
+    // The 4 (2D) or 8 (3D) pixels around (cx, cy, cz), those outside the image
+    // weighted 0 (their indices clamped into it, so that every read is valid and
+    // the code has no branch).
     const float x0 = floor(cx), y0 = floor(cy), z0 = floor(cz);
-    const float w[2][3] = {{1.0f - (cx - x0), 1.0f - (cy - y0), 1.0f - (cz - z0)},
-                           {cx - x0, cy - y0, cz - z0}};
     const int ix = (int)x0, iy = (int)y0, iz = (int)z0;
-    float sum = 0.0f;
-    for (int corner = 0; corner < (DIMS == 3 ? 8 : 4); ++corner) {
-        const int a = corner & 1, b = (corner >> 1) & 1, c = corner >> 2;
-        const int i = ix + a, j = iy + b, k = iz + c;
-        if (i >= 0 && i < nx && j >= 0 && j < ny && k >= 0 && k < nz)
-            sum += w[a][0] * w[b][1] * w[c][2] * (float)src[((long)k * ny + j) * nx + i];
-    }
-    dst[here] = (T_OUT)sum;
+#define INSIDE(i, n) ((float)((i) >= 0 && (i) < (n)))
+    const float ax = (1.0f - (cx - x0)) * INSIDE(ix, nx), bx = (cx - x0) * INSIDE(ix + 1, nx);
+    const float ay = (1.0f - (cy - y0)) * INSIDE(iy, ny), by = (cy - y0) * INSIDE(iy + 1, ny);
+    const float az = (1.0f - (cz - z0)) * INSIDE(iz, nz), bz = (cz - z0) * INSIDE(iz + 1, nz);
+#undef INSIDE
+    const int x_0 = clamp(ix, 0, nx - 1), x_1 = clamp(ix + 1, 0, nx - 1);
+    const long y_0 = (long)clamp(iy, 0, ny - 1) * nx, y_1 = (long)clamp(iy + 1, 0, ny - 1) * nx;
+#define PLANE_VALUE(P)                                                          \
+    (ay * (ax * (float)src[(P) + y_0 + x_0] + bx * (float)src[(P) + y_0 + x_1])  \
+     + by * (ax * (float)src[(P) + y_1 + x_0] + bx * (float)src[(P) + y_1 + x_1]))
+#if DIMS == 3
+    const long z_0 = (long)clamp(iz, 0, nz - 1) * ny * nx;
+    const long z_1 = (long)clamp(iz + 1, 0, nz - 1) * ny * nx;
+    dst[here] = (T_OUT)(az * PLANE_VALUE(z_0) + bz * PLANE_VALUE(z_1));
+#else
+    dst[here] = (T_OUT)(az * PLANE_VALUE(0));
+#endif
+#undef PLANE_VALUE
 #else
     const float x0 = floor(cx), y0 = floor(cy);
     const float wx = cx - x0, wy = cy - y0;
