@@ -54,16 +54,30 @@ def common_dtype(*images: backend.DeviceArray) -> np.dtype:
     return dtype if dtype in backend.SUPPORTED_DTYPES else np.dtype(np.float32)
 
 
+# Work-items per work-group: a segment of a row (CPU drivers vectorize along it).
+_ROW_GROUP = 64
+
+
+def _launch_rows(kernel: str, grid: tuple[int, int, int], *arguments: object,
+                 defines: dict[str, object]) -> None:
+    """Launch ``kernel`` of stacks.cl over ``grid`` (x, y, z), x rounded up to whole
+    work-groups of one row segment each (the kernels return past their width)."""
+    nx, ny, nz = grid
+    group = min(_ROW_GROUP, nx)
+    STACKS.launch(kernel, (-(-nx // group) * group, ny, nz), *arguments, defines=defines,
+                  local_size=(group, 1, 1))
+
+
 def place(image: backend.DeviceArray, out: backend.DeviceArray,
           offset: Sequence[int]) -> None:
     """Copy ``image`` into ``out`` at ``offset`` (numpy order, as many as out.ndim),
     converting to out's dtype; what lands outside ``out`` is dropped."""
     nx, ny, _ = backend.grid(image.shape)
     z0, y0, x0 = (0,) * (3 - len(offset)) + tuple(offset)
-    STACKS.launch("place", backend.grid(image.shape), image, out, nx, ny,
-                  *backend.grid(out.shape), x0, y0, z0,
-                  defines={"T_IN": backend.cl_type_name(image.dtype),
-                           "T_OUT": backend.cl_type_name(out.dtype)})
+    _launch_rows("place", backend.grid(image.shape), image, out, nx, ny,
+                 *backend.grid(out.shape), x0, y0, z0,
+                 defines={"T_IN": backend.cl_type_name(image.dtype),
+                          "T_OUT": backend.cl_type_name(out.dtype)})
 
 
 def _check_same_ndim(name: str, first: backend.DeviceArray, second: backend.DeviceArray,
@@ -396,8 +410,8 @@ def downsample_slice_by_slice_half_median(image: Image) -> Image:
                          f"least 2 pixels along y and x, got shape {image.shape}")
     out = backend.create((*image.shape[:-2], ny // 2, nx // 2), np.float32)
     ox, oy, oz = backend.grid(out.shape)
-    STACKS.launch("half_median", (ox, oy, oz), image, out, nx, ny, ox, oy,
-                  defines={"T_IN": backend.cl_type_name(image.dtype)})
+    _launch_rows("half_median", (ox, oy, oz), image, out, nx, ny, ox, oy,
+                 defines={"T_IN": backend.cl_type_name(image.dtype)})
     return out
 
 
@@ -414,10 +428,10 @@ def _stitch(name: str, first: backend.DeviceArray, second: backend.DeviceArray,
     shape[axis] = widths[0] + widths[1] - overlap
     out = backend.create(tuple(shape), np.float32)
     ox, oy, oz = backend.grid(out.shape)
-    STACKS.launch("stitch", (ox, oy, oz), first, second, out, ox, oy,
-                  0 if axis == first.ndim - 1 else 1, widths[0], widths[0] - overlap,
-                  defines={"T_A": backend.cl_type_name(first.dtype),
-                           "T_B": backend.cl_type_name(second.dtype)})
+    _launch_rows("stitch", (ox, oy, oz), first, second, out, ox, oy,
+                 0 if axis == first.ndim - 1 else 1, widths[0], widths[0] - overlap,
+                 defines={"T_A": backend.cl_type_name(first.dtype),
+                          "T_B": backend.cl_type_name(second.dtype)})
     return out
 
 

@@ -15,6 +15,9 @@
 // half_median: each output pixel (x, y, z) is the median of the 2x2 block
 // (2x .. 2x + 1, 2y .. 2y + 1) of plane z: the mean of its two middle
 // values, as numpy.median.  Build option: T_IN; dst is float.
+//
+// Every kernel runs on a grid whose x is rounded up to whole work-groups of a
+// row segment each; work-items past the width return.
 
 #ifdef T_IN
 #ifdef T_OUT
@@ -25,7 +28,7 @@ __kernel void place(__global const T_IN *src, __global T_OUT *dst,
 {
     const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
     const int tx = x + x0, ty = y + y0, tz = z + z0;
-    if (tx < 0 || tx >= ox || ty < 0 || ty >= oy || tz < 0 || tz >= oz)
+    if (x >= nx || tx < 0 || tx >= ox || ty < 0 || ty >= oy || tz < 0 || tz >= oz)
         return;
     dst[((long)tz * oy + ty) * ox + tx] = (T_OUT)src[((long)z * ny + y) * nx + x];
 }
@@ -36,6 +39,8 @@ __kernel void half_median(__global const T_IN *src, __global float *dst,
                           const int nx, const int ny, const int ox, const int oy)
 {
     const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    if (x >= ox)
+        return;
     __global const T_IN *top = src + ((long)z * ny + 2 * y) * nx + 2 * x;
     float a = (float)top[0], b = (float)top[1], c = (float)top[nx], d = (float)top[nx + 1];
     // the two middle values of four add up to the larger of the pairs' minima plus the
@@ -53,6 +58,8 @@ __kernel void stitch(__global const T_A *first, __global const T_B *second,
                      const int axis, const int first_width, const int start)
 {
     const int x = get_global_id(0), y = get_global_id(1), z = get_global_id(2);
+    if (x >= ox)
+        return;
     const int t = axis == 0 ? x : y;              // the position along the stitching axis
     const int fx = axis == 0 ? first_width : ox;  // the first image's grid (x, y)
     const int fy = axis == 0 ? oy : first_width;
