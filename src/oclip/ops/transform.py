@@ -586,9 +586,12 @@ def deskew_y(image: Image, angle: SheetAngle = 30.0, voxel_size_x: VoxelSize = 1
         x =  (voxel_size_x / voxel_size_y) * xr
 
     (the raw y axis points towards the coverslip as it goes along the sweep,
-    and each plane is shifted by one stage step along y), as
-    pyclesperanto_prototype's ``deskew_y`` with ``scale_factor=1`` maps it.
-    The result's shape covers the whole raw volume's box of voxels: along z
+    and each plane is shifted by one stage step along y).  These are the
+    axes, orientation and shape of pyclesperanto_prototype's ``deskew_y``
+    (``scale_factor=1``, ``voxel_size_x == voxel_size_y``); its placement
+    may differ from this one by a fraction of a voxel (it puts the corner of
+    the volume's box at 0, this one the centres together).  The result's
+    shape covers the whole raw volume's box of voxels: along z
     ``round(ny * sin(angle))``, along y ``round(ny * cos(angle) + nz *
     voxel_size_z / voxel_size_y)``, along x ``round(nx * voxel_size_x /
     voxel_size_y)`` (at least 1), the raw volume's centre at the result's
@@ -648,8 +651,8 @@ def deskew_x(image: Image, angle: SheetAngle = 31.8, voxel_size_x: VoxelSize = 1
         y =  (voxel_size_y / voxel_size_x) * yr
         x =  cos(angle) * xr + (voxel_size_z / voxel_size_x) * zr
 
-    as pyclesperanto_prototype's ``deskew_x`` with ``scale_factor=1`` maps it.
-    Shape: along z ``round(nx * sin(angle))``, along y ``round(ny *
+    the axes, orientation and shape of pyclesperanto_prototype's ``deskew_x``
+    (``scale_factor=1``, placed by the centres, see ``deskew_y``).  Shape: along z ``round(nx * sin(angle))``, along y ``round(ny *
     voxel_size_y / voxel_size_x)``, along x ``round(nx * cos(angle) + nz *
     voxel_size_z / voxel_size_x)`` (at least 1), centred; linear
     interpolation, 0 outside the raw volume.
