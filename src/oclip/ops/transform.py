@@ -652,10 +652,11 @@ def deskew_x(image: Image, angle: SheetAngle = 31.8, voxel_size_x: VoxelSize = 1
         x =  cos(angle) * xr + (voxel_size_z / voxel_size_x) * zr
 
     the axes, orientation and shape of pyclesperanto_prototype's ``deskew_x``
-    (``scale_factor=1``, placed by the centres, see ``deskew_y``).  Shape: along z ``round(nx * sin(angle))``, along y ``round(ny *
-    voxel_size_y / voxel_size_x)``, along x ``round(nx * cos(angle) + nz *
-    voxel_size_z / voxel_size_x)`` (at least 1), centred; linear
-    interpolation, 0 outside the raw volume.
+    (``scale_factor=1``, placed by the centres, see ``deskew_y``).  Shape:
+    along z ``round(nx * sin(angle))``, along y ``round(ny * voxel_size_y /
+    voxel_size_x)``, along x ``round(nx * cos(angle) + nz * voxel_size_z /
+    voxel_size_x)`` (at least 1), centred; linear interpolation, 0 outside the
+    raw volume.
 
     Parameters
     ----------
