@@ -3,7 +3,8 @@ they stand (with ``numpy`` as ``np`` and ``oclip`` imported) and show what the
 operations give: each is run as a doctest.
 
 The operations of issue 15's pixel math and projections have an Examples section;
-every Examples section of ops/math.py and ops/projection.py is run.
+every Examples section of ops/math.py, ops/projection.py, ops/transform.py and
+ops/stacks.py is run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pytest
 import oclip
 
 #: The modules whose operations' Examples are runnable doctests.
-MODULES = ("oclip.ops.math", "oclip.ops.projection")
+MODULES = ("oclip.ops.math", "oclip.ops.projection", "oclip.ops.transform",
+           "oclip.ops.stacks")
 
 #: Operations that must show an example (issue 15: the pixel math, the projections).
 WITH_EXAMPLES = [
@@ -32,6 +34,10 @@ WITH_EXAMPLES = [
       for axis in "zyx"),
     "z_position_projection", "z_position_range_projection",
     "extended_depth_of_focus_variance_projection", "extended_depth_of_focus_sobel_projection",
+    "deskew_x", "deskew_y", "rigid_transform", "apply_vector_field", "concatenate_stacks",
+    "combine_horizontally", "combine_vertically", "paste", "copy_slice", "copy_slice_into_stack",
+    "crop_border",
+    "downsample_slice_by_slice_half_median", "stitch_horizontally", "stitch_vertically",
 ]
 
 EXAMPLED = sorted(name for name, op in oclip.operations().items()
