@@ -108,7 +108,7 @@ def _shape_columns(table: dict[str, np.ndarray], moments: np.ndarray, count: np.
     moments = (moments * (sz ** powers)[:, None, None] * (sy ** powers)[None, :, None]
                * (sx ** powers)[None, None, :])
     mu = moments[:, 0] if ndim == 2 else moments  # [label, (z power,) y power, x power]
-    flat = mu.reshape(rows, -1)
+    flat = mu.reshape(rows, 4 ** ndim)
 
     def moment(index: tuple[int, ...]) -> np.ndarray:
         return flat[:, int(np.ravel_multi_index(index, (4,) * ndim))]
