@@ -96,7 +96,7 @@ def distance_columns(labels: np.ndarray, table: dict[str, np.ndarray],
             out[f"mean_distance_to_{centre}"].append(d.mean())
             out[f"max_distance_to_{centre}"].append(d.max())
             out[f"max_mean_distance_to_{centre}_ratio"].append(
-                d.max() / d.mean() if d.mean() > 0 else 1.0)
+                d.max() / d.mean() if d.mean() > 0 else 1.0 if d.mean() == 0 else np.nan)
     return {name: np.array(values, np.float64) for name, values in out.items()}
 
 
