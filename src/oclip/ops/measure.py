@@ -76,6 +76,8 @@ def _medians(labels: backend.DeviceArray, image: backend.DeviceArray, rows: np.n
         return np.zeros(0)
     values = labels.get().ravel()
     intensities = image.get().ravel()
+    foreground = values != 0  # the background is not measured (rows > 0)
+    values, intensities = values[foreground], intensities[foreground]
     if dtype.kind == "f":
         bits = intensities.astype(np.float32).view(np.uint32)
         keys = np.where(bits & np.uint32(0x80000000), ~bits, bits | np.uint32(0x80000000))
