@@ -51,20 +51,21 @@ STATISTICS_COLUMNS = (
     "label", "area", "bbox", "centroid", "centroid_weighted", "equivalent_diameter_area",
     "intensity_max", "intensity_mean", "intensity_median", "intensity_min", "intensity_std",
     "intensity_sum", "axis_major_length", "axis_minor_length", "eccentricity", "extent",
-    "inertia_tensor", "inertia_tensor_eigvals", "moments_central", "orientation", "perimeter",
+    "feret_diameter_max", "inertia_tensor", "inertia_tensor_eigvals", "moments_central",
+    "orientation", "perimeter",
     "sum_distance_to_centroid", "mean_distance_to_centroid", "max_distance_to_centroid",
     "max_mean_distance_to_centroid_ratio", "sum_distance_to_mass_center",
     "mean_distance_to_mass_center", "max_distance_to_mass_center",
     "max_mean_distance_to_mass_center_ratio")
 
 #: Columns of 2D tables only.
-PLANAR_COLUMNS = ("eccentricity", "orientation", "perimeter")
+PLANAR_COLUMNS = ("eccentricity", "feret_diameter_max", "orientation", "perimeter")
 
 #: Weights of the border pixel kinds counted by measure.cl (skimage.measure.perimeter).
 _PERIMETER_WEIGHTS = np.array([1.0, math.sqrt(2), (1 + math.sqrt(2)) / 2])
 
 
-def _medians(labels: backend.DeviceArray, image: backend.DeviceArray, rows: np.ndarray,
+def _medians(labels: np.ndarray, image: backend.DeviceArray, rows: np.ndarray,
              dtype: np.dtype) -> np.ndarray:
     """The median intensity of each label in ``rows`` (as np.median), on the host.
 
@@ -74,7 +75,7 @@ def _medians(labels: backend.DeviceArray, image: backend.DeviceArray, rows: np.n
     """
     if rows.size == 0:
         return np.zeros(0)
-    values = labels.get().ravel()
+    values = labels.ravel()
     intensities = image.get().ravel()
     foreground = values != 0  # the background is not measured (rows > 0)
     values, intensities = values[foreground], intensities[foreground]
@@ -96,6 +97,84 @@ def _medians(labels: backend.DeviceArray, image: backend.DeviceArray, rows: np.n
         return ((decoded[0].astype(np.float32) + decoded[1].astype(np.float32))
                 / np.float32(2)).astype(np.float64)
     return (decoded[0] + decoded[1]) / 2
+
+
+def _hull(points: np.ndarray) -> np.ndarray:
+    """The convex hull's vertices (counter-clockwise, Andrew's monotone chain) of
+    distinct integer points (k, 2)."""
+    points = points[np.lexsort((points[:, 1], points[:, 0]))]
+    if len(points) <= 2:
+        return points
+
+    def chain(sequence: np.ndarray) -> list[np.ndarray]:
+        kept: list[np.ndarray] = []
+        for point in sequence:
+            while len(kept) >= 2:
+                a, b = kept[-2], kept[-1]
+                if (b[0] - a[0]) * (point[1] - a[1]) - (b[1] - a[1]) * (point[0] - a[0]) > 0:
+                    break
+                kept.pop()
+            kept.append(point)
+        return kept
+
+    lower, upper = chain(points), chain(points[::-1])
+    return np.array(lower[:-1] + upper[:-1])
+
+
+def _feret_diameters(labels: np.ndarray, rows: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """feret_diameter_max of 2D labels as scikit-image computes it, on the host.
+
+    scikit-image takes the pixels (centres) within the convex hull of the
+    label's pixel edge midpoints (``convex_hull_image``) and the largest
+    distance between the midpoints of the edges between those pixels and the
+    others (its contour at 0.5).  Only the ends of the label's row runs can be
+    vertices of the first hull, so only they are read; coordinates are doubled
+    (integers) until the distances are taken.
+    """
+    out = np.zeros(rows.size)
+    if rows.size == 0:
+        return out
+    padded = np.pad(labels, ((0, 0), (1, 1)))
+    ends = (padded[:, 1:-1] != padded[:, :-2]) | (padded[:, 1:-1] != padded[:, 2:])
+    y, x = np.nonzero(ends & (labels != 0))
+    values = labels[y, x]
+    order = np.argsort(values, kind="stable")
+    y, x, values = y[order], x[order], values[order]
+    starts = np.searchsorted(values, rows)
+    stops = np.searchsorted(values, rows, side="right")
+    known: dict[bytes, float] = {}  # labels of one shape (small ones often are)
+    for k, (start, stop) in enumerate(zip(starts, stops, strict=True)):
+        centres = 2 * np.column_stack([y[start:stop], x[start:stop]]).astype(np.int64)
+        key = (centres - centres.min(axis=0)).tobytes()
+        if key not in known:
+            known[key] = _feret_diameter(centres, scale)
+        out[k] = known[key]
+    return out
+
+
+_DIAMOND = np.array([[1, 0], [-1, 0], [0, 1], [0, -1]])
+
+
+def _feret_diameter(centres: np.ndarray, scale: np.ndarray) -> float:
+    """feret_diameter_max of one label from its run ends' doubled coordinates."""
+    hull = _hull(np.unique((centres[:, None, :] + _DIAMOND).reshape(-1, 2), axis=0))
+    low = centres.min(axis=0)
+    high = centres.max(axis=0)
+    gy, gx = np.mgrid[low[0]:high[0] + 1:2, low[1]:high[1] + 1:2]
+    inside = np.ones(gy.shape, bool)
+    for a, b in zip(hull, np.roll(hull, -1, axis=0), strict=True):
+        inside &= (b[0] - a[0]) * (gx - a[1]) - (b[1] - a[1]) * (gy - a[0]) >= 0
+    mask = np.pad(inside, 1)
+    points = []
+    for dy, dx in _DIAMOND:
+        # pixels of the hull image whose neighbour (dy, dx) is not in it
+        neighbour = np.roll(mask, (-dy, -dx), axis=(0, 1))
+        py, px = np.nonzero(mask & ~neighbour)
+        points.append(np.column_stack([2 * (py - 1) + low[0] + dy,
+                                       2 * (px - 1) + low[1] + dx]))
+    midpoints = _hull(np.unique(np.concatenate(points), axis=0)) * (scale / 2)
+    gaps = midpoints[:, None, :] - midpoints[None, :, :]
+    return math.sqrt(float((gaps * gaps).sum(axis=2).max()))
 
 
 def _shape_columns(table: dict[str, np.ndarray], moments: np.ndarray, count: np.ndarray,
@@ -194,7 +273,8 @@ def statistics_table(records: Records, labels: backend.DeviceArray, image: backe
     mean = total / n
     table["intensity_mean"] = mean
     assert records.dtype is not None
-    table["intensity_median"] = _medians(labels, image, present, records.dtype)
+    labels_host = labels.get()
+    table["intensity_median"] = _medians(labels_host, image, present, records.dtype)
     table["intensity_min"] = columns["minimum_value"][present]
     variance = columns["sum_squares"][present] / n - mean * mean
     table["intensity_std"] = np.sqrt(np.maximum(variance, 0.0))
@@ -207,6 +287,7 @@ def statistics_table(records: Records, labels: backend.DeviceArray, image: backe
         # as skimage: isotropic pixels only
         table["perimeter"] = (kinds @ _PERIMETER_WEIGHTS * scale[0] if scale[0] == scale[1]
                               else np.full(present.size, np.nan))
+        table["feret_diameter_max"] = _feret_diameters(labels_host, present, scale)
     sums, maxima = second["distance_sums"][present], second["distance_maxima"][present]
     weighted = np.isfinite(table["centroid_weighted-0"])
     for k, centre in enumerate(("centroid", "mass_center")):
@@ -274,8 +355,14 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
       of a label's pixel centres to the label's centroid and to its mass
       centre, in physical units.
 
-    Not measured: ``feret_diameter_max``, ``solidity`` and ``area_convex``
-    (they need a label's convex hull, not computed here).
+    - ``feret_diameter_max`` (2D only): as scikit-image, the largest distance
+      between points of the contour (at 0.5) of the pixels within the convex
+      hull of the label; computed on the host from the ends of the label's
+      row runs (one loop over the labels).
+
+    Not measured: ``feret_diameter_max`` of 3D labels (scikit-image takes a
+    marching-cubes surface of the hull), ``solidity`` and ``area_convex``
+    (a rasterised convex hull per label, not computed on the device).
 
     Counts, coordinate sums, bounding boxes, intensity sums, minima and maxima
     come from one pass over the image on the device, the central moments,
@@ -312,8 +399,8 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
         "equivalent_diameter_area", "intensity_max", "intensity_mean",
         "intensity_median", "intensity_min", "intensity_std",
         "axis_major_length", "axis_minor_length", "eccentricity", "extent",
-        "inertia_tensor", "inertia_tensor_eigvals", "moments_central",
-        "orientation", "perimeter"]`` and ``spacing``.
+        "feret_diameter_max", "inertia_tensor", "inertia_tensor_eigvals",
+        "moments_central", "orientation", "perimeter"]`` and ``spacing``.
     pyclesperanto.statistics_of_labelled_pixels : the distance columns.
 
     Notes

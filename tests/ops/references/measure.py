@@ -15,7 +15,7 @@ PROPERTIES = ["label", "area", "bbox", "centroid", "centroid_weighted",
               "intensity_min", "intensity_std", "axis_major_length", "axis_minor_length",
               "extent", "inertia_tensor", "inertia_tensor_eigvals", "moments_central"]
 #: scikit-image measures these of 2D regions only
-PLANAR_PROPERTIES = ["eccentricity", "orientation", "perimeter"]
+PLANAR_PROPERTIES = ["eccentricity", "feret_diameter_max", "orientation", "perimeter"]
 
 #: label_statistics' columns that regionprops_table has not (the clEsperanto ones)
 DISTANCE_COLUMNS = [f"{kind}_distance_to_{centre}" for centre in ("centroid", "mass_center")
@@ -28,7 +28,7 @@ _EXACT = ("label", "bbox", "area")
 #: columns computed from coordinates only: good to 1e-9 relative to the column's
 #: largest value (central moments that sum to about 0 keep the rounding of their terms)
 _GEOMETRIC = ("centroid-", "equivalent_diameter_area", "axis_", "eccentricity", "extent",
-              "inertia_tensor", "moments_central", "perimeter")
+              "feret_diameter_max", "inertia_tensor", "moments_central", "perimeter")
 
 
 def _natural_scale(name: str, table: dict[str, np.ndarray],
@@ -46,7 +46,7 @@ def _natural_scale(name: str, table: dict[str, np.ndarray],
         return table["area"] / np.prod(scale) * side ** order
     if name.startswith("inertia_tensor"):
         return side ** 2
-    if name.startswith(("axis_", "centroid", "equivalent", "perimeter")):
+    if name.startswith(("axis_", "centroid", "equivalent", "perimeter", "feret")):
         return side
     return np.ones_like(side)
 
