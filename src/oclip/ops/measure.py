@@ -102,23 +102,24 @@ def _medians(labels: np.ndarray, image: backend.DeviceArray, rows: np.ndarray,
 def _hull(points: np.ndarray) -> np.ndarray:
     """The convex hull's vertices (counter-clockwise, Andrew's monotone chain) of
     distinct integer points (k, 2)."""
-    points = points[np.lexsort((points[:, 1], points[:, 0]))]
-    if len(points) <= 2:
-        return points
+    ordered: list[tuple[int, int]] = [
+        (int(p), int(q)) for p, q in points[np.lexsort((points[:, 1], points[:, 0]))].tolist()]
+    if len(ordered) <= 2:
+        return np.array(ordered, np.int64).reshape(-1, 2)
 
-    def chain(sequence: np.ndarray) -> list[np.ndarray]:
-        kept: list[np.ndarray] = []
-        for point in sequence:
+    def chain(sequence: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        kept: list[tuple[int, int]] = []
+        for py, px in sequence:  # Python integers: exact and fast one by one
             while len(kept) >= 2:
-                a, b = kept[-2], kept[-1]
-                if (b[0] - a[0]) * (point[1] - a[1]) - (b[1] - a[1]) * (point[0] - a[0]) > 0:
+                (ay, ax), (by, bx) = kept[-2], kept[-1]
+                if (by - ay) * (px - ax) - (bx - ax) * (py - ay) > 0:
                     break
                 kept.pop()
-            kept.append(point)
+            kept.append((py, px))
         return kept
 
-    lower, upper = chain(points), chain(points[::-1])
-    return np.array(lower[:-1] + upper[:-1])
+    lower, upper = chain(ordered), chain(ordered[::-1])
+    return np.array(lower[:-1] + upper[:-1], np.int64)
 
 
 def _feret_diameters(labels: np.ndarray, rows: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -156,23 +157,31 @@ _DIAMOND = np.array([[1, 0], [-1, 0], [0, 1], [0, -1]])
 
 
 def _feret_diameter(centres: np.ndarray, scale: np.ndarray) -> float:
-    """feret_diameter_max of one label from its run ends' doubled coordinates."""
-    hull = _hull(np.unique((centres[:, None, :] + _DIAMOND).reshape(-1, 2), axis=0))
+    """feret_diameter_max of one label from its run ends' doubled coordinates (in
+    row-major order)."""
+    # only each row's first and last pixel can be vertices of the hull
+    _, first = np.unique(centres[:, 0], return_index=True)
+    last = np.append(first[1:], len(centres)) - 1
+    extremes = np.concatenate([centres[first], centres[last]])
+    hull = _hull(np.unique((extremes[:, None, :] + _DIAMOND).reshape(-1, 2), axis=0))
     low = centres.min(axis=0)
     high = centres.max(axis=0)
     gy, gx = np.mgrid[low[0]:high[0] + 1:2, low[1]:high[1] + 1:2]
     inside = np.ones(gy.shape, bool)
     for a, b in zip(hull, np.roll(hull, -1, axis=0), strict=True):
         inside &= (b[0] - a[0]) * (gx - a[1]) - (b[1] - a[1]) * (gy - a[0]) >= 0
-    mask = np.pad(inside, 1)
+    # the contour's points: the midpoints of the edges between the hull image and
+    # the other pixels; its rows and columns are intervals, so these are the
+    # outer edges of each row's and each column's first and last pixel
     points = []
-    for dy, dx in _DIAMOND:
-        # pixels of the hull image whose neighbour (dy, dx) is not in it
-        neighbour = np.roll(mask, (-dy, -dx), axis=(0, 1))
-        py, px = np.nonzero(mask & ~neighbour)
-        points.append(np.column_stack([2 * (py - 1) + low[0] + dy,
-                                       2 * (px - 1) + low[1] + dx]))
-    midpoints = _hull(np.unique(np.concatenate(points), axis=0)) * (scale / 2)
+    for mask, axis in ((inside, 1), (inside.T, 0)):
+        lines = np.flatnonzero(mask.any(axis=1))
+        start = mask[lines].argmax(axis=1)
+        stop = mask.shape[1] - 1 - mask[lines, ::-1].argmax(axis=1)
+        for position, step in ((start, -1), (stop, 1)):
+            pair = [2 * lines, 2 * position + step]  # doubled, within the box
+            points.append(np.column_stack(pair if axis == 1 else pair[::-1]))
+    midpoints = (np.concatenate(points) + low) * (scale / 2)
     gaps = midpoints[:, None, :] - midpoints[None, :, :]
     return math.sqrt(float((gaps * gaps).sum(axis=2).max()))
 
