@@ -185,6 +185,9 @@ def test_hand_made_shapes_equal_regionprops_table(dtype, spacing, rng):
         # skimage's perimeter of a rectangle: its border pixels, each of weight 1
         assert result["perimeter"][0] == pytest.approx((2 * 16 + 2 * 7 - 4) * scale, rel=1e-12)
         assert result["orientation"][0] == pytest.approx(np.pi / 2)  # the long axis along x
+        # the contour of a pixel, and of a line of 12, at half a pixel from the centres
+        assert result["feret_diameter_max"][2] == pytest.approx(scale, rel=1e-12)
+        assert result["feret_diameter_max"][3] == pytest.approx(12 * scale, rel=1e-12)
     else:
         assert np.isnan(result["perimeter"]).all()
         assert result["orientation"][0] == 0.0  # 5.25 high, 4 wide
