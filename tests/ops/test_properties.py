@@ -50,7 +50,7 @@ from .references import REFERENCES as SHARED_REFERENCES
 from .references import Reference
 from .references._core import exact, f64
 from .references.labeling import relabel_raster
-from .references.measure import assert_tables_equal
+from .references.measure import assert_tables_equal, statistics_options
 from .references.threshold import splits_at
 from .references.transform import COORDINATES, interpolation_tolerance
 
@@ -592,7 +592,7 @@ def table_check(result, expected, v):
     deviation, expected_deviation = result["intensity_std"], expected["intensity_std"]
     assert_tables_equal({k: c for k, c in result.items() if k != "intensity_std"},
                         {k: c for k, c in expected.items() if k != "intensity_std"},
-                        image, labels)
+                        image, labels, statistics_options(v)[0])
     assert deviation.dtype == expected_deviation.dtype
     with np.errstate(invalid="ignore", divide="ignore"):  # scipy divides for absent labels
         reference = ndi.standard_deviation(f64(image), labels, expected["label"])

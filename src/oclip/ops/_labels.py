@@ -545,3 +545,82 @@ def border_flags(labels: backend.DeviceArray, n: int) -> backend.DeviceArray:
     MEASURE.launch("flag_border", (row_count,), labels, flags, nx, ny, nz,
                    int(labels.ndim == 3), defines=measure_defines())
     return flags
+
+
+def _bits(widths: np.ndarray) -> np.ndarray:
+    """ceil(log2(w)) of positive integers (0 for 1): ``w <= 2**bits``."""
+    return np.ceil(np.log2(np.maximum(widths, 1))).astype(np.int32)
+
+
+def label_moments(labels: backend.DeviceArray, columns: dict[str, np.ndarray],
+                  spacing: tuple[float, float, float], perimeter: bool
+                  ) -> dict[str, np.ndarray]:
+    """The second pass over ``labels`` (see ``label_moments`` in measure.cl), given
+    the decoded records ``columns`` (:meth:`Records.host`, with intensities) of
+    labels 0..n.
+
+    Returns, per label 0..n (float64, pixels along x, y, z unless said):
+    ``moments`` (n + 1, 4, 4, 4): the central moments ``[r, q, p]`` of z, y, x
+    (r = 0 only in 2D); ``distance_sums`` and ``distance_maxima`` (n + 1, 2):
+    physical distances to the centroid, then to the mass centre;
+    ``perimeter_kinds`` (n + 1, 3) with ``perimeter``.
+    Labels without pixels, or without a mass centre (total intensity 0), have
+    meaningless entries.
+    """
+    count = columns["count"]
+    n = count.size - 1
+    ndim = labels.ndim
+    safe = np.maximum(count, 1).astype(np.float64)
+    centroid = columns["sum_coordinates"] / safe[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mass = columns["sum_weighted_coordinates"] / columns["sum"][:, None]
+    mass = np.where(np.isfinite(mass), mass, centroid)
+    widths = columns["maximum"] - columns["minimum"] + 1
+    widths = np.where(count[:, None] > 0, widths, 1)
+    _, acc_type = _accumulator()
+    limit = 1000 if acc_type is np.float64 else 120
+    scale = np.asarray(spacing, np.float64)
+    # bounds of the distances: from the centre to the farthest bounding box corner
+    low = columns["minimum"].astype(np.float64)
+    high = np.where(count[:, None] > 0, columns["maximum"], 0).astype(np.float64)
+    exponents = []
+    for centre in (centroid, mass):
+        reach = np.maximum(np.abs(centre - low), np.abs(high - centre)) * scale
+        bound = np.sqrt((reach * reach).sum(axis=1)) * safe
+        with np.errstate(divide="ignore"):
+            e = np.floor(62 - np.log2(np.maximum(bound, 1e-300)))
+        exponents.append(np.clip(e, -limit, limit).astype(np.int32))
+    bits = np.column_stack([_bits(widths[:, 0]), _bits(widths[:, 1]), _bits(widths[:, 2]),
+                            _bits(count), *exponents]).astype(np.int32)
+    centres: np.ndarray = np.column_stack([centroid, mass]).astype(acc_type)
+    moments_per_label = 64 if ndim == 3 else 16
+    defines = dict(measure_defines(), MOMENTS=moments_per_label,
+                   MOMENT_Z=3 if ndim == 3 else 0, PERIMETER=int(perimeter))
+    moment_sums = zeros(2 * moments_per_label * (n + 1))
+    distance_sums = zeros(4 * (n + 1))
+    maxima = zeros(2 * (n + 1))
+    kinds = zeros(3 * (n + 1))
+    row_count, nx, ny, _ = rows(labels)
+    # the device arrays hold no float64: the centres travel as their bits
+    centre_words = centres.ravel().view(np.uint32)
+    centre_array = backend.create(centre_words.size, np.uint32)
+    centre_array.set(centre_words)
+    MEASURE.launch("label_moments", (row_count,), labels, centre_array,
+                   backend.push(bits.ravel()), *(acc_type(s) for s in spacing), moment_sums,
+                   distance_sums, maxima, kinds, nx, ny, defines=defines)
+    raw = moment_sums.get().view(np.int64).reshape(n + 1, -1, 4, 4).astype(np.float64)
+    r = np.arange(raw.shape[1])[:, None, None]
+    q = np.arange(4)[None, :, None]
+    p = np.arange(4)[None, None, :]
+    exponent = 62 - (p * bits[:, None, None, None, 0] + q * bits[:, None, None, None, 1]
+                     + r * bits[:, None, None, None, 2] + bits[:, None, None, None, 3])
+    moments = np.zeros((n + 1, 4, 4, 4))
+    moments[:, :raw.shape[1]] = np.ldexp(raw, -exponent)
+    sums = distance_sums.get().view(np.int64).reshape(n + 1, 2).astype(np.float64)
+    sums = np.ldexp(sums, -np.column_stack(exponents))
+    result = {"moments": moments, "distance_sums": sums,
+              "distance_maxima": maxima.get().view(np.float32).reshape(n + 1, 2)
+              .astype(np.float64)}
+    if perimeter:
+        result["perimeter_kinds"] = kinds.get().reshape(n + 1, 3).astype(np.float64)
+    return result

@@ -353,3 +353,123 @@ __kernel void overlap_chunks(__global const uchar *a, __global const uchar *b, c
     partial[3 * get_global_id(0) + 1] = cb;
     partial[3 * get_global_id(0) + 2] = both;
 }
+
+// --- second pass: central moments, distances to the centres, perimeter -----------
+//
+// Given each label's centroid and mass centre (centres: 6 ACC per label, x y z
+// of the centroid, then of the mass centre, in pixels), one work-item per row
+// adds per run:
+// - the central moments sum (x - cx)^p (y - cy)^q (z - cz)^r, p, q, r = 0..3
+//   (r = 0 only in 2D, MOMENT_Z = 0), in pixels, at moments[2 (M l + k)],
+//   k = (r * 4 + q) * 4 + p, M = MOMENTS (16 or 64), as fixed point: the run's
+//   sum times 2**(62 - p bx - q by - r bz - bn), with bx, by, bz, bn (bits[6 l]..)
+//   bounds on the label's log2 width along x, y, z and log2 pixel count, so no
+//   label's total can reach 2**62 whatever its size;
+// - the sums of the Euclidean distances (in physical units: spacing sx, sy, sz)
+//   to the centroid and to the mass centre, fixed point with the exponents
+//   bits[6 l + 4] and bits[6 l + 5], at distances[4 l] and [4 l + 2], and their
+//   maxima (float bits, atomic_max) at largest[2 l] and [2 l + 1];
+// - with PERIMETER (2D images), the counts of the border pixels of each kind of
+//   skimage.measure.perimeter (neighbourhood 4), at kinds[3 l + c]: c = 0 for
+//   those of weight 1, 1 for sqrt(2), 2 for (1 + sqrt(2)) / 2.
+
+// Build options of label_moments (other kernels build without them):
+// MOMENTS (16 in 2D, 64 in 3D), MOMENT_Z (0 in 2D, 3 in 3D), PERIMETER (0/1).
+#ifndef MOMENTS
+#define MOMENTS 16
+#define MOMENT_Z 0
+#endif
+#ifndef PERIMETER
+#define PERIMETER 0
+#endif
+
+inline int is_border(__global const T_KEY *image, const T_KEY v, const int x, const int y,
+                     const int nx, const int ny)
+{
+    if (x < 0 || y < 0 || x >= nx || y >= ny)
+        return 0;
+    const long i = (long)y * nx + x;
+    if (image[i] != v)
+        return 0;
+    if (x == 0 || y == 0 || x == nx - 1 || y == ny - 1)
+        return 1;
+    return image[i - 1] != v || image[i + 1] != v || image[i - nx] != v || image[i + nx] != v;
+}
+
+__kernel void label_moments(__global const T_KEY *image, __global const ACC *centres,
+                            __global const int *bits, const ACC sx, const ACC sy,
+                            const ACC sz, volatile __global uint *moments,
+                            volatile __global uint *distances,
+                            volatile __global uint *largest, volatile __global uint *kinds,
+                            const int nx, const int ny)
+{
+    const int row = get_global_id(0);
+    const long base = (long)row * nx;
+    const int y = row % ny, z = row / ny;
+    FOR_EACH_RUN({
+        __global const ACC *c = centres + 6 * (size_t)v;
+        __global const int *b = bits + 6 * (size_t)v;
+        ACC px[4] = {0, 0, 0, 0};
+        ACC sum_c = 0, sum_m = 0, high_c = 0, high_m = 0;
+        const ACC yc = sy * ((ACC)y - c[1]), zc = sz * ((ACC)z - c[2]);
+        const ACC ym = sy * ((ACC)y - c[4]), zm = sz * ((ACC)z - c[5]);
+        const ACC rest_c = yc * yc + zc * zc, rest_m = ym * ym + zm * zm;
+        for (int t = s; t < e; ++t) {
+            const ACC d = (ACC)t - c[0];
+            px[1] += d;
+            px[2] += d * d;
+            px[3] += d * d * d;
+            const ACC xc = sx * d, xm = sx * ((ACC)t - c[3]);
+            const ACC dc = sqrt(xc * xc + rest_c), dm = sqrt(xm * xm + rest_m);
+            sum_c += dc;
+            sum_m += dm;
+            high_c = fmax(high_c, dc);
+            high_m = fmax(high_m, dm);
+        }
+        px[0] = (ACC)(e - s);
+        const ACC dy = (ACC)y - c[1], dz = (ACC)z - c[2];
+        volatile __global uint *mom = moments + 2 * (size_t)MOMENTS * v;
+        ACC wz = 1;
+        for (int r = 0; r <= MOMENT_Z; ++r) {
+            ACC wy = 1;
+            for (int q = 0; q < 4; ++q) {
+                for (int p = 0; p < 4; ++p) {
+                    const int exponent = 62 - p * b[0] - q * b[1] - r * b[2] - b[3];
+                    const long value = convert_long_rte(ldexp(px[p] * wy * wz, exponent));
+                    if (value)
+                        add64(mom + 2 * ((r * 4 + q) * 4 + p), value);
+                }
+                wy *= dy;
+            }
+            wz *= dz;
+        }
+        add64(distances + 4 * (size_t)v, convert_long_rte(ldexp(sum_c, b[4])));
+        add64(distances + 4 * (size_t)v + 2, convert_long_rte(ldexp(sum_m, b[5])));
+        atomic_max(largest + 2 * (size_t)v, as_uint((float)high_c));
+        atomic_max(largest + 2 * (size_t)v + 1, as_uint((float)high_m));
+#if PERIMETER
+        uint counts[3] = {0u, 0u, 0u};
+        for (int t = s; t < e; ++t) {
+            if (!is_border(image, v, t, y, nx, ny))
+                continue;
+            const int code = 1
+                + 2 * (is_border(image, v, t - 1, y, nx, ny) + is_border(image, v, t + 1, y, nx, ny)
+                       + is_border(image, v, t, y - 1, nx, ny)
+                       + is_border(image, v, t, y + 1, nx, ny))
+                + 10 * (is_border(image, v, t - 1, y - 1, nx, ny)
+                        + is_border(image, v, t + 1, y - 1, nx, ny)
+                        + is_border(image, v, t - 1, y + 1, nx, ny)
+                        + is_border(image, v, t + 1, y + 1, nx, ny));
+            if (code == 5 || code == 7 || code == 15 || code == 17 || code == 25 || code == 27)
+                ++counts[0];
+            else if (code == 21 || code == 33)
+                ++counts[1];
+            else if (code == 13 || code == 23)
+                ++counts[2];
+        }
+        for (int k = 0; k < 3; ++k)
+            if (counts[k])
+                atomic_add(kinds + 3 * (size_t)v + k, counts[k]);
+#endif
+    })
+}
