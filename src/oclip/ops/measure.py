@@ -251,10 +251,11 @@ def _shape_columns(table: dict[str, np.ndarray], moments: np.ndarray, count: np.
 
 def statistics_table(records: Records, labels: backend.DeviceArray, image: backend.DeviceArray,
                      spacing: tuple[float, float, float] = (1.0, 1.0, 1.0),
-                     shift: int = 0) -> dict[str, np.ndarray]:
+                     shift: int = 0, median_and_feret: bool = False) -> dict[str, np.ndarray]:
     """The label_statistics columns from device records and a second pass over the
     labels; ``spacing`` along x, y, z; ``shift``: the labels are the measured
-    labels plus ``shift`` (1 for a background row)."""
+    labels plus ``shift`` (1 for a background row); ``median_and_feret``: also the
+    columns computed on the host from the labels read back."""
     columns = records.host()
     count = columns["count"]
     present = np.flatnonzero(count)
@@ -282,8 +283,9 @@ def statistics_table(records: Records, labels: backend.DeviceArray, image: backe
     mean = total / n
     table["intensity_mean"] = mean
     assert records.dtype is not None
-    labels_host = labels.get()
-    table["intensity_median"] = _medians(labels_host, image, present, records.dtype)
+    labels_host = labels.get() if median_and_feret else None
+    if labels_host is not None:
+        table["intensity_median"] = _medians(labels_host, image, present, records.dtype)
     table["intensity_min"] = columns["minimum_value"][present]
     variance = columns["sum_squares"][present] / n - mean * mean
     table["intensity_std"] = np.sqrt(np.maximum(variance, 0.0))
@@ -296,7 +298,8 @@ def statistics_table(records: Records, labels: backend.DeviceArray, image: backe
         # as skimage: isotropic pixels only
         table["perimeter"] = (kinds @ _PERIMETER_WEIGHTS * scale[0] if scale[0] == scale[1]
                               else np.full(present.size, np.nan))
-        table["feret_diameter_max"] = _feret_diameters(labels_host, present, scale)
+        if labels_host is not None:
+            table["feret_diameter_max"] = _feret_diameters(labels_host, present, scale)
     sums, maxima = second["distance_sums"][present], second["distance_maxima"][present]
     weighted = np.isfinite(table["centroid_weighted-0"])
     for k, centre in enumerate(("centroid", "mass_center")):
@@ -324,7 +327,7 @@ _Spacing = Annotated[float, Range(1e-9, 1e9, 0.001)]
 @operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
                      spacing_y: _Spacing = 1.0, spacing_z: _Spacing = 1.0,
-                     background: bool = False) -> Table:
+                     background: bool = False, median_and_feret: bool = False) -> Table:
     """Measure every label: size, position, shape and intensity statistics.
 
     One row per label present (in increasing label order), with the columns
@@ -340,8 +343,9 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
     - ``centroid_weighted-0`` ..: the intensity-weighted mean coordinates
       (the mass centre; NaN for a label of total intensity 0);
     - ``equivalent_diameter_area``: the diameter of the disk (ball) of equal area;
-    - ``intensity_max``, ``intensity_mean``, ``intensity_median``,
-      ``intensity_min``, ``intensity_std`` (population standard deviation, ddof=0);
+    - ``intensity_max``, ``intensity_mean``, ``intensity_min``, ``intensity_std``
+      (population standard deviation, ddof=0); ``intensity_median`` with
+      ``median_and_feret``;
     - ``intensity_sum``: the sum of the intensities (not in scikit-image);
     - ``axis_major_length``, ``axis_minor_length``: of the ellipse (ellipsoid)
       of the same second moments, from ``inertia_tensor_eigvals``;
@@ -364,7 +368,8 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
       of a label's pixel centres to the label's centroid and to its mass
       centre, in physical units.
 
-    - ``feret_diameter_max`` (2D only): as scikit-image, the largest distance
+    - ``feret_diameter_max`` (2D only, with ``median_and_feret``): as
+      scikit-image, the largest distance
       between points of the contour (at 0.5) of the pixels within the convex
       hull of the label; computed on the host from the ends of the label's
       row runs (one loop over the labels).
@@ -377,8 +382,10 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
     come from one pass over the image on the device, the central moments,
     distances and perimeter from a second pass given the centroids; the
     per-label eigenvalues, lengths and angles are computed from those sums on
-    the host with numpy.  ``intensity_median`` is computed on the host: the
-    labels and intensities are read back and sorted once (label, intensity).
+    the host with numpy.  ``intensity_median`` and ``feret_diameter_max`` are
+    computed on the host, only when asked for (``median_and_feret``: they cost
+    more than all the other columns together, on a GPU far more): the labels
+    and intensities are read back and sorted once (label, intensity).
     An image without labels gives a table with these columns, all empty.
 
     Parameters
@@ -393,6 +400,8 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
         between 1e-9 and 1e9.
     background : bool
         Add a row for the background (label 0, first) measured as a label.
+    median_and_feret : bool
+        Also measure ``intensity_median`` and (2D) ``feret_diameter_max``, on the host.
 
     Returns
     -------
@@ -438,7 +447,7 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
         labels = _labels.apply_lut(labels, lut)
         n += 1
     table = statistics_table(label_records(labels, image, n), labels, image, spacing,
-                             int(background))
+                             int(background), median_and_feret)
     if values is not None:  # compact label k was values[k - 1]; the background 0
         table["label"] = np.concatenate([[0], values])[table["label"]].astype(np.int64)
     return table

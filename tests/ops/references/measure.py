@@ -51,9 +51,16 @@ def _natural_scale(name: str, table: dict[str, np.ndarray],
     return np.ones_like(side)
 
 
+#: the columns label_statistics measures only with ``median_and_feret``
+HOST_PROPERTIES = ("intensity_median", "feret_diameter_max")
+
+
 def reference_table(image: np.ndarray, labels: np.ndarray,
-                    spacing: tuple[float, ...] | None = None) -> dict[str, np.ndarray]:
+                    spacing: tuple[float, ...] | None = None,
+                    median_and_feret: bool = True) -> dict[str, np.ndarray]:
     properties = PROPERTIES + (PLANAR_PROPERTIES if labels.ndim == 2 else [])
+    if not median_and_feret:
+        properties = [name for name in properties if name not in HOST_PROPERTIES]
     if labels.ndim == 2 and spacing is not None and spacing[0] != spacing[1]:
         properties.remove("perimeter")  # scikit-image refuses it
     # a region of zero intensity has no weighted centroid: NaN (and a warning)
@@ -62,21 +69,23 @@ def reference_table(image: np.ndarray, labels: np.ndarray,
                                                  spacing=spacing)
 
 
-def statistics_options(v: dict) -> tuple[tuple[float, ...] | None, bool]:
-    """(spacing in numpy's axis order or None, background) of label_statistics' arguments."""
+def statistics_options(v: dict) -> tuple[tuple[float, ...] | None, bool, bool]:
+    """(spacing in numpy's axis order or None, background, median_and_feret) of
+    label_statistics' arguments."""
     ndim = v["labels"].ndim
     spacing = tuple(float(v.get(f"spacing_{axis}", 1.0)) for axis in "zyx"[3 - ndim:])
-    return (None if all(s == 1.0 for s in spacing) else spacing), bool(v.get("background"))
+    return ((None if all(s == 1.0 for s in spacing) else spacing), bool(v.get("background")),
+            bool(v.get("median_and_feret")))
 
 
 def statistics_reference(image: np.ndarray, labels: np.ndarray,
-                         spacing: tuple[float, ...] | None = None, background: bool = False
-                         ) -> dict[str, np.ndarray]:
+                         spacing: tuple[float, ...] | None = None, background: bool = False,
+                         median_and_feret: bool = False) -> dict[str, np.ndarray]:
     """regionprops_table; with the background, of the labels plus one (the background
     a label 1), the labels taken back down."""
     if not background:
-        return reference_table(image, labels, spacing)
-    table = reference_table(image, labels.astype(np.int64) + 1, spacing)
+        return reference_table(image, labels, spacing, median_and_feret)
+    table = reference_table(image, labels.astype(np.int64) + 1, spacing, median_and_feret)
     table["label"] = table["label"] - 1
     return table
 
