@@ -21,7 +21,6 @@ from qtpy.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QStackedWidget,
@@ -36,6 +35,8 @@ from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
 from ._layers import ALL_TIME_POINTS
+from ._messages import headline
+from ._step_list import StepListPanel
 from ._step_widget import StepWidget
 from ._table import TableWidget
 from ._viewer_workflow import ViewerWorkflow, viewer_workflow
@@ -81,13 +82,6 @@ ACTION_TIPS = {
     "Export notebook": "Write a Jupyter notebook that runs the workflow step by step",
     "Apply to all time points": "Compute every time point of a time-lapse into new layers",
 }
-
-
-def short_reason(message: str, step_id: str, op: str) -> str:
-    """The reason of a step's error message, without the step's and operation's names."""
-    for prefix in (f"step '{step_id}': ", f"{op}: "):
-        message = message[len(prefix):] if message.startswith(prefix) else message
-    return message
 
 
 def layer_words(layer: Layer) -> str:
@@ -156,11 +150,11 @@ class Assistant(QWidget):
             self.action_buttons[label] = button
         layout.addLayout(actions)
 
-        self.step_list = QListWidget()
-        self.step_list.setToolTip("The workflow's steps in order; click one to edit it")
+        self.step_panel = StepListPanel(self.viewer_workflow)  # remove step, error details
+        self.step_list = self.step_panel.list
         self.step_list.setMaximumHeight(120)
         self.step_list.currentRowChanged.connect(self._step_clicked)
-        layout.addWidget(self.step_list)
+        layout.addWidget(self.step_panel)
 
         self.steps = QStackedWidget()
         self.hint = QLabel("Select an image layer and click a category to add a step.")
@@ -345,15 +339,17 @@ class Assistant(QWidget):
             reads = ", ".join(step.inputs.values())
             doing = "" if step.op == step.id else f" = {step.op}"
             item = QListWidgetItem(f"{step.id}{doing} ← {reads}")
+            item.setToolTip(item.text())
             error = errors.get(step.id)
             if error is not None:
-                item.setToolTip(f"{item.text()}\n{error}")
-                item.setText(f"⚠ {step.id}: {short_reason(error, step.id, step.op)}")
+                item.setToolTip(f"{item.text()}\n{error}\n(Error details...: the traceback)")
+                item.setText(f"⚠ {headline(error, step)}")
                 item.setForeground(QColor("#e05050"))
             self.step_list.addItem(item)
         if 0 <= row < self.step_list.count():
             self.step_list.setCurrentRow(row)
         self.step_list.blockSignals(False)
+        self.step_panel._update_buttons()
 
     def _step_clicked(self, row: int) -> None:
         if 0 <= row < len(self.workflow.steps):

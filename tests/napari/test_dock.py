@@ -1,0 +1,146 @@
+"""The dock as a person meets it (issue 14, friction 3, 4, 8, 6): readable errors,
+removing steps, finding operations by typing, a layout that can be read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from qtpy.QtCore import Qt
+
+import oclip
+from oclip.napari import _dialogs
+
+from .conftest import napari
+
+
+def click(qtbot: Any, widget: Any) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def category(qtbot: Any, viewer: Any, assistant: Any, settled: Any, name: str,
+             layer: str) -> str:
+    """Select ``layer``, click the category button ``name``; the new step's id."""
+    viewer.layers.selection.active = viewer.layers[layer]
+    click(qtbot, assistant.category_buttons[name])
+    settled(assistant)
+    return assistant.workflow.step_ids[-1]
+
+
+def rows(assistant: Any) -> list[str]:
+    return [assistant.step_list.item(i).text() for i in range(assistant.step_list.count())]
+
+
+@pytest.fixture
+def details(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    """The (title, message, details) of every error details dialog shown."""
+    shown: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(_dialogs, "show_details",
+                        lambda parent, title, message, more: shown.append((title, message, more)))
+    return shown
+
+
+# --- friction 3: errors a person can read ------------------------------------------------
+
+def test_a_failed_step_says_its_reason_first_and_keeps_the_detail_a_click_away(
+        qtbot, assistant_in, settled, blobs, notified, details):
+    viewer, assistant = assistant_in(blobs)
+    viewer.layers["image"].name = "blobs"
+    step = category(qtbot, viewer, assistant, settled, "Projection", "blobs")  # 2D: fails
+    assert notified["error"] == ["oclip: maximum_z_projection needs a 3D image: blobs is 2D"]
+    assert rows(assistant) == ["⚠ maximum_z_projection needs a 3D image: blobs is 2D"]
+    tooltip = assistant.step_list.item(0).toolTip()
+    assert "shape (96, 120)" in tooltip and "give a stack of images" in tooltip
+    panel = assistant.step_panel
+    assert panel.details_button.isEnabled()
+    click(qtbot, panel.details_button)
+    (title, message, traceback), = details
+    assert title == f"Step '{step}' failed"
+    assert message == assistant.viewer_workflow.step_errors[step]
+    assert "must be a 3D image" in message
+    assert traceback.startswith("Traceback") and "ValueError" in traceback
+
+
+def test_a_long_reason_is_cut_at_its_hint(qtbot, assistant_in, settled, blobs, notified):
+    viewer, assistant = assistant_in(blobs)
+    recorded = assistant.viewer_workflow
+    step = recorded.editor.add_step("crop", {"image": viewer.layers["image"]},
+                                    {"start_x": 500, "size_x": 50, "size_y": 40})
+    settled(assistant)
+    full = recorded.step_errors[step]
+    (shown,) = notified["error"]
+    assert shown.startswith(f"oclip: {step}: ") and "start_x" in shown
+    assert "step '" not in shown and len(shown) <= len("oclip: ") + 90 < len(full) + 7
+
+
+def test_a_step_that_computes_has_no_error_details(qtbot, assistant_in, settled, blobs):
+    viewer, assistant = assistant_in(blobs)
+    category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    assert not assistant.step_panel.details_button.isEnabled()
+    assert assistant.step_panel.remove_button.isEnabled()
+
+
+# --- friction 4: removing a step ---------------------------------------------------------
+
+def chain(qtbot: Any, viewer: Any, assistant: Any, settled: Any) -> tuple[str, str, str]:
+    blur = category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    otsu = category(qtbot, viewer, assistant, settled, "Binarize", blur)
+    label = category(qtbot, viewer, assistant, settled, "Label", otsu)
+    return blur, otsu, label
+
+
+def test_remove_step_removes_a_last_step_and_undo_brings_it_back(qtbot, assistant_in, settled,
+                                                                  blobs, answers):
+    viewer, assistant = assistant_in(blobs)
+    blur, otsu, label = chain(qtbot, viewer, assistant, settled)
+    assistant.step_list.setCurrentRow(2)
+    click(qtbot, assistant.step_panel.remove_button)
+    settled(assistant)
+    assert not answers.asked  # nothing reads it: no question
+    assert assistant.workflow.step_ids == (blur, otsu)
+    assert label not in viewer.layers and rows(assistant)[-1].startswith(otsu)
+    click(qtbot, assistant.action_buttons["Undo"])
+    settled(assistant)
+    assert assistant.workflow.step_ids == (blur, otsu, label)
+    np.testing.assert_array_equal(viewer.layers[label].data, oclip.connected_components_labeling(
+        oclip.threshold_otsu(oclip.gaussian_blur(blobs))))
+
+
+def test_remove_step_asks_about_its_followers(qtbot, assistant_in, settled, blobs, answers):
+    viewer, assistant = assistant_in(blobs)
+    blur, otsu, label = chain(qtbot, viewer, assistant, settled)
+    assistant.step_list.setCurrentRow(0)
+    answers.replies = [False]
+    click(qtbot, assistant.step_panel.remove_button)
+    settled(assistant)
+    assert answers.asked == [_dialogs_question(blur, (otsu, label))]
+    assert assistant.workflow.step_ids == (blur, otsu, label)  # "No": nothing removed
+    assert {blur, otsu, label} <= {layer.name for layer in viewer.layers}
+    answers.replies = [True]
+    click(qtbot, assistant.step_panel.remove_button)
+    settled(assistant)
+    assert assistant.workflow.step_ids == ()
+    assert [layer.name for layer in viewer.layers] == ["image"]
+    click(qtbot, assistant.action_buttons["Undo"])  # one undo brings the three back
+    settled(assistant)
+    assert assistant.workflow.step_ids == (blur, otsu, label)
+    assert {blur, otsu, label} <= {layer.name for layer in viewer.layers}
+
+
+def _dialogs_question(step_id: str, followers: tuple[str, ...]) -> str:
+    return (f"Step '{step_id}' is read by {', '.join(followers)}. "
+            "Remove those steps too?")
+
+
+def test_the_context_menu_removes_the_step(qtbot, assistant_in, settled, blobs, answers):
+    viewer, assistant = assistant_in(blobs)
+    blur = category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    assistant.step_list.setCurrentRow(0)
+    menu = assistant.step_panel.context_menu()
+    remove = next(a for a in menu.actions() if a.text() == "Remove step")
+    details = next(a for a in menu.actions() if a.text() == "Error details...")
+    assert not details.isEnabled()
+    remove.trigger()
+    settled(assistant)
+    assert blur not in assistant.workflow.step_ids and blur not in viewer.layers
