@@ -12,8 +12,6 @@ from qtpy.QtCore import Qt
 import oclip
 from oclip.napari import _dialogs
 
-from .conftest import napari
-
 
 def click(qtbot: Any, widget: Any) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)

@@ -10,6 +10,7 @@ scroll bar (long rows wrap; the whole text is the row's tooltip).
 from __future__ import annotations
 
 from qtpy.QtCore import QPoint, Qt
+from qtpy.QtGui import QAction
 from qtpy.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -106,14 +107,16 @@ class StepListPanel(QWidget):
         if row < 0:
             return
         self.list.setCurrentRow(row)
-        self.context_menu().exec(self.list.viewport().mapToGlobal(position))
+        viewport = self.list.viewport()  # the position is in its coordinates
+        self.context_menu().exec((viewport or self.list).mapToGlobal(position))
 
     def context_menu(self) -> QMenu:
         """The menu of the selected step: remove it, read its error."""
         menu = QMenu(self)
-        remove = menu.addAction("Remove step")
+        remove = QAction("Remove step", menu)
         remove.triggered.connect(lambda checked=False: self.remove_selected())
-        details = menu.addAction("Error details...")
+        details = QAction("Error details...", menu)
         details.setEnabled(self.details_button.isEnabled())
         details.triggered.connect(lambda checked=False: self.show_details())
+        menu.addActions([remove, details])
         return menu
