@@ -12,6 +12,8 @@ from qtpy.QtCore import Qt
 import oclip
 from oclip.napari import _dialogs
 
+from .conftest import napari
+
 
 def click(qtbot: Any, widget: Any) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
@@ -142,3 +144,33 @@ def test_the_context_menu_removes_the_step(qtbot, assistant_in, settled, blobs, 
     remove.trigger()
     settled(assistant)
     assert blur not in assistant.workflow.step_ids and blur not in viewer.layers
+
+
+def test_a_result_layer_is_named_after_the_operation_it_holds(qtbot, assistant_in, settled,
+                                                              blobs):
+    viewer, assistant = assistant_in(blobs)
+    blur = category(qtbot, viewer, assistant, settled, "Remove noise", "image")
+    chooser = assistant.step_widgets[blur].operation_box
+    chooser.setCurrentText("median_box")
+    settled(assistant)
+    assert "gaussian_blur" not in viewer.layers
+    np.testing.assert_array_equal(viewer.layers["median_box"].data, oclip.median_box(blobs))
+    click(qtbot, assistant.action_buttons["Undo"])  # back to the blur: back to its name
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data, oclip.gaussian_blur(blobs))
+    viewer.layers["gaussian_blur"].name = "smooth nuclei"  # the user's name stays
+    chooser.setCurrentText("mean_box")
+    settled(assistant)
+    assert [layer.name for layer in viewer.layers] == ["image", "smooth nuclei"]
+    np.testing.assert_array_equal(viewer.layers["smooth nuclei"].data, oclip.mean_box(blobs))
+    assert assistant.workflow.step_ids == (blur,)
+
+
+def test_a_layer_remade_for_another_kind_is_named_after_its_operation(qtbot, assistant_in,
+                                                                      settled, blobs):
+    viewer, assistant = assistant_in(blobs)
+    step = category(qtbot, viewer, assistant, settled, "Combine", "image")
+    assistant.step_widgets[step].operation_box.setCurrentText("binary_and")
+    settled(assistant)
+    assert isinstance(viewer.layers["binary_and"], napari.layers.Labels)
+    assert step not in viewer.layers
