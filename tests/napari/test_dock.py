@@ -174,3 +174,49 @@ def test_a_layer_remade_for_another_kind_is_named_after_its_operation(qtbot, ass
     settled(assistant)
     assert isinstance(viewer.layers["binary_and"], napari.layers.Labels)
     assert step not in viewer.layers
+
+
+# --- friction 8: finding an operation by typing ------------------------------------------
+
+def test_typing_finds_operations_by_name_and_summary_in_every_category(qtbot, assistant_in):
+    _, assistant = assistant_in()
+    search = assistant.search
+    assert not search.results.isVisible()
+    qtbot.keyClicks(search.box, "median")
+    assert search.shown()[:2] == ["median_box", "median_sphere"]  # names first
+    assert "median_z_projection" in search.shown()  # another category
+    search.box.clear()
+    qtbot.keyClicks(search.box, "dilation")  # "(grey dilation)" is in maximum_box's summary
+    found = search.shown()
+    assert {"maximum_box", "maximum_sphere", "binary_dilation_box"} <= set(found)
+    assert found.index("binary_dilation_box") < found.index("maximum_box")
+    search.box.clear()
+    qtbot.keyClicks(search.box, "otsu label")  # every word, in the name or the summary
+    assert search.shown()[0] == "voronoi_otsu_labeling" and "threshold_otsu" not in search.shown()
+    search.box.clear()
+    qtbot.keyClicks(search.box, "zzzz")
+    assert search.shown() == [] and search.results.item(0).text() == "no operation matches"
+
+
+def test_choosing_a_match_adds_its_step_on_the_selected_layer(qtbot, assistant_in, settled,
+                                                              blobs, notified):
+    viewer, assistant = assistant_in(blobs)
+    search = assistant.search
+    viewer.layers.selection.active = viewer.layers["image"]
+    qtbot.keyClicks(search.box, "dilation")
+    row = search.shown().index("maximum_box")
+    item = search.results.item(row)
+    qtbot.mouseClick(search.results.viewport(), Qt.MouseButton.LeftButton,
+                     pos=search.results.visualItemRect(item).center())
+    settled(assistant)
+    (step,) = assistant.workflow.steps
+    assert step.op == "maximum_box" and step.inputs == {"image": "image"}
+    np.testing.assert_array_equal(viewer.layers["maximum_box"].data, oclip.maximum_box(blobs))
+    assert assistant.steps.currentWidget() is assistant.step_widgets[step.id]
+    assert search.box.text() == ""
+    # Enter takes the first match; one that takes no image layer says so
+    qtbot.keyClicks(search.box, "label statistics")
+    qtbot.keyClick(search.box, Qt.Key.Key_Return)
+    assert len(assistant.workflow.steps) == 1
+    assert notified["info"] == ["oclip: label_statistics does not take an image layer: "
+                                "select a labels layer"]

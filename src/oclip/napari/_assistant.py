@@ -36,6 +36,7 @@ from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 from . import _dialogs
 from ._layers import ALL_TIME_POINTS
 from ._messages import headline
+from ._search import OperationSearch
 from ._step_list import StepListPanel
 from ._step_widget import StepWidget
 from ._table import TableWidget
@@ -121,6 +122,9 @@ class Assistant(QWidget):
         device_row.addWidget(self.device_box, 1)
         layout.addLayout(device_row)
 
+        self.search = OperationSearch(self.add_operation)  # any operation, by typing
+        layout.addWidget(self.search)
+
         self.category_buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         for index, category in enumerate(CATEGORIES):
@@ -201,7 +205,21 @@ class Assistant(QWidget):
             _dialogs.inform(f"no '{category}' operation takes {layer_words(layer)}: "
                             f"select {wanted} layer")
             return None
-        op = operations()[ranked[0]]
+        return self.add_operation(ranked[0], layer)
+
+    def add_operation(self, name: str, layer: Layer | None = None) -> str | None:
+        """Add a step running operation ``name`` on ``layer`` (default: the selected
+        layer), as a category click does; None (with a notification) when the
+        operation takes no such layer."""
+        layer = layer if layer is not None else self.viewer.layers.selection.active
+        if not isinstance(layer, Image | Labels):
+            _dialogs.inform("select an image or labels layer first")
+            return None
+        if fit(name, layer) == 0:
+            wanted = "an image" if isinstance(layer, Labels) else "a labels"
+            _dialogs.inform(f"{name} does not take {layer_words(layer)}: select {wanted} layer")
+            return None
+        op = operations()[name]
         try:
             step_id = self.viewer_workflow.editor.add_step(op.name,
                                                            self._starting_layers(op, layer))
