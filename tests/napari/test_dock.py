@@ -220,3 +220,102 @@ def test_choosing_a_match_adds_its_step_on_the_selected_layer(qtbot, assistant_i
     assert len(assistant.workflow.steps) == 1
     assert notified["info"] == ["oclip: label_statistics does not take an image layer: "
                                 "select a labels layer"]
+
+
+# --- friction 6: a dock a person can read at 1280x1024 -----------------------------------
+
+CHAIN = ("Remove noise", "Remove background", "Binarize", "Label", "Measure")
+
+
+def five_steps(qtbot: Any, viewer: Any, assistant: Any, settled: Any) -> tuple[str, ...]:
+    """denoise, background, threshold, label, measure: each on the previous result."""
+    layer = "image"
+    for name in CHAIN:
+        step = category(qtbot, viewer, assistant, settled, name, layer)
+        layer = step if step in viewer.layers else layer
+    return assistant.workflow.step_ids
+
+
+@pytest.fixture
+def shown_dock(assistant_in, qtbot, settled, blobs):
+    """A 1280x1024 window with the dock, a five-step chain and its table."""
+    viewer, assistant = assistant_in(blobs)
+    window = viewer.window._qt_window
+    window.resize(1280, 1024)
+    viewer.show()
+    five_steps(qtbot, viewer, assistant, settled)
+    qtbot.waitExposed(window)
+    return viewer, assistant
+
+
+def test_parameter_labels_are_whole_in_the_font_they_are_drawn_in(shown_dock):
+    from oclip.napari._layout import form_labels
+
+    _, assistant = shown_dock
+    for step_id in assistant.workflow.step_ids:
+        assistant.show_step(step_id)
+        labels = form_labels(assistant.step_widgets[step_id].form)
+        assert labels
+        for label in labels:
+            assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), (
+                step_id, label.text())
+
+
+def test_the_step_list_needs_no_horizontal_scrolling(shown_dock):
+    _, assistant = shown_dock
+    steps = assistant.step_list
+    assert steps.count() == 5
+    assert steps.horizontalScrollBar().maximum() == 0
+    for row in range(steps.count()):  # every row within the list's width, none hidden
+        rect = steps.visualItemRect(steps.item(row))
+        assert rect.right() <= steps.viewport().width() and rect.height() > 0
+    assert steps.verticalScrollBar().maximum() == 0  # the five steps in view
+
+
+def test_a_long_device_name_is_shortened_in_the_middle(qtbot, assistant_in):
+    _, assistant = assistant_in()
+    box = assistant.device_box
+    box.blockSignals(True)  # a made-up device, not chosen
+    box.addItem("pthread-skylake-avx512-AMD EPYC 9654 96-Core Processor (CPU)")
+    box.setCurrentIndex(box.count() - 1)
+    box.blockSignals(False)
+    box.resize(200, box.height())
+    shown = box.shown_text()
+    assert shown.startswith("pthread") and shown.endswith("(CPU)") and "…" in shown
+    assert box.fontMetrics().horizontalAdvance(shown) < 200
+    assert "96-Core Processor (CPU)" in box.toolTip()
+
+
+def test_the_table_docks_under_the_canvas_with_its_columns_and_rows_in_view(shown_dock):
+    viewer, assistant = shown_dock
+    (table,) = assistant.tables.values()
+    window = viewer.window._qt_window
+    dock = table.parent()
+    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    view = table.view
+    assert view.columnCount() == 16
+    width = view.viewport().width()
+    in_view = [c for c in range(view.columnCount())
+               if view.columnViewportPosition(c) + view.columnWidth(c) <= width]
+    assert len(in_view) >= 10  # was 3 of 16, docked beside the Assistant
+    assert view.viewport().height() >= 5 * view.rowHeight(0)  # 5 rows at least
+
+
+def test_a_table_row_and_a_label_select_each_other(qtbot, assistant_in, settled, blobs):
+    viewer, assistant = assistant_in(blobs)
+    steps = five_steps(qtbot, viewer, assistant, settled)
+    labels = viewer.layers[steps[3]]
+    table = assistant.tables[steps[4]]
+    view = table.view
+    view.sortItems(list(table.table).index("area"))  # row order is not label order
+    row = 2
+    item = view.item(row, 0)
+    label = int(item.text())
+    assert label != row + 1
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.visualItemRect(item).center())
+    assert labels.selected_label == label
+    labels.selected_label = 4  # as napari's label picker does
+    assert int(view.item(view.currentRow(), 0).text()) == 4
+    assert [i.row() for i in view.selectionModel().selectedRows()] == [view.currentRow()]
+    assert table.table["area"][3] == float(view.item(view.currentRow(), 1).text())

@@ -17,7 +17,6 @@ import napari
 from napari.layers import Image, Labels, Layer
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -35,6 +34,7 @@ from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
 from ._layers import ALL_TIME_POINTS
+from ._layout import ElidingComboBox
 from ._messages import headline
 from ._search import OperationSearch
 from ._step_list import StepListPanel
@@ -117,8 +117,7 @@ class Assistant(QWidget):
 
         device_row = QHBoxLayout()
         device_row.addWidget(QLabel("Device:"))
-        self.device_box = QComboBox()
-        self.device_box.setToolTip("The OpenCL device oclip computes on")
+        self.device_box = ElidingComboBox("The OpenCL device oclip computes on")
         device_row.addWidget(self.device_box, 1)
         layout.addLayout(device_row)
 
@@ -156,7 +155,10 @@ class Assistant(QWidget):
 
         self.step_panel = StepListPanel(self.viewer_workflow)  # remove step, error details
         self.step_list = self.step_panel.list
-        self.step_list.setMaximumHeight(120)
+        lines = self.step_list.fontMetrics().lineSpacing()
+        # a five-step chain (a long row wraps to two lines) without scrolling
+        self.step_list.setMinimumHeight(7 * lines + 2 * self.step_list.frameWidth() + 6)
+        self.step_list.setMaximumHeight(9 * lines)
         self.step_list.currentRowChanged.connect(self._step_clicked)
         layout.addWidget(self.step_panel)
 
@@ -389,21 +391,36 @@ class Assistant(QWidget):
         if widget is None:
             _dialogs.inform(f"the table of {name} is not computed yet")
         elif widget.parent() is None:  # napari takes a closed dock's widget out of it
-            self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
-                                               area="right")
+            self._dock_table(name, widget)
+
+    def _dock_table(self, name: str, widget: TableWidget) -> None:
+        # under the canvas, across the window: a measurement's columns side by side
+        self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}", area="bottom",
+                                           tabify=True)
 
     def _show_table(self, name: str, table: dict) -> None:
         widget = self.tables.get(name)
         if widget is None:
             widget = TableWidget(table, name)
             self.tables[name] = widget
-            self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
-                                               area="right")
+            self._dock_table(name, widget)
         else:
             widget.set_table(table)  # a closed dock stays closed until "Show table"
+        widget.link_labels(self._measured_layer(name))
+
+    def _measured_layer(self, name: str) -> Labels | None:
+        """The labels layer the table of step ``name`` measures (rows ↔ labels)."""
+        if name not in self.workflow.step_ids:
+            return None
+        step = self.workflow.step(name)
+        source = next((step.inputs[p.name] for p in step.operation.image_parameters
+                       if p.kind is ImageKind.LABELS), None)
+        layer = self.viewer_workflow.layers.layer_of(source) if source else None
+        return layer if isinstance(layer, Labels) else None
 
     def _close_table(self, name: str) -> None:
         widget = self.tables.pop(name)
+        widget.link_labels(None)
         if widget.parent() is not None:
             self.viewer.window.remove_dock_widget(widget)
         widget.deleteLater()

@@ -14,6 +14,7 @@ from oclip.ops import Parameter, get_operation, operations
 
 from . import _dialogs
 from ._editing import WorkflowEditor
+from ._layout import fit_labels, keep_labels_readable
 
 _INT_LIMITS = (-(2**31), 2**31 - 1)
 _FLOAT_LIMITS = (-1e9, 1e9)
@@ -107,6 +108,7 @@ class StepWidget(QWidget):
         self.operation_box.currentTextChanged.connect(self._operation_chosen)
         layout.addWidget(self.operation_box)
         self.form: Container[BaseValueWidget] = Container(labels=True)
+        keep_labels_readable(self.form)  # whole labels in napari's font
         layout.addWidget(self.form.native)
         self.result_label = QLabel()
         self.result_label.setVisible(False)
@@ -168,6 +170,7 @@ class StepWidget(QWidget):
                 widget.changed.connect(partial(self._value_changed, parameter.name))
             self.form.append(widget)
         self._shown_op = step.op
+        fit_labels(self.form)
         self.result_label.setVisible(False)
         self.table_button.setVisible(operation.returns_table)
 
