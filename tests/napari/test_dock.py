@@ -248,16 +248,19 @@ def shown_dock(assistant_in, qtbot, settled, blobs):
     return viewer, assistant
 
 
-def test_parameter_labels_are_whole_in_the_font_they_are_drawn_in(shown_dock):
+def test_parameter_labels_are_whole_in_the_font_they_are_drawn_in(qtbot, shown_dock):
     from oclip.napari._layout import form_labels
 
     _, assistant = shown_dock
     for step_id in assistant.workflow.step_ids:
         assistant.show_step(step_id)
+        qtbot.waitExposed(assistant.step_widgets[step_id])
+        qtbot.wait(50)  # laid out as shown
         labels = form_labels(assistant.step_widgets[step_id].form)
         assert labels
-        for label in labels:
-            assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), (
+        for label in labels:  # as wide as it asks to be in napari's font and padding
+            label.ensurePolished()
+            assert label.width() >= label.sizeHint().width(), (
                 step_id, label.text())
 
 

@@ -17,9 +17,6 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-#: Room beside a label's text (its margins and the stylesheet's padding).
-LABEL_MARGIN = 6
-
 
 def form_labels(container: Container) -> list[QLabel]:
     """The labels magicgui put in front of a container's widgets."""
@@ -33,19 +30,20 @@ def form_labels(container: Container) -> list[QLabel]:
     return labels
 
 
-def text_width(label: QLabel) -> int:
-    """The width ``label``'s text takes in the font it is drawn in (a stylesheet's)."""
+def label_width(label: QLabel) -> int:
+    """The width ``label`` asks for in the style it is drawn in (a stylesheet's font
+    and padding)."""
     label.ensurePolished()
-    return label.fontMetrics().horizontalAdvance(label.text())
+    return label.sizeHint().width()
 
 
 def fit_labels(container: Container) -> None:
-    """Make every label of ``container`` as wide as the widest text, in the font it is
-    drawn in (magicgui measures with the application's default font, so that a
-    stylesheet's larger font cut "image" to "imag")."""
+    """Make every label of ``container`` as wide as the widest one asks to be, in the
+    style it is drawn in (magicgui measures the text in the application's default
+    font, without the stylesheet's padding, so that "image" showed as "imag")."""
     labels = form_labels(container)
     if labels:
-        width = max(text_width(label) for label in labels) + LABEL_MARGIN
+        width = max(label_width(label) for label in labels)
         for label in labels:
             label.setMinimumWidth(width)
 
