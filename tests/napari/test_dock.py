@@ -262,6 +262,11 @@ def test_parameter_labels_are_whole_in_the_font_they_are_drawn_in(qtbot, shown_d
             label.ensurePolished()
             assert label.width() >= label.sizeHint().width(), (
                 step_id, label.text())
+        for widget in assistant.step_widgets[step_id].form:  # none squashed, none cut off
+            native = widget.native
+            assert native.height() >= native.minimumSizeHint().height(), (step_id, widget.name)
+            right = native.mapTo(assistant.steps_area, native.rect().topRight()).x()
+            assert right <= assistant.steps_area.viewport().width(), (step_id, widget.name)
 
 
 def test_the_step_list_needs_no_horizontal_scrolling(shown_dock):
@@ -301,7 +306,7 @@ def test_the_table_docks_under_the_canvas_with_its_columns_and_rows_in_view(show
     in_view = [c for c in range(view.columnCount())
                if view.columnViewportPosition(c) + view.columnWidth(c) <= width]
     assert len(in_view) >= 10  # was 3 of 16, docked beside the Assistant
-    assert view.viewport().height() >= 5 * view.rowHeight(0)  # 5 rows at least
+    assert view.viewport().height() >= 3 * view.rowHeight(0)  # 3 rows at least
 
 
 def test_a_table_row_and_a_label_select_each_other(qtbot, assistant_in, settled, blobs):

@@ -15,13 +15,16 @@ from typing import Any
 
 import napari
 from napari.layers import Image, Labels, Layer
+from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -166,7 +169,14 @@ class Assistant(QWidget):
         self.hint = QLabel("Select an image layer and click a category to add a step.")
         self.hint.setWordWrap(True)
         self.steps.addWidget(self.hint)
-        layout.addWidget(self.steps, 1)
+        # the step's parameters keep their height and scroll when the dock is short
+        self.steps_area = QScrollArea()
+        self.steps_area.setWidgetResizable(True)
+        self.steps_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.steps_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps_area.setWidget(self.steps)
+        self.steps.installEventFilter(self)  # its pages' widths: the area's minimum width
+        layout.addWidget(self.steps_area, 1)
 
         self.viewer_workflow.changed.connect(self._workflow_changed)
         self.viewer_workflow.computed.connect(self._results_arrived)
@@ -177,6 +187,16 @@ class Assistant(QWidget):
         self.viewer.layers.selection.events.active.connect(self._layer_selected)
         self._fill_devices()
         self._workflow_changed()
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        """Keep the step area as wide as the widest step widget needs (it scrolls
+        vertically only: nothing of a step is cut off at the right)."""
+        if watched is self.steps and event is not None \
+                and event.type() == QEvent.Type.LayoutRequest:
+            bar = self.steps_area.verticalScrollBar()
+            self.steps_area.setMinimumWidth(self.steps.minimumSizeHint().width()
+                                            + (bar.sizeHint().width() if bar else 0))
+        return super().eventFilter(watched, event)
 
     # --- what the assistant exposes -------------------------------------------------
 

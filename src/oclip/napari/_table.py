@@ -24,7 +24,7 @@ from oclip._io import table_csv, write_text
 from . import _dialogs
 
 #: How many rows a table shows at least.
-SHOWN_ROWS = 5
+SHOWN_ROWS = 3
 
 
 class _NumberItem(QTableWidgetItem):
