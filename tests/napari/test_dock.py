@@ -327,3 +327,15 @@ def test_a_table_row_and_a_label_select_each_other(qtbot, assistant_in, settled,
     assert int(view.item(view.currentRow(), 0).text()) == 4
     assert [i.row() for i in view.selectionModel().selectedRows()] == [view.currentRow()]
     assert table.table["area"][3] == float(view.item(view.currentRow(), 1).text())
+
+
+def test_a_recomputed_table_leaves_the_selected_label_alone(qtbot, assistant_in, settled, blobs):
+    viewer, assistant = assistant_in(blobs)
+    steps = five_steps(qtbot, viewer, assistant, settled)
+    labels = viewer.layers[steps[3]]
+    labels.selected_label = 7  # the label being painted
+    assistant.step_widgets[steps[0]].form["sigma_x"].value = 1.5  # the table is recomputed
+    settled(assistant)
+    assert labels.selected_label == 7
+    assert int(assistant.tables[steps[4]].view.item(
+        assistant.tables[steps[4]].view.currentRow(), 0).text()) == 7

@@ -389,7 +389,7 @@ class Assistant(QWidget):
         if 0 <= row < self.step_list.count():
             self.step_list.setCurrentRow(row)
         self.step_list.blockSignals(False)
-        self.step_panel._update_buttons()
+        self.step_panel.update_buttons()
 
     def _step_clicked(self, row: int) -> None:
         if 0 <= row < len(self.workflow.steps):

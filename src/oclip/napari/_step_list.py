@@ -52,7 +52,7 @@ class StepListPanel(QWidget):
         self.list.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
-        self.list.currentRowChanged.connect(self._update_buttons)
+        self.list.currentRowChanged.connect(self.update_buttons)
         layout.addWidget(self.list)
         buttons = QHBoxLayout()
         self.remove_button = QPushButton("Remove step")
@@ -64,9 +64,9 @@ class StepListPanel(QWidget):
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.details_button)
         layout.addLayout(buttons)
-        recorded.changed.connect(self._update_buttons)
-        recorded.computed.connect(self._update_buttons)
-        self._update_buttons()
+        recorded.changed.connect(self.update_buttons)
+        recorded.computed.connect(self.update_buttons)
+        self.update_buttons()
 
     def selected_step(self) -> str | None:
         """The id of the step of the selected row, or None."""
@@ -97,7 +97,8 @@ class StepListPanel(QWidget):
         _dialogs.show_details(self.window(), f"Step '{step_id}' failed", message,
                               self.recorded.step_details.get(step_id, ""))
 
-    def _update_buttons(self, *_: object) -> None:
+    def update_buttons(self, *_: object) -> None:
+        """Enable the buttons that can act on the selected step (after the rows change)."""
         step_id = self.selected_step()
         self.remove_button.setEnabled(step_id is not None)
         self.details_button.setEnabled(step_id in self.recorded.step_errors)

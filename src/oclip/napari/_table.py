@@ -96,6 +96,7 @@ class TableWidget(QWidget):
         self.table = {k: np.asarray(v) for k, v in table.items()}
         rows = len(next(iter(self.table.values()))) if self.table else 0
         self.view.setSortingEnabled(False)
+        self.view.blockSignals(True)  # refilling chooses no row (nor a label)
         self.view.clear()
         self.view.setColumnCount(len(self.table))
         self.view.setRowCount(rows)
@@ -108,8 +109,10 @@ class TableWidget(QWidget):
             for row, value in enumerate(values.tolist()):
                 self.view.setItem(row, column, _NumberItem(value))
         self.view.setSortingEnabled(True)
+        self.view.blockSignals(False)
         self.view.resizeColumnsToContents()
         self._fit_height()
+        self._label_selected()  # the selected label's row, in the new rows
 
     def _fit_height(self) -> None:
         """At least :data:`SHOWN_ROWS` rows in view, under the header and above the
@@ -131,6 +134,7 @@ class TableWidget(QWidget):
         self.labels_layer = layer
         if layer is not None:
             layer.events.selected_label.connect(self._label_selected)
+            self._label_selected()
 
     def row_of_label(self, label: int) -> int | None:
         """The row (as sorted now) of ``label``, or None."""
