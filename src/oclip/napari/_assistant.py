@@ -5,7 +5,8 @@ category's first fitting operation is added, its result appears as a layer,
 and its widget shows the operation's parameters.  Every change recomputes
 that step and the ones after it on the compute thread; undo and redo walk the
 recorded workflow, which can be saved, loaded onto another image, exported as
-a Python script or a notebook, and applied to every time point.
+a Python script or a notebook, and applied to every time point or to a
+folder of images (:mod:`._folder`).
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from oclip._io import write_text
 from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
+from ._folder import FolderRun
 from ._layers import ALL_TIME_POINTS
 from ._layout import ElidingComboBox
 from ._messages import headline
+from ._physical import default_sizes
 from ._search import OperationSearch
 from ._step_list import StepListPanel
 from ._step_widget import StepWidget
@@ -85,6 +88,8 @@ ACTION_TIPS = {
     "Export Python script": "Write a Python script that runs the workflow on TIFF files",
     "Export notebook": "Write a Jupyter notebook that runs the workflow step by step",
     "Apply to all time points": "Compute every time point of a time-lapse into new layers",
+    "Apply to folder": "Run the workflow on every TIFF image of a folder, as oclip run does "
+                       "(outputs and a summary table in its oclip-results folder)",
 }
 
 
@@ -137,6 +142,7 @@ class Assistant(QWidget):
             self.category_buttons[category] = button
         layout.addLayout(grid)
 
+        self.folder_run = FolderRun(self.viewer_workflow)  # "Apply to folder" and its progress
         self.action_buttons: dict[str, QPushButton] = {}
         actions = QGridLayout()
         handlers = {
@@ -147,6 +153,7 @@ class Assistant(QWidget):
             "Export Python script": partial(self.export, "script"),
             "Export notebook": partial(self.export, "notebook"),
             "Apply to all time points": self.viewer_workflow.apply_to_all_time_points,
+            "Apply to folder": self.folder_run.start,
         }
         for index, (label, handler) in enumerate(handlers.items()):
             button = QPushButton(label)
@@ -155,6 +162,7 @@ class Assistant(QWidget):
             actions.addWidget(button, index // 2, index % 2)
             self.action_buttons[label] = button
         layout.addLayout(actions)
+        layout.addWidget(self.folder_run)
 
         self.step_panel = StepListPanel(self.viewer_workflow)  # remove step, error details
         self.step_list = self.step_panel.list
@@ -243,8 +251,10 @@ class Assistant(QWidget):
             return None
         op = operations()[name]
         try:
+            # a 3D image's z sizes stand for the physical size of the x ones
             step_id = self.viewer_workflow.editor.add_step(op.name,
-                                                           self._starting_layers(op, layer))
+                                                           self._starting_layers(op, layer),
+                                                           default_sizes(op, layer))
         except ValueError as error:  # a layer oclip cannot read (RGB)
             _dialogs.warn(str(error))
             return None
