@@ -1,6 +1,10 @@
-"""Make docs/assistant.png: napari with the Assistant and a 3-step workflow.
+"""Make docs/assistant.png: napari at 1280x1024 with the Assistant, a five-step
+workflow (denoise, background, threshold, label, measure) and its table.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" python docs/screenshot.py
+    xvfb-run -a -s "-screen 0 1280x1024x24" python docs/screenshot.py [OUTPUT.png] [STEP]
+
+STEP is the step whose widget the dock shows (default: the background removal,
+top_hat_box, whose four parameters show).
 """
 
 from __future__ import annotations
@@ -17,10 +21,15 @@ from oclip.napari._demo import open_demo
 
 OUTPUT = Path(__file__).with_name("assistant.png")
 
+#: The chain: each category clicked with the previous step's result selected.
+CHAIN = ("Remove noise", "Remove background", "Binarize", "Label", "Measure")
 
-def main() -> int:
+
+def main(argv: list[str]) -> int:
+    output = Path(argv[0]) if argv else OUTPUT
     viewer = napari.Viewer(title="oclip")
-    viewer.window._qt_window.resize(1500, 950)
+    window = viewer.window._qt_window
+    window.resize(1280, 1024)
     open_demo(viewer)
     assistant = next(w for w in viewer.window.dock_widgets.values() if isinstance(w, Assistant))
     app = QApplication.instance()
@@ -33,22 +42,22 @@ def main() -> int:
         for _ in range(20):
             app.processEvents()
 
-    for category, layer in [("Remove noise", "blobs"), ("Binarize", "gaussian_blur"),
-                            ("Label", "threshold_otsu")]:
+    layer = "blobs"
+    for category in CHAIN:
         viewer.layers.selection.active = viewer.layers[layer]
-        assistant.add_step(category)
+        step = assistant.add_step(category)
         settle()
-    assistant.step_widgets["gaussian_blur"].form["sigma_x"].value = 2.0
-    assistant.step_widgets["gaussian_blur"].form["sigma_y"].value = 2.0
+        layer = step if step in viewer.layers else layer
+    for name in ("top_hat_box", "threshold_otsu"):
+        viewer.layers[name].visible = False
+    shown = argv[1] if len(argv) > 1 else "top_hat_box"
+    assistant.step_list.setCurrentRow(assistant.workflow.step_ids.index(shown))
     settle()
-    viewer.layers["threshold_otsu"].visible = False
-    viewer.layers.selection.active = viewer.layers["gaussian_blur"]
-    settle()
-    napari.utils.io.imsave(str(OUTPUT), viewer.screenshot(canvas_only=False, flash=False))
+    napari.utils.io.imsave(str(output), viewer.screenshot(canvas_only=False, flash=False))
     viewer.close()
-    print(f"wrote {OUTPUT}")
+    print(f"wrote {output}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -97,7 +97,8 @@ def test_operation_chooser_changes_the_step(qtbot, assistant_in, settled, blobs)
     assistant.step_widgets["gaussian_blur"].operation_box.setCurrentText("maximum_box")
     settled(assistant)
     assert assistant.workflow.step("gaussian_blur").op == "maximum_box"
-    np.testing.assert_array_equal(viewer.layers["gaussian_blur"].data, oclip.maximum_box(blobs))
+    # the result layer is named after the operation it now holds
+    np.testing.assert_array_equal(viewer.layers["maximum_box"].data, oclip.maximum_box(blobs))
     assert "radius_x" in [w.name for w in assistant.step_widgets["gaussian_blur"].form]
 
 

@@ -110,11 +110,11 @@ def test_deleting_the_input_of_one_chain_leaves_the_others_working(qtbot, assist
     settled(assistant)
     assert "gaussian_blur" not in assistant.viewer_workflow.step_errors
     # a single-operation widget on another layer works
-    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Mean box")
+    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Sobel")  # (under Plugins)
     widget.image.value = viewer.layers["image"]
     click(qtbot, widget.call_button.native)
     settled(assistant)
-    np.testing.assert_array_equal(viewer.layers["mean_box"].data, oclip.mean_box(blobs))
+    np.testing.assert_array_equal(viewer.layers["sobel"].data, oclip.sobel(blobs))
 
 
 def test_saved_and_exported_workflows_output_what_the_user_sees(qtbot, assistant_in, settled,

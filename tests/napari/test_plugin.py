@@ -25,8 +25,14 @@ def test_installed_manifest_is_valid_and_imports():
     manifest = npe2.PluginManifest.from_distribution("oclip")
     assert manifest.display_name == "oclip Assistant"
     manifest.validate_imports()
-    widget_names = {w.display_name for w in manifest.contributions.widgets}
-    assert {_manifest.display_name(op) for op in oclip.operations().values()} <= widget_names
+    # under Plugins: the Assistant and each category's first choice; every operation
+    # has a command (its entry in the layer menus)
+    widget_names = [w.display_name for w in manifest.contributions.widgets]
+    assert widget_names == ["Assistant", *(_manifest.display_name(oclip.get_operation(name))
+                                           for name in oclip.operations()
+                                           if name in _manifest.PLUGINS_MENU)]
+    titles = {c.title for c in manifest.contributions.commands}
+    assert {_manifest.display_name(op) for op in oclip.operations().values()} <= titles
 
 
 def test_every_category_submenu_lists_its_operations():
@@ -37,6 +43,54 @@ def test_every_category_submenu_lists_its_operations():
             continue
         submenu = manifest["menus"][f"oclip.{category.lower().replace(' ', '_')}"]
         assert [item["command"] for item in submenu] == [f"oclip.{n}" for n in members]
+
+
+def submenu(menu, title):
+    """The submenu of ``menu`` called ``title``, as a person finds it in the menu bar."""
+    found = [a.menu() for a in menu.actions() if a.text().replace("&", "") == title]
+    assert found and found[0] is not None, [a.text() for a in menu.actions()]
+    return found[0]
+
+
+def test_the_plugins_menu_lists_the_assistant_and_a_short_list(make_napari_viewer):
+    viewer = make_napari_viewer()
+    entries = [a.text() for a in submenu(viewer.window.plugins_menu, "oclip Assistant").actions()]
+    assert entries[0] == "Assistant (oclip Assistant)"
+    assert len(entries) == 1 + len(_manifest.PLUGINS_MENU) <= 12
+    assert "Median box (oclip Assistant)" not in entries
+
+
+def test_every_operation_is_in_its_category_submenu_of_the_layers_menu(make_napari_viewer):
+    viewer = make_napari_viewer()
+    listed = set()
+    for category in oclip.ops.CATEGORIES:
+        if not oclip.operations(category):
+            continue
+        parent = _manifest.CATEGORY_MENUS[category].rsplit("/", 1)[1].capitalize()
+        menu = submenu(submenu(viewer.window.layers_menu, parent), f"{category} (oclip)")
+        entries = [a.text() for a in menu.actions() if a.text()]
+        assert entries == [f"{_manifest.display_name(op)} (oclip Assistant)"
+                           for op in oclip.operations(category).values()]
+        listed.update(entries)
+    assert len(listed) == len(oclip.operations())
+
+
+def test_a_layers_menu_entry_docks_the_operation_widget(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image = oclip.data.blobs2d((64, 80))
+    viewer.add_image(image, name="spots")
+    menu = submenu(submenu(viewer.window.layers_menu, "Filter"), "Remove noise (oclip)")
+    entry = next(a for a in menu.actions() if a.text() == "Median box (oclip Assistant)")
+    entry.trigger()
+    widget = viewer.window.dock_widgets["Median box"]
+    widget.image.value = viewer.layers["spots"]
+    widget.radius_x.value = 2
+    run_widget(qtbot, widget, viewer)
+    np.testing.assert_array_equal(viewer.layers["median_box"].data,
+                                  oclip.median_box(image, radius_x=2))
+    entry.trigger()  # again: the same widget, not a second one
+    assert viewer.window.dock_widgets["Median box"] is widget
+    assert list(viewer.window.dock_widgets).count("Median box") == 1
 
 
 def run_widget(qtbot, widget, viewer):

@@ -465,7 +465,7 @@ def test_choosing_an_operation_with_other_image_parameters(assistant_in, settled
     assert changed.op == chosen
     assert changed.inputs == {p.name: "image" for p in operation.image_parameters}
     arguments = {p.name: blobs for p in operation.image_parameters}
-    np.testing.assert_array_equal(viewer.layers[step].data, operation(**arguments))
+    np.testing.assert_array_equal(viewer.layers[chosen].data, operation(**arguments))
     assert not notified["error"] and assistant.viewer_workflow.last_error is None
     unhandled.check()
 

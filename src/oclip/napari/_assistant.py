@@ -16,15 +16,16 @@ from typing import Any
 
 import napari
 from napari.layers import Image, Labels, Layer
+from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
-    QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -38,7 +39,11 @@ from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 from . import _dialogs
 from ._folder import FolderRun
 from ._layers import ALL_TIME_POINTS
+from ._layout import ElidingComboBox
+from ._messages import headline
 from ._physical import default_sizes
+from ._search import OperationSearch
+from ._step_list import StepListPanel
 from ._step_widget import StepWidget
 from ._table import TableWidget
 from ._viewer_workflow import ViewerWorkflow, viewer_workflow
@@ -88,13 +93,6 @@ ACTION_TIPS = {
 }
 
 
-def short_reason(message: str, step_id: str, op: str) -> str:
-    """The reason of a step's error message, without the step's and operation's names."""
-    for prefix in (f"step '{step_id}': ", f"{op}: "):
-        message = message[len(prefix):] if message.startswith(prefix) else message
-    return message
-
-
 def layer_words(layer: Layer) -> str:
     """What a person calls ``layer``'s kind ("an image layer"), never a class name
     (the dock's viewer hands out layers wrapped in napari's proxies)."""
@@ -127,10 +125,12 @@ class Assistant(QWidget):
 
         device_row = QHBoxLayout()
         device_row.addWidget(QLabel("Device:"))
-        self.device_box = QComboBox()
-        self.device_box.setToolTip("The OpenCL device oclip computes on")
+        self.device_box = ElidingComboBox("The OpenCL device oclip computes on")
         device_row.addWidget(self.device_box, 1)
         layout.addLayout(device_row)
+
+        self.search = OperationSearch(self.add_operation)  # any operation, by typing
+        layout.addWidget(self.search)
 
         self.category_buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
@@ -164,17 +164,27 @@ class Assistant(QWidget):
         layout.addLayout(actions)
         layout.addWidget(self.folder_run)
 
-        self.step_list = QListWidget()
-        self.step_list.setToolTip("The workflow's steps in order; click one to edit it")
-        self.step_list.setMaximumHeight(120)
+        self.step_panel = StepListPanel(self.viewer_workflow)  # remove step, error details
+        self.step_list = self.step_panel.list
+        lines = self.step_list.fontMetrics().lineSpacing()
+        # a five-step chain (a long row wraps to two lines) without scrolling
+        self.step_list.setMinimumHeight(7 * lines + 2 * self.step_list.frameWidth() + 6)
+        self.step_list.setMaximumHeight(9 * lines)
         self.step_list.currentRowChanged.connect(self._step_clicked)
-        layout.addWidget(self.step_list)
+        layout.addWidget(self.step_panel)
 
         self.steps = QStackedWidget()
         self.hint = QLabel("Select an image layer and click a category to add a step.")
         self.hint.setWordWrap(True)
         self.steps.addWidget(self.hint)
-        layout.addWidget(self.steps, 1)
+        # the step's parameters keep their height and scroll when the dock is short
+        self.steps_area = QScrollArea()
+        self.steps_area.setWidgetResizable(True)
+        self.steps_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.steps_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps_area.setWidget(self.steps)
+        self.steps.installEventFilter(self)  # its pages' widths: the area's minimum width
+        layout.addWidget(self.steps_area, 1)
 
         self.viewer_workflow.changed.connect(self._workflow_changed)
         self.viewer_workflow.computed.connect(self._results_arrived)
@@ -185,6 +195,16 @@ class Assistant(QWidget):
         self.viewer.layers.selection.events.active.connect(self._layer_selected)
         self._fill_devices()
         self._workflow_changed()
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        """Keep the step area as wide as the widest step widget needs (it scrolls
+        vertically only: nothing of a step is cut off at the right)."""
+        if watched is self.steps and event is not None \
+                and event.type() == QEvent.Type.LayoutRequest:
+            bar = self.steps_area.verticalScrollBar()
+            self.steps_area.setMinimumWidth(self.steps.minimumSizeHint().width()
+                                            + (bar.sizeHint().width() if bar else 0))
+        return super().eventFilter(watched, event)
 
     # --- what the assistant exposes -------------------------------------------------
 
@@ -215,7 +235,21 @@ class Assistant(QWidget):
             _dialogs.inform(f"no '{category}' operation takes {layer_words(layer)}: "
                             f"select {wanted} layer")
             return None
-        op = operations()[ranked[0]]
+        return self.add_operation(ranked[0], layer)
+
+    def add_operation(self, name: str, layer: Layer | None = None) -> str | None:
+        """Add a step running operation ``name`` on ``layer`` (default: the selected
+        layer), as a category click does; None (with a notification) when the
+        operation takes no such layer."""
+        layer = layer if layer is not None else self.viewer.layers.selection.active
+        if not isinstance(layer, Image | Labels):
+            _dialogs.inform("select an image or labels layer first")
+            return None
+        if fit(name, layer) == 0:
+            wanted = "an image" if isinstance(layer, Labels) else "a labels"
+            _dialogs.inform(f"{name} does not take {layer_words(layer)}: select {wanted} layer")
+            return None
+        op = operations()[name]
         try:
             # a 3D image's z sizes stand for the physical size of the x ones
             step_id = self.viewer_workflow.editor.add_step(op.name,
@@ -355,15 +389,17 @@ class Assistant(QWidget):
             reads = ", ".join(step.inputs.values())
             doing = "" if step.op == step.id else f" = {step.op}"
             item = QListWidgetItem(f"{step.id}{doing} ← {reads}")
+            item.setToolTip(item.text())
             error = errors.get(step.id)
             if error is not None:
-                item.setToolTip(f"{item.text()}\n{error}")
-                item.setText(f"⚠ {step.id}: {short_reason(error, step.id, step.op)}")
+                item.setToolTip(f"{item.text()}\n{error}\n(Error details...: the traceback)")
+                item.setText(f"⚠ {headline(error, step)}")
                 item.setForeground(QColor("#e05050"))
             self.step_list.addItem(item)
         if 0 <= row < self.step_list.count():
             self.step_list.setCurrentRow(row)
         self.step_list.blockSignals(False)
+        self.step_panel.update_buttons()
 
     def _step_clicked(self, row: int) -> None:
         if 0 <= row < len(self.workflow.steps):
@@ -385,21 +421,36 @@ class Assistant(QWidget):
         if widget is None:
             _dialogs.inform(f"the table of {name} is not computed yet")
         elif widget.parent() is None:  # napari takes a closed dock's widget out of it
-            self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
-                                               area="right")
+            self._dock_table(name, widget)
+
+    def _dock_table(self, name: str, widget: TableWidget) -> None:
+        # under the canvas, across the window: a measurement's columns side by side
+        self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}", area="bottom",
+                                           tabify=True)
 
     def _show_table(self, name: str, table: dict) -> None:
         widget = self.tables.get(name)
         if widget is None:
             widget = TableWidget(table, name)
             self.tables[name] = widget
-            self.viewer.window.add_dock_widget(widget, name=f"oclip table: {name}",
-                                               area="right")
+            self._dock_table(name, widget)
         else:
             widget.set_table(table)  # a closed dock stays closed until "Show table"
+        widget.link_labels(self._measured_layer(name))
+
+    def _measured_layer(self, name: str) -> Labels | None:
+        """The labels layer the table of step ``name`` measures (rows ↔ labels)."""
+        if name not in self.workflow.step_ids:
+            return None
+        step = self.workflow.step(name)
+        source = next((step.inputs[p.name] for p in step.operation.image_parameters
+                       if p.kind is ImageKind.LABELS), None)
+        layer = self.viewer_workflow.layers.layer_of(source) if source else None
+        return layer if isinstance(layer, Labels) else None
 
     def _close_table(self, name: str) -> None:
         widget = self.tables.pop(name)
+        widget.link_labels(None)
         if widget.parent() is not None:
             self.viewer.window.remove_dock_widget(widget)
         widget.deleteLater()

@@ -9,6 +9,7 @@ the steps reading it are left out, and every other step still computes.
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,8 @@ class Outcome:
     errors: dict[str, str] = field(default_factory=dict)
     #: step id → the failed step upstream of it, for the steps left uncomputed
     blocked: dict[str, str] = field(default_factory=dict)
+    #: step id → the traceback of its error (the detail a person may ask for)
+    details: dict[str, str] = field(default_factory=dict)
 
 
 #: How the workflow's replay names the step an error comes from: a prefix of
@@ -91,6 +94,7 @@ def rerun(last_run: LastRun, workflow: Workflow, inputs: dict[str, Any],
                 if failed is None or failed not in wanted:
                     raise
                 outcome.errors[failed] = str(error)
+                outcome.details[failed] = "".join(traceback.format_exception(error))
                 _block_followers(outcome)
                 continue
             results, shown = run, wanted

@@ -26,6 +26,15 @@ def ask_to_remove_followers(parent: QWidget | None, step_id: str,
                            "Remove those steps too?")
 
 
+def show_details(parent: QWidget | None, title: str, message: str, details: str) -> None:
+    """Show a whole message, with ``details`` (a traceback) behind "Show Details..."."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "oclip", title, parent=parent)
+    box.setInformativeText(message)
+    if details:
+        box.setDetailedText(details)
+    box.exec()
+
+
 def ask_save_path(parent: QWidget | None, title: str, default: str, filters: str) -> str:
     """A file to write ("" when cancelled)."""
     return QFileDialog.getSaveFileName(parent, title, default, filters)[0]

@@ -83,6 +83,9 @@ class LayerBinding:
         self._detached: dict[str, tuple[Layer, int]] = {}  # (layer, its index)
         self._missed: dict[str, tuple[np.ndarray, ImageKind]] = {}
         self._stacks: dict[str, Layer] = {}  # name → layer of an "all time points" result
+        # step id → the name oclip gave its result layer, the step's first operation and
+        # the operation that name is for
+        self._named: dict[str, tuple[str, str, str]] = {}
         self._features: dict[str, Layer] = {}  # step id → the layer its table is stored on
         # stacked labels layer → the all-time-points table measuring it (a `frame` column)
         self._stack_tables: dict[int, tuple[Layer, dict[str, np.ndarray]]] = {}
@@ -200,11 +203,32 @@ class LayerBinding:
         if layer is not None and layer in self.viewer.layers and isinstance(layer, layer_type) \
                 and layer.data.ndim == data.ndim:
             layer.data = data
+            self._follow_operation(workflow, step_id, layer)
             return
+        given = self._named.get(step_id)
+        users_name = layer is not None and given is not None and layer.name != given[0]
+        name = layer.name if layer is not None and users_name else step_id
         if layer is not None:
             self._drop_result_layer(step_id)
         source = self.spatial_source(workflow, step_id)
-        self._results[step_id] = self.add_layer(step_id, data, kind, source)
+        self._results[step_id] = layer = self.add_layer(name, data, kind, source)
+        if not users_name:  # (the user's name stays the user's: never followed)
+            first_op = workflow.step(step_id).op if given is None else given[1]
+            self._named[step_id] = (layer.name, first_op, first_op)  # the step's id is for it
+            self._follow_operation(workflow, step_id, layer)
+
+    def _follow_operation(self, workflow: Workflow, step_id: str, layer: Layer) -> None:
+        """Name a step's result layer after the step's operation when it was switched
+        (a layer "gaussian_blur" now holding a median is "median_box"; switched back,
+        "gaussian_blur" again), unless the user gave the layer a name of their own."""
+        given = self._named.get(step_id)
+        if given is None or layer.name != given[0]:
+            return  # the user's name
+        op = workflow.step(step_id).op
+        _, first_op, named_for = given
+        if op != named_for:
+            layer.name = step_id if op == first_op else op  # napari keeps names unique
+            self._named[step_id] = (layer.name, first_op, op)
 
     def store_features(self, step: Step, table: dict[str, np.ndarray]) -> None:
         """Store a table as the features of the labels layer it measures, if any.
@@ -286,6 +310,8 @@ class LayerBinding:
         features their tables left on labels layers."""
         for sid in [s for s in self._results if s not in workflow.step_ids]:
             self._drop_result_layer(sid)
+        for sid in [s for s in self._named if s not in workflow.step_ids]:
+            del self._named[sid]
         for sid in [s for s in self._features if s not in workflow.step_ids]:
             layer = self._features.pop(sid)
             if not any(other is layer for other in self._features.values()):

@@ -39,6 +39,15 @@ CATEGORY_MENUS = {
     "Measure": "napari/layers/measure",
 }
 
+#: The operations with a widget of their own under *Plugins → oclip Assistant*, beside
+#: the Assistant: each category's first choice.  Every operation (these too) is in
+#: its category's submenu of napari's layer menus.
+PLUGINS_MENU = (
+    "gaussian_blur", "top_hat_box", "sobel", "add_images", "scale", "maximum_z_projection",
+    "threshold_otsu", "voronoi_otsu_labeling", "connected_components_labeling",
+    "exclude_labels_on_edges", "label_statistics",
+)
+
 SAMPLES = {
     "blobs": "Blobs (2D, oclip)",
     "nuclei": "Nuclei (3D, oclip)",
@@ -64,13 +73,18 @@ def manifest() -> dict[str, Any]:
     widgets: list[dict[str, str]] = [{"command": f"{PLUGIN}.assistant",
                                       "display_name": "Assistant"}]
     for operation in operations().values():
+        # a widget contribution is listed under Plugins; the other operations' commands
+        # dock their widget from the layer menus
         command = f"{PLUGIN}.{operation.name}"
+        in_plugins_menu = operation.name in PLUGINS_MENU
+        factory = "make" if in_plugins_menu else "open"
         commands.append({
             "id": command,
             "title": display_name(operation),
-            "python_name": f"oclip.napari._widgets:make_{operation.name}_widget",
+            "python_name": f"oclip.napari._widgets:{factory}_{operation.name}_widget",
         })
-        widgets.append({"command": command, "display_name": display_name(operation)})
+        if in_plugins_menu:
+            widgets.append({"command": command, "display_name": display_name(operation)})
     for key, title in SAMPLES.items():
         commands.append({"id": f"{PLUGIN}.sample_{key}", "title": title,
                          "python_name": f"oclip.napari._sample_data:{key}"})
@@ -79,8 +93,10 @@ def manifest() -> dict[str, Any]:
     for category in used:
         menus.setdefault(CATEGORY_MENUS[category], []).append({"submenu": _submenu_id(category)})
     for category in used:
-        menus[_submenu_id(category)] = [{"command": f"{PLUGIN}.{name}"}
-                                        for name in operations(category)]
+        # ordered explicitly: napari adds the widget contributions' entries last
+        menus[_submenu_id(category)] = [{"command": f"{PLUGIN}.{name}",
+                                         "group": f"{PLUGIN}@{index + 1}"}
+                                        for index, name in enumerate(operations(category))]
     return {
         "name": PLUGIN,
         "display_name": DISPLAY_NAME,

@@ -14,6 +14,7 @@ from oclip.ops import Parameter, get_operation, operations
 
 from . import _dialogs
 from ._editing import WorkflowEditor
+from ._layout import fit_labels, keep_labels_readable
 from ._physical import PhysicalSizes, switched_sizes
 
 _INT_LIMITS = (-(2**31), 2**31 - 1)
@@ -108,6 +109,7 @@ class StepWidget(QWidget):
         self.operation_box.currentTextChanged.connect(self._operation_chosen)
         layout.addWidget(self.operation_box)
         self.form: Container[BaseValueWidget] = Container(labels=True)
+        keep_labels_readable(self.form)  # whole labels in napari's font
         layout.addWidget(self.form.native)
         self.physical = PhysicalSizes(editor, step_id)  # sizes in the layer's units
         layout.addWidget(self.physical)
@@ -172,6 +174,7 @@ class StepWidget(QWidget):
                 widget.changed.connect(partial(self._value_changed, parameter.name))
             self.form.append(widget)
         self._shown_op = step.op
+        fit_labels(self.form)
         self.result_label.setVisible(False)
         self.table_button.setVisible(operation.returns_table)
 

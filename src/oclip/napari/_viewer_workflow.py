@@ -32,6 +32,7 @@ from ._computing import LastRun, Outcome, rerun, run_all_time_points
 from ._editing import WorkflowEditor
 from ._jobs import ComputeJobs
 from ._layers import ALL_TIME_POINTS, LayerBinding, unwrap
+from ._messages import headline
 
 _by_viewer: weakref.WeakKeyDictionary[Any, ViewerWorkflow] = weakref.WeakKeyDictionary()
 
@@ -63,6 +64,8 @@ class ViewerWorkflow(QObject):
     step_errors : dict of str to str
         Step id → why its result is not up to date: its own error, or
         ``"not computed: step '<id>' failed"`` for the steps reading a failed one.
+    step_details : dict of str to str
+        Step id → the traceback of its own error (for "Details...").
 
     Signals
     -------
@@ -105,6 +108,7 @@ class ViewerWorkflow(QObject):
         self._closed = False
         self.last_error: str | None = None
         self.step_errors: dict[str, str] = {}
+        self.step_details: dict[str, str] = {}  # step id → the traceback of its error
         self.applying = False  # applying the workflow to all time points
         viewer.dims.events.current_step.connect(self._time_moved)
         # the compute thread ends with the viewer's window: no orphan worker
@@ -228,9 +232,10 @@ class ViewerWorkflow(QObject):
         # a step's error is told once, not again at every change of other steps
         previous = self.step_errors
         for sid, message in outcome.errors.items():
-            if previous.get(sid) != message:
-                _dialogs.report_error(message)
+            if previous.get(sid) != message:  # the reason first; the rest in the step list
+                _dialogs.report_error(headline(message, outcome.workflow.step(sid)))
                 self.failed.emit(message)
+        self.step_details = dict(outcome.details)
         self.last_error = next(iter(outcome.errors.values()), None)
         self.step_errors = {**outcome.errors, **{
             sid: f"not computed: step '{failed}' failed"

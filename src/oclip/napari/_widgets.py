@@ -1,8 +1,10 @@
 """One magicgui widget per registered operation, generated from its signature.
 
 The manifest names each widget's factory as ``make_<operation>_widget`` of this
-module; the names resolve through the registry (module ``__getattr__``), so a
-new operation needs no code here.  Running a widget records a step in the
+module (a widget under *Plugins*), or a command docking it as
+``open_<operation>_widget`` (the layer menus' entries of the other operations);
+the names resolve through the registry (module ``__getattr__``), so a new
+operation needs no code here.  Running a widget records a step in the
 viewer's workflow (the same one the Assistant shows): the first run adds the
 step, later runs of the same widget change it.  The result layer appears when
 the compute thread is done.
@@ -24,7 +26,7 @@ from . import _dialogs
 from ._step_widget import widget_options
 from ._viewer_workflow import viewer_workflow
 
-_PREFIX, _SUFFIX = "make_", "_widget"
+_PREFIX, _OPEN_PREFIX, _SUFFIX = "make_", "open_", "_widget"
 
 _LAYER_TYPES = {
     ImageKind.IMAGE: napari.layers.Image,
@@ -90,17 +92,45 @@ def make_widget(name: str) -> FunctionGui:
     return magicgui(layer_function(get_operation(name)), call_button="Run")
 
 
-def __getattr__(attribute: str) -> Callable[[], FunctionGui]:
-    if attribute.startswith(_PREFIX) and attribute.endswith(_SUFFIX):
-        name = attribute[len(_PREFIX):-len(_SUFFIX)]
-        try:
-            get_operation(name)
-        except ValueError:
-            pass
-        else:
-            def factory() -> FunctionGui:
-                return make_widget(name)
+def open_widget(name: str, viewer: napari.Viewer) -> FunctionGui:
+    """Dock the widget of operation ``name`` in ``viewer`` (what its entry in a
+    layer menu does); a widget of it docked already is shown instead."""
+    title = get_operation(name).name.replace("_", " ").capitalize()
+    docked = viewer.window.dock_widgets.get(title)
+    if isinstance(docked, FunctionGui):
+        dock = docked.native.parent()  # napari's dock around it
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        return docked
+    widget = make_widget(name)
+    viewer.window.add_dock_widget(widget, name=title, area="right")
+    return widget
 
-            factory.__name__ = attribute
-            return factory
+
+def __getattr__(attribute: str) -> Callable[..., FunctionGui]:
+    for prefix in (_PREFIX, _OPEN_PREFIX):
+        if attribute.startswith(prefix) and attribute.endswith(_SUFFIX):
+            name = attribute[len(prefix):-len(_SUFFIX)]
+            try:
+                get_operation(name)
+            except ValueError:
+                break
+            return _factory(name) if prefix == _PREFIX else _opener(name)
     raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
+
+
+def _factory(name: str) -> Callable[[], FunctionGui]:
+    def factory() -> FunctionGui:
+        return make_widget(name)
+
+    factory.__name__ = f"{_PREFIX}{name}{_SUFFIX}"
+    return factory
+
+
+def _opener(name: str) -> Callable[[napari.Viewer], FunctionGui]:
+    def opener(viewer: napari.Viewer) -> FunctionGui:
+        return open_widget(name, viewer)
+
+    opener.__name__ = f"{_OPEN_PREFIX}{name}{_SUFFIX}"
+    return opener
