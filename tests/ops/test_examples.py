@@ -16,7 +16,7 @@ import pytest
 import oclip
 
 #: The modules whose operations' Examples are runnable doctests.
-MODULES = ("oclip.ops.math", "oclip.ops.projection")
+MODULES = ("oclip.ops.math", "oclip.ops.projection", "oclip.ops.draw")
 
 #: Operations that must show an example (issue 15: the pixel math, the projections).
 WITH_EXAMPLES = [
