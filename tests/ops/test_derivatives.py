@@ -137,3 +137,31 @@ def test_derivatives_on_small_and_one_pixel_axes(shape, sigma, seed):
     REFERENCES["sobel"].assert_operation_close(image)
     REFERENCES["laplace_box"].assert_operation_close(image)
     REFERENCES["gradient_y"].assert_operation_close(image)
+
+
+# --- diamond Laplacian, Laplacian of Gaussian ----------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_laplace_diamond_is_minus_scipy_laplace(shape, dtype, make_image):
+    image = make_image(shape, dtype)
+    REFERENCES["laplace_diamond"].assert_operation_close(image)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("sigmas", [(1.0, 1.0, 1.0), (2.0, 0.7, 0.0), (0.0, 1.5, 0.1)])
+def test_laplacian_of_gaussian_equals_scipy_gaussian_laplace(shape, dtype, sigmas, make_image):
+    image = make_image(shape, dtype)
+    sigma_x, sigma_y, sigma_z = sigmas
+    REFERENCES["laplacian_of_gaussian"].assert_operation_close(
+        image, sigma_x=sigma_x, sigma_y=sigma_y, sigma_z=sigma_z)
+
+
+def test_laplacian_of_gaussian_of_a_blob_is_most_negative_at_its_centre():
+    yy, xx = np.mgrid[:21, :21]
+    blob = np.exp(-((yy - 10) ** 2 + (xx - 10) ** 2) / (2 * 2.0**2)).astype(np.float32)
+    response = oclip.laplacian_of_gaussian(blob, sigma_x=2, sigma_y=2)
+    assert np.unravel_index(np.argmin(response), response.shape) == (10, 10)
+    assert (oclip.laplacian_of_gaussian(blob, sigma_x=0, sigma_y=0) == 0).all()

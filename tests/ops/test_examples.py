@@ -16,7 +16,8 @@ import pytest
 import oclip
 
 #: The modules whose operations' Examples are runnable doctests.
-MODULES = ("oclip.ops.math", "oclip.ops.projection", "oclip.ops.draw")
+MODULES = ("oclip.ops.math", "oclip.ops.projection", "oclip.ops.draw", "oclip.ops.filters",
+           "oclip.ops.derivatives", "oclip.ops.threshold")
 
 #: Operations that must show an example (issue 15: the pixel math, the projections).
 WITH_EXAMPLES = [

@@ -110,6 +110,8 @@ CAPS: dict[str, tuple[float, float]] = {
         ("draw_box", "size"), ("draw_sphere", "radius")) for axis in "xyz"},
     "draw_line.thickness": (0.0, 8.0),
     "set_border.width": (0, 4),
+    # Peaks: boxes of 2 * min_distance + 1 beyond the largest side are all alike.
+    "peak_local_max.min_distance": (0, 4),
     # Planes around a z position map: ranges beyond the largest side read edge planes.
     **dict.fromkeys(("z_position_range_projection.start_z",
                      "z_position_range_projection.end_z"), (-8, 8)),
@@ -284,6 +286,7 @@ SAME_SHAPE = {
     "threshold_yen", "threshold_mean", "detect_maxima_box", "detect_minima_box",
     "binary_edge_detection", "multiply_image_and_coordinate",
     "ramp_x", "ramp_y", "ramp_z", "set_border", "draw_box", "draw_sphere", "draw_line",
+    "convolve", "match_template", "peak_local_max",
     *(name for name, op in OPERATIONS.items()
       if op.category in ("Label", "Process labels", "Measure") and not op.returns_table
       and op.result_kind is not None),

@@ -55,7 +55,39 @@ def assert_eigenvalues_close(result, expected, image):
                                atol=2e-6 * float(np.abs(image).max() or 1))
 
 
+def one_pixel(sigma: float) -> bool:
+    """A Gaussian of radius int(4 sigma + 0.5) = 0: the axis is left alone."""
+    return int(4 * sigma + 0.5) == 0
+
+
+def laplacian_of_gaussian(v):
+    """scipy's gaussian_laplace over the axes whose Gaussian is wider than a pixel (scipy
+    adds the blurred image for the others)."""
+    image = f64(v["image"])
+    sigmas = tuple(0.0 if one_pixel(s) else s for s in per_axis(v, "sigma"))
+    total = np.zeros(image.shape)
+    for axis, sigma in enumerate(sigmas):
+        if sigma > 0:
+            order = [2 if other == axis else 0 for other in range(image.ndim)]
+            total += ndi.gaussian_filter(image, sigmas, order=order, mode="nearest",
+                                         truncate=4.0)
+    return total
+
+
+def assert_log_close(result, expected, v):
+    """float32 passes of up to 17 taps: a few roundings of the image's magnitude times
+    the second derivative's weights (up to 1 / sigma**2 each)."""
+    image = v["image"]
+    assert result.dtype == np.float32 and result.shape == image.shape
+    weight = sum(1.0 / s**2 for s in per_axis(v, "sigma") if not one_pixel(s))
+    np.testing.assert_allclose(result, expected, rtol=1e-5,
+                               atol=2e-5 * weight * float(np.abs(f64(image)).max()))
+
+
 REFERENCES = named({
+    "laplace_diamond": Reference(lambda v: -ndi.laplace(f64(v["image"]), mode="nearest"),
+                                 smoothing),
+    "laplacian_of_gaussian": Reference(laplacian_of_gaussian, assert_log_close),
     "gradient_x": Reference(gradient(-1), exact),
     "gradient_y": Reference(gradient(-2), exact),
     "gradient_z": Reference(gradient(-3), exact),
