@@ -112,6 +112,10 @@ CAPS: dict[str, tuple[float, float]] = {
     "set_border.width": (0, 4),
     # Peaks: boxes of 2 * min_distance + 1 beyond the largest side are all alike.
     "peak_local_max.min_distance": (0, 4),
+    # Ridge scales: sigma 2 already spans the largest side; up to 4 scales.
+    "sato.sigma_minimum": (0.1, 2.0),
+    "sato.sigma_maximum": (0.1, 2.0),
+    "sato.sigma_step": (0.5, 2.0),
     # Planes around a z position map: ranges beyond the largest side read edge planes.
     **dict.fromkeys(("z_position_range_projection.start_z",
                      "z_position_range_projection.end_z"), (-8, 8)),

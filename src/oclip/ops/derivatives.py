@@ -3,6 +3,9 @@ Hessian eigenvalues (category "Filter")."""
 
 from __future__ import annotations
 
+import math
+from typing import Annotated, Any
+
 import numpy as np
 
 from .. import _backend as backend
@@ -15,7 +18,7 @@ from ._neighbourhood import (
     vector_width,
 )
 from ._registry import operation, sigma_halo
-from ._types import Image, Sigma
+from ._types import Image, Range, Sigma
 
 __all__ = [
     "gradient_x",
@@ -25,6 +28,7 @@ __all__ = [
     "laplace_box",
     "laplace_diamond",
     "laplacian_of_gaussian",
+    "sato",
     "sobel",
 ]
 
@@ -330,4 +334,133 @@ def hessian_eigenvalues(image: Image, sigma_x: Sigma = 1.0, sigma_y: Sigma = 1.0
     defines = {"DIMENSIONS": image.ndim, "T_IN": "float", "VEC": vector_width()}
     DERIVATIVES.launch("hessian_eigenvalues", vector_grid(image.shape), blurred, out,
                    *backend.grid(image.shape), defines=defines)
+    return out
+
+
+# --- ridges ---------------------------------------------------------------------------------
+
+#: A scale of the ridge filters, in pixels.
+RidgeSigma = Annotated[float, Range(0.1, 100.0, 0.5)]
+#: The most scales a ridge filter takes.
+MOST_SCALES = 100
+
+
+def ridge_sigmas(name: str, sigma_minimum: float, sigma_maximum: float,
+                 sigma_step: float) -> list[float]:
+    """The scales ``sigma_minimum, sigma_minimum + sigma_step, ...`` up to
+    ``sigma_maximum`` (only ``sigma_minimum`` where that is larger), or a ValueError
+    naming the parameter."""
+    if sigma_maximum < sigma_minimum:
+        return [sigma_minimum]
+    count = math.floor((sigma_maximum - sigma_minimum) / sigma_step + 1e-9) + 1
+    if count > MOST_SCALES:
+        raise ValueError(f"{name}: parameter 'sigma_step' gives {count} scales from "
+                         f"{sigma_minimum} to {sigma_maximum}; at most {MOST_SCALES} are taken")
+    return [sigma_minimum + k * sigma_step for k in range(count)]
+
+
+def _hessian_truncate(sigma: float) -> float:
+    # scikit-image's rule for Gaussian-derivative Hessians: wider kernels for small sigma
+    return 8.0 if sigma > 1 else 100.0
+
+
+def ridge_halo(sigma_minimum: float, sigma_maximum: float, sigma_step: float,
+               **_: Any) -> tuple[int, int, int]:
+    """Two passes of a Gaussian of sigma / sqrt(2) per axis, for the largest reach."""
+    try:
+        sigmas = ridge_sigmas("ridge", sigma_minimum, sigma_maximum, sigma_step)
+    except ValueError:  # refused by the operation itself
+        sigmas = [sigma_minimum]
+    reach = max(2 * int(_hessian_truncate(s) * s / math.sqrt(2) + 0.5) for s in sigmas)
+    return (reach, reach, reach)
+
+
+def first_derivative_weights(sigma: float, truncate: float) -> np.ndarray:
+    """Correlation weights of the first derivative of a Gaussian (scipy's
+    ``gaussian_filter(order=1)``): ``x / sigma**2`` times the normalised Gaussian."""
+    weights = gaussian_weights(sigma, truncate)
+    radius = len(weights) // 2
+    return weights * np.arange(-radius, radius + 1, dtype=np.float64) / sigma**2
+
+
+def gaussian_hessian(image: backend.DeviceArray, sigma: float) -> list[backend.DeviceArray]:
+    """The Hessian's upper elements, as scikit-image's ``hessian_matrix(sigma,
+    use_gaussian_derivatives=True)`` takes them (two first-derivative Gaussians of
+    sigma / sqrt(2)), in its order (numpy axes: yy, yx, xx; zz, zy, zx, yy, yx, xx)."""
+    scaled, truncate = sigma / math.sqrt(2), _hessian_truncate(sigma)
+    smooth = gaussian_weights(scaled, truncate)
+    derivative = first_derivative_weights(scaled, truncate)
+    axes = list(range(image.ndim))[::-1]  # numpy order: grid axes z (2), y (1), x (0)
+
+    def along(source: backend.DeviceArray, axis: int) -> backend.DeviceArray:
+        return convolve_separable(source, {a: derivative if a == axis else smooth
+                                           for a in range(image.ndim)})
+
+    gradients = {a: along(image, a) for a in axes}
+    return [along(gradients[a], b) for i, a in enumerate(axes) for b in axes[i:]]
+
+
+@operation(category="Filter", halo=ridge_halo)
+def sato(image: Image, sigma_minimum: RidgeSigma = 1.0, sigma_maximum: RidgeSigma = 9.0,
+         sigma_step: RidgeSigma = 2.0, black_ridges: bool = True) -> Image:
+    """Enhance tubes and ridges with Sato's tubeness filter, over several scales.
+
+    At each scale sigma (``sigma_minimum``, ``sigma_minimum + sigma_step``, ...
+    up to ``sigma_maximum``: by default 1, 3, 5, 7, 9, scikit-image's
+    ``range(1, 10, 2)``), the eigenvalues of the Hessian of Gaussian
+    derivatives (as scikit-image's, truncated at 8 sigma, 100 sigma for sigma
+    up to 1); the response is ``sigma**2`` times the geometric mean of the
+    eigenvalues but the smallest, clipped to 0; the result is the maximum over
+    the scales.  ``black_ridges`` (scikit-image's default) finds dark ridges on
+    a bright background; False finds bright ones (fluorescence).  Borders
+    replicate the edge pixel.  Computed in float32: within about 1e-4 of the
+    image's magnitude in 2D; in 3D, where the second eigenvalue is near 0,
+    its square root in the geometric mean magnifies float32's rounding (up to
+    about 1e-3 of the image's magnitude there).
+
+    Parameters
+    ----------
+    image : Image
+        The image, 2D or 3D.
+    sigma_minimum : float
+        The smallest scale, in pixels.
+    sigma_maximum : float
+        The largest scale, in pixels; below ``sigma_minimum``, the one scale
+        ``sigma_minimum`` is taken.
+    sigma_step : float
+        The step between scales, in pixels (at most 100 scales).
+    black_ridges : bool
+        Find dark ridges (True) or bright ones (False).
+
+    Returns
+    -------
+    Image
+        float32 image of the same shape, 0 or more.
+
+    Raises
+    ------
+    ValueError
+        If the scales are more than 100.
+
+    See Also
+    --------
+    skimage.filters.sato : the reference, with ``sigmas`` the scales above and
+        ``mode="nearest"`` (on the image as float).
+
+    Examples
+    --------
+    >>> image = np.zeros((7, 7), np.float32)
+    >>> image[:, 3] = 1
+    >>> response = oclip.sato(image, sigma_minimum=1, sigma_maximum=1, black_ridges=False)
+    >>> int(np.argmax(response[3]))
+    3
+    """
+    sigmas = ridge_sigmas("sato", sigma_minimum, sigma_maximum, sigma_step)
+    out = backend.push(np.zeros(image.shape, np.float32))
+    defines = {"DIMENSIONS": image.ndim, "T_IN": "float", "VEC": vector_width()}
+    for sigma in sigmas:
+        elements = gaussian_hessian(image, sigma)
+        DERIVATIVES.launch("sato_scale", vector_grid(image.shape), *elements, out,
+                           np.float32(1.0 if black_ridges else -1.0), np.float32(sigma**2),
+                           *backend.grid(image.shape), defines=defines)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.ndimage as ndi
+import skimage.filters
 
 from ._core import Reference, exact, f64, named, per_axis, smoothing
 
@@ -84,7 +85,32 @@ def assert_log_close(result, expected, v):
                                atol=2e-5 * weight * float(np.abs(f64(image)).max()))
 
 
+def scales(v) -> list[float]:
+    """sigma_minimum, + sigma_step, ... up to sigma_maximum (sigma_minimum alone where
+    that is larger)."""
+    low, high, step = v["sigma_minimum"], v["sigma_maximum"], v["sigma_step"]
+    if high < low:
+        return [low]
+    return [low + k * step for k in range(int(np.floor((high - low) / step + 1e-9)) + 1)]
+
+
+def sato_reference(v):
+    return skimage.filters.sato(f64(v["image"]), sigmas=scales(v),
+                                black_ridges=v["black_ridges"], mode="nearest")
+
+
+def assert_ridges_close(result, expected, v):
+    """float32 Gaussian-derivative passes: 1e-5 of the image's magnitude in 2D; in 3D the
+    square root of a second eigenvalue near 0 magnifies that to about 1e-3."""
+    image = v["image"]
+    assert result.dtype == np.float32 and result.shape == image.shape
+    magnitude = float(np.abs(f64(image)).max())
+    np.testing.assert_allclose(result, expected, rtol=1e-5,
+                               atol=(1e-5 if image.ndim == 2 else 2e-3) * magnitude)
+
+
 REFERENCES = named({
+    "sato": Reference(sato_reference, assert_ridges_close),
     "laplace_diamond": Reference(lambda v: -ndi.laplace(f64(v["image"]), mode="nearest"),
                                  smoothing),
     "laplacian_of_gaussian": Reference(laplacian_of_gaussian, assert_log_close),

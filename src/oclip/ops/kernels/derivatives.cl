@@ -171,3 +171,56 @@ __kernel void hessian_eigenvalues(__global const float *g, __global float *dst,
 {
     VECTOR_FRAME(2, HESSIAN_BODY, 0)
 }
+
+// --- Sato tubeness -----------------------------------------------------------------
+// One scale of the Sato filter from the Hessian's elements (scikit-image's
+// order: h0, h1, h2 = yy, yx, xx in 2D; zz, zy, zx, yy, yx, xx in 3D), each
+// times `flip` (1 for black ridges, -1 for white ones): dst becomes the maximum
+// of dst and `scale` times the geometric mean of the eigenvalues but the
+// smallest, clipped to 0.
+#if DIMENSIONS == 2
+#define SATO_BODY(M, UNUSED)                                                    \
+    const TYPE_##M(float) hyy = flip * LOAD_##M(h0, here);                      \
+    const TYPE_##M(float) hyx = flip * LOAD_##M(h1, here);                      \
+    const TYPE_##M(float) hxx = flip * LOAD_##M(h2, here);                      \
+    const TYPE_##M(float) half_difference = (hyy - hxx) * 0.5f;                 \
+    const TYPE_##M(float) e0 = (hyy + hxx) * 0.5f                               \
+        + sqrt(hyx * hyx + half_difference * half_difference);                  \
+    const TYPE_##M(float) value = scale * fmax(e0, 0.0f);                       \
+    STORE_##M(fmax(LOAD_##M(dst, here), value), dst, here);
+#define HESSIAN_PLANES __global const float *h0, __global const float *h1,      \
+                       __global const float *h2
+#else
+#define SATO_BODY(M, UNUSED)                                                    \
+    TYPE_##M(float) m[3][3];                                                    \
+    m[0][0] = flip * LOAD_##M(h0, here);                                        \
+    m[0][1] = flip * LOAD_##M(h1, here);                                        \
+    m[0][2] = flip * LOAD_##M(h2, here);                                        \
+    m[1][1] = flip * LOAD_##M(h3, here);                                        \
+    m[1][2] = flip * LOAD_##M(h4, here);                                        \
+    m[2][2] = flip * LOAD_##M(h5, here);                                        \
+    m[1][0] = m[0][1];                                                          \
+    m[2][0] = m[0][2];                                                          \
+    m[2][1] = m[1][2];                                                          \
+    _Pragma("unroll")                                                           \
+    for (int sweep = 0; sweep < 4; ++sweep) {                                   \
+        JACOBI_ROTATE(M, 0, 1, 2)                                               \
+        JACOBI_ROTATE(M, 0, 2, 1)                                               \
+        JACOBI_ROTATE(M, 1, 2, 0)                                               \
+    }                                                                           \
+    TYPE_##M(float) e0 = m[0][0], e1 = m[1][1], e2 = m[2][2];                   \
+    SORT_DESCENDING(M, e0, e1)                                                  \
+    SORT_DESCENDING(M, e1, e2)                                                  \
+    SORT_DESCENDING(M, e0, e1)                                                  \
+    const TYPE_##M(float) value = scale * sqrt(fmax(e0, 0.0f) * fmax(e1, 0.0f)); \
+    STORE_##M(fmax(LOAD_##M(dst, here), value), dst, here);
+#define HESSIAN_PLANES __global const float *h0, __global const float *h1,      \
+                       __global const float *h2, __global const float *h3,      \
+                       __global const float *h4, __global const float *h5
+#endif
+
+__kernel void sato_scale(HESSIAN_PLANES, __global float *dst, const float flip,
+                         const float scale, const int nx, const int ny, const int nz)
+{
+    VECTOR_FRAME(0, SATO_BODY, 0)
+}
