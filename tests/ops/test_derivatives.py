@@ -203,3 +203,26 @@ def test_sato_finds_a_bright_line_with_white_ridges_only():
 def test_sato_refuses_bad_scales(arguments, says):
     with pytest.raises(ValueError, match=says):
         oclip.sato(np.zeros((5, 5), np.float32), **arguments)
+
+
+@pytest.mark.parametrize("shape", [(23, 29), (9, 13, 15)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize(("scales", "black_ridges"), [((1.0, 3.0, 2.0), True),
+                                                      ((0.5, 2.0, 0.75), False)])
+def test_meijering_equals_skimage(shape, dtype, scales, black_ridges, make_image):
+    image = make_image(shape, dtype)
+    low, high, step = scales
+    result = REFERENCES["meijering"].assert_operation_close(
+        image, sigma_minimum=low, sigma_maximum=high, sigma_step=step,
+        black_ridges=black_ridges)
+    assert result.max() == pytest.approx(1, abs=1e-6)
+
+
+def test_meijering_finds_a_bright_line_with_white_ridges():
+    image = np.zeros((15, 15), np.float32)
+    image[:, 7] = 10
+    white = oclip.meijering(image, sigma_minimum=1, sigma_maximum=2, sigma_step=1,
+                            black_ridges=False)
+    assert (np.argmax(white, axis=1) == 7).all()
+    with pytest.raises(ValueError, match="meijering: parameter 'sigma_step'"):
+        oclip.meijering(image, sigma_minimum=0.1, sigma_maximum=100.0, sigma_step=0.1)

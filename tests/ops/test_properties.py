@@ -116,6 +116,9 @@ CAPS: dict[str, tuple[float, float]] = {
     "sato.sigma_minimum": (0.1, 2.0),
     "sato.sigma_maximum": (0.1, 2.0),
     "sato.sigma_step": (0.5, 2.0),
+    "meijering.sigma_minimum": (0.1, 2.0),
+    "meijering.sigma_maximum": (0.1, 2.0),
+    "meijering.sigma_step": (0.5, 2.0),
     # Planes around a z position map: ranges beyond the largest side read edge planes.
     **dict.fromkeys(("z_position_range_projection.start_z",
                      "z_position_range_projection.end_z"), (-8, 8)),
@@ -290,7 +293,7 @@ SAME_SHAPE = {
     "threshold_yen", "threshold_mean", "detect_maxima_box", "detect_minima_box",
     "binary_edge_detection", "multiply_image_and_coordinate",
     "ramp_x", "ramp_y", "ramp_z", "set_border", "draw_box", "draw_sphere", "draw_line",
-    "convolve", "match_template", "peak_local_max",
+    "convolve", "match_template", "peak_local_max", "meijering",
     *(name for name, op in OPERATIONS.items()
       if op.category in ("Label", "Process labels", "Measure") and not op.returns_table
       and op.result_kind is not None),

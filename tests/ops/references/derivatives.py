@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.ndimage as ndi
+import skimage.feature
 import skimage.filters
 
 from ._core import Reference, exact, f64, named, per_axis, smoothing
@@ -109,7 +110,53 @@ def assert_ridges_close(result, expected, v):
                                atol=(1e-5 if image.ndim == 2 else 2e-3) * magnitude)
 
 
+def meijering_reference(v):
+    """scikit-image's meijering, and for the tolerance each scale's normalised values and
+    the float32 rounding of its values relative to their maximum."""
+    image = f64(v["image"]) * (1.0 if v["black_ridges"] else -1.0)
+    alpha = 1 / (image.ndim + 1)
+    magnitude = float(np.abs(image).max())
+    scaled, relative_noise = [], []
+    for sigma in scales(v):
+        e = skimage.feature.hessian_matrix_eigvals(skimage.feature.hessian_matrix(
+            image, sigma, mode="nearest", use_gaussian_derivatives=True))
+        values = e + alpha * (e.sum(axis=0) - e)
+        picked = np.take_along_axis(values, np.abs(values).argmax(0)[None], 0)[0]
+        picked = np.maximum(picked, 0)
+        largest = float(picked.max())
+        noise = 1e-5 * magnitude * (1 + 1 / sigma**2)
+        scaled.append(picked / largest if largest > 0 else picked)
+        relative_noise.append(noise / largest if largest > 0 else np.inf)
+    expected = skimage.filters.meijering(f64(v["image"]), sigmas=scales(v),
+                                         black_ridges=v["black_ridges"], mode="nearest")
+    return expected, scaled, relative_noise
+
+
+def assert_meijering_close(result, expected, v):
+    """Each scale's normalised values within its float32 rounding relative to its maximum;
+    a scale whose maximum is within 100 roundings of 0 (a constant image: the values
+    are rounding) may give anything from 0 to 1."""
+    reference, scaled, relative_noise = expected
+    assert result.dtype == np.float32 and result.shape == v["image"].shape
+    lower = np.zeros(result.shape)
+    upper = np.zeros(result.shape)
+    degenerate = False
+    for values, noise in zip(scaled, relative_noise, strict=True):
+        if noise > 1e-2:
+            degenerate = True
+            continue
+        lower = np.maximum(lower, values - noise - 1e-6)
+        upper = np.maximum(upper, values + noise + 1e-6)
+    if degenerate:
+        upper = np.full(result.shape, 1 + 1e-6)
+    else:
+        np.testing.assert_allclose(result, reference, atol=max(relative_noise) + 1e-6)
+    assert (result >= lower).all() and (result <= upper).all(), (
+        f"largest excess {max(np.max(lower - result), np.max(result - upper))}")
+
+
 REFERENCES = named({
+    "meijering": Reference(meijering_reference, assert_meijering_close),
     "sato": Reference(sato_reference, assert_ridges_close),
     "laplace_diamond": Reference(lambda v: -ndi.laplace(f64(v["image"]), mode="nearest"),
                                  smoothing),
