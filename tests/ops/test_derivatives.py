@@ -137,3 +137,92 @@ def test_derivatives_on_small_and_one_pixel_axes(shape, sigma, seed):
     REFERENCES["sobel"].assert_operation_close(image)
     REFERENCES["laplace_box"].assert_operation_close(image)
     REFERENCES["gradient_y"].assert_operation_close(image)
+
+
+# --- diamond Laplacian, Laplacian of Gaussian ----------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_laplace_diamond_is_minus_scipy_laplace(shape, dtype, make_image):
+    image = make_image(shape, dtype)
+    REFERENCES["laplace_diamond"].assert_operation_close(image)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("sigmas", [(1.0, 1.0, 1.0), (2.0, 0.7, 0.0), (0.0, 1.5, 0.1)])
+def test_laplacian_of_gaussian_equals_scipy_gaussian_laplace(shape, dtype, sigmas, make_image):
+    image = make_image(shape, dtype)
+    sigma_x, sigma_y, sigma_z = sigmas
+    REFERENCES["laplacian_of_gaussian"].assert_operation_close(
+        image, sigma_x=sigma_x, sigma_y=sigma_y, sigma_z=sigma_z)
+
+
+def test_laplacian_of_gaussian_of_a_blob_is_most_negative_at_its_centre():
+    yy, xx = np.mgrid[:21, :21]
+    blob = np.exp(-((yy - 10) ** 2 + (xx - 10) ** 2) / (2 * 2.0**2)).astype(np.float32)
+    response = oclip.laplacian_of_gaussian(blob, sigma_x=2, sigma_y=2)
+    assert np.unravel_index(np.argmin(response), response.shape) == (10, 10)
+    assert (oclip.laplacian_of_gaussian(blob, sigma_x=0, sigma_y=0) == 0).all()
+
+
+# --- ridges ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(23, 29), (9, 13, 15)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize(("scales", "black_ridges"), [((1.0, 3.0, 2.0), True),
+                                                      ((0.5, 2.0, 0.75), False)])
+def test_sato_equals_skimage(shape, dtype, scales, black_ridges, make_image):
+    image = make_image(shape, dtype)
+    low, high, step = scales
+    REFERENCES["sato"].assert_operation_close(image, sigma_minimum=low, sigma_maximum=high,
+                                              sigma_step=step, black_ridges=black_ridges)
+
+
+def test_sato_finds_a_bright_line_with_white_ridges_only():
+    image = np.zeros((15, 15), np.float32)
+    image[:, 7] = 10
+    white = oclip.sato(image, sigma_minimum=1, sigma_maximum=2, sigma_step=1,
+                       black_ridges=False)
+    black = oclip.sato(image, sigma_minimum=1, sigma_maximum=2, sigma_step=1)
+    assert (np.argmax(white, axis=1) == 7).all()
+    assert black[:, 7].max() == 0
+    # a largest scale below the smallest: the smallest alone
+    np.testing.assert_array_equal(
+        oclip.sato(image, sigma_minimum=1, sigma_maximum=0.5, black_ridges=False),
+        oclip.sato(image, sigma_minimum=1, sigma_maximum=1, black_ridges=False))
+
+
+@pytest.mark.parametrize(("arguments", "says"), [
+    ({"sigma_minimum": 0.1, "sigma_maximum": 100.0, "sigma_step": 0.1},
+     "sato: parameter 'sigma_step'"),
+    ({"sigma_minimum": 0.0}, "sato: parameter 'sigma_minimum'"),
+])
+def test_sato_refuses_bad_scales(arguments, says):
+    with pytest.raises(ValueError, match=says):
+        oclip.sato(np.zeros((5, 5), np.float32), **arguments)
+
+
+@pytest.mark.parametrize("shape", [(23, 29), (9, 13, 15)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize(("scales", "black_ridges"), [((1.0, 3.0, 2.0), True),
+                                                      ((0.5, 2.0, 0.75), False)])
+def test_meijering_equals_skimage(shape, dtype, scales, black_ridges, make_image):
+    image = make_image(shape, dtype)
+    low, high, step = scales
+    result = REFERENCES["meijering"].assert_operation_close(
+        image, sigma_minimum=low, sigma_maximum=high, sigma_step=step,
+        black_ridges=black_ridges)
+    assert result.max() == pytest.approx(1, abs=1e-6)
+
+
+def test_meijering_finds_a_bright_line_with_white_ridges():
+    image = np.zeros((15, 15), np.float32)
+    image[:, 7] = 10
+    white = oclip.meijering(image, sigma_minimum=1, sigma_maximum=2, sigma_step=1,
+                            black_ridges=False)
+    assert (np.argmax(white, axis=1) == 7).all()
+    with pytest.raises(ValueError, match="meijering: parameter 'sigma_step'"):
+        oclip.meijering(image, sigma_minimum=0.1, sigma_maximum=100.0, sigma_step=0.1)

@@ -18,7 +18,8 @@ import oclip
 
 #: The modules whose operations' Examples are runnable doctests.
 MODULES = ("oclip.ops.math", "oclip.ops.projection", "oclip.ops.transform",
-           "oclip.ops.stacks")
+           "oclip.ops.stacks", "oclip.ops.draw", "oclip.ops.filters", "oclip.ops.derivatives",
+           "oclip.ops.threshold")
 
 #: Operations that must show an example (issue 15: the pixel math, the projections).
 WITH_EXAMPLES = [

@@ -352,3 +352,66 @@ def test_rank_filters_without_unrolled_sorts_give_the_same(device_type, which, m
     # the values (the mode of uint16 pixels is a uint32 label image)
     np.testing.assert_array_equal(getattr(oclip, f"{which}_box")(image, **radii),
                                   REFERENCES[f"{which}_box"](image, **radii))
+
+
+# --- convolution with a kernel image, template matching ----------------------------------
+
+KERNEL_SHAPES = {2: [(3, 3), (2, 4), (1, 5)], 3: [(3, 3, 3), (2, 3, 4), (3, 3)]}
+
+
+@pytest.mark.parametrize("shape", [(13, 17), (6, 9, 11)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_convolve_equals_scipy_convolve(shape, dtype, make_image, rng):
+    image = make_image(shape, dtype)
+    for kernel_shape in KERNEL_SHAPES[len(shape)]:  # odd, even and fewer dimensions
+        kernel = rng.normal(0, 1, kernel_shape).astype(np.float32)
+        REFERENCES["convolve"].assert_operation_close(image, kernel)
+
+
+def test_convolve_flips_the_kernel_and_skips_zero_weights():
+    impulse = np.zeros((3, 5), np.float32)
+    impulse[1, 2] = 1
+    kernel = np.array([[1, 2, 3]], np.float32)
+    np.testing.assert_array_equal(oclip.convolve(impulse, kernel)[1], [0, 1, 2, 3, 0])
+    with_nan = impulse.copy()
+    with_nan[0, 0] = np.nan
+    result = oclip.convolve(with_nan, np.array([[0, 1, 0]], np.float32))
+    assert np.isnan(result[0, 0]) and not np.isnan(result[0, 1])
+
+
+@pytest.mark.parametrize("shape", [(13, 17), (6, 9, 11)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_match_template_equals_skimage(shape, dtype, make_image):
+    image = make_image(shape, dtype)
+    for template_shape in KERNEL_SHAPES[len(shape)][:2]:
+        template = image[tuple(slice(1, 1 + t) for t in template_shape)]
+        result = REFERENCES["match_template"].assert_operation_close(image, template)
+        # the template's own place matches best
+        best = np.unravel_index(np.argmax(result), result.shape)
+        assert best == tuple(1 + t // 2 for t in template_shape)
+        assert result.max() == pytest.approx(1, abs=1e-5)
+
+
+def test_constant_windows_and_templates_give_zero():
+    image = np.zeros((5, 6), np.float32)
+    image[:, 3:] = 2
+    result = oclip.match_template(image, np.array([[0, 1, 2]], np.float32))
+    assert (result[:, 0] == 0).all() and (result[:, -1] == 0).all()
+    assert (oclip.match_template(image, np.ones((2, 2), np.float32)) == 0).all()
+
+
+@pytest.mark.parametrize(("name", "second", "says"), [
+    ("convolve", np.ones((3, 3, 3)), "convolve: kernel has 3 dimensions"),
+    ("match_template", np.ones((3, 3, 3)), "match_template: template has 3 dimensions"),
+    ("match_template", np.ones((3, 9)), r"match_template: template of shape \(3, 9\) is larger"),
+])
+def test_kernels_and_templates_that_do_not_fit_are_refused(name, second, says):
+    with pytest.raises(ValueError, match=says):
+        oclip.operations()[name].function(np.zeros((5, 5), np.float32), second)
+
+
+def test_match_template_refuses_nan():
+    image = np.zeros((5, 5), np.float32)
+    image[2, 2] = np.nan
+    with pytest.raises(ValueError, match=r"match_template: .*NaN"):
+        oclip.match_template(image, np.ones((2, 2), np.float32))

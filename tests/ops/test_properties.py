@@ -112,6 +112,23 @@ CAPS: dict[str, tuple[float, float]] = {
     # Larger exponents overflow or underflow float32 for most pixels of 16-bit images,
     # where the last bit decides between a finite value and inf.
     "power.exponent": (-4.0, 4.0),
+    # Drawing: positions and sizes beyond the largest side (7) draw all or nothing alike.
+    **{f"{op}.{name}_{axis}": (-8.0, 8.0) for op, names in (
+        ("draw_box", ("start",)), ("draw_sphere", ("centre",)),
+        ("draw_line", ("start", "end"))) for name in names for axis in "xyz"},
+    **{f"{op}.{name}_{axis}": (0.0, 8.0) for op, name in (
+        ("draw_box", "size"), ("draw_sphere", "radius")) for axis in "xyz"},
+    "draw_line.thickness": (0.0, 8.0),
+    "set_border.width": (0, 4),
+    # Peaks: boxes of 2 * min_distance + 1 beyond the largest side are all alike.
+    "peak_local_max.min_distance": (0, 4),
+    # Ridge scales: sigma 2 already spans the largest side; up to 4 scales.
+    "sato.sigma_minimum": (0.1, 2.0),
+    "sato.sigma_maximum": (0.1, 2.0),
+    "sato.sigma_step": (0.5, 2.0),
+    "meijering.sigma_minimum": (0.1, 2.0),
+    "meijering.sigma_maximum": (0.1, 2.0),
+    "meijering.sigma_step": (0.5, 2.0),
     # Planes around a z position map: ranges beyond the largest side read edge planes.
     **dict.fromkeys(("z_position_range_projection.start_z",
                      "z_position_range_projection.end_z"), (-8, 8)),
@@ -301,6 +318,8 @@ SAME_SHAPE = {
     "threshold_otsu", "threshold_isodata", "threshold_li", "threshold_triangle",
     "threshold_yen", "threshold_mean", "detect_maxima_box", "detect_minima_box",
     "binary_edge_detection", "multiply_image_and_coordinate",
+    "ramp_x", "ramp_y", "ramp_z", "set_border", "draw_box", "draw_sphere", "draw_line",
+    "convolve", "match_template", "peak_local_max", "meijering",
     *(name for name, op in OPERATIONS.items()
       if op.category in ("Label", "Process labels", "Measure") and not op.returns_table
       and op.result_kind is not None),

@@ -175,3 +175,31 @@ def test_binary_edge_detection_does_not_cut_objects_open_at_the_border():
     np.testing.assert_array_equal(oclip.binary_edge_detection(binary),
                                   [[0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0],
                                    [0, 0, 0, 0, 0]])
+
+
+# --- peaks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(23, 31), (9, 13, 15)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32], ids=str)
+@pytest.mark.parametrize(("min_distance", "exclude_border"), [(1, True), (3, False), (0, True)])
+def test_peak_local_max_equals_skimage(shape, dtype, min_distance, exclude_border, rng):
+    smooth = ndi.gaussian_filter(rng.random(shape), 1.5)
+    image = (smooth / smooth.max() * 200).astype(dtype)
+    image[(0,) * len(shape)] = 250  # a peak in the corner: excluded with the border
+    REFERENCES["peak_local_max"].assert_operation_close(
+        image, min_distance=min_distance, threshold_abs=60.0, exclude_border=exclude_border)
+
+
+def test_peaks_of_a_plateau_keep_one_pixel_per_min_distance():
+    image = np.zeros((9, 9), np.uint8)
+    image[3:6, 2:7] = 5
+    peaks = oclip.peak_local_max(image, min_distance=3, exclude_border=False)
+    # highest first, ties in raster order: [3, 2] drops what lies closer than 3
+    assert np.argwhere(peaks).tolist() == [[3, 2], [3, 5]]
+    assert not oclip.peak_local_max(np.full((5, 5), 3, np.uint8)).any()
+
+
+def test_peak_local_max_refuses_a_negative_distance():
+    with pytest.raises(ValueError, match="peak_local_max: parameter 'min_distance'"):
+        oclip.peak_local_max(np.zeros((5, 5), np.uint8), min_distance=-1)

@@ -7,6 +7,7 @@ lists them.
 from . import (
     background,
     derivatives,
+    draw,
     filters,
     label_processing,
     labeling,
@@ -22,6 +23,7 @@ from ._registry import CATEGORIES, Operation, Parameter, get_operation, operatio
 from ._types import Binary, Image, ImageKind, Labels, Radius, Range, Sigma, Table
 from .background import *
 from .derivatives import *
+from .draw import *
 from .filters import *
 from .label_processing import *
 from .labeling import *
@@ -50,6 +52,7 @@ __all__ = [
     "operations",
     *background.__all__,
     *derivatives.__all__,
+    *draw.__all__,
     *filters.__all__,
     *label_processing.__all__,
     *labeling.__all__,

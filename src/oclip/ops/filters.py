@@ -1,7 +1,8 @@
 """Smoothing, rank filters and local statistics over box and ellipsoid windows.
 
 Categories "Remove noise" (smoothing, minimum, maximum, median, mode) and
-"Filter" (local variance and standard deviation).  "box" windows are
+"Filter" (local variance and standard deviation; correlation with a kernel
+image, template matching).  "box" windows are
 rectangular, of ``2 * radius + 1`` pixels per axis; "sphere" windows are the
 ellipsoid of the radii (``_neighbourhood.ellipsoid_footprint``).
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _backend as backend
+from ._correlate import correlate_window
 from ._neighbourhood import (
     box_weights,
     check_window_table,
@@ -24,11 +27,13 @@ from ._neighbourhood import (
     window_size,
 )
 from ._neighbourhood import mean_sphere as mean_sphere_filter
-from ._registry import REFUSE_NAN, operation, radius_halo, sigma_halo
+from ._registry import REFUSE_NAN, REFUSE_NONFINITE, operation, radius_halo, sigma_halo
 from ._types import Image, Labels, Radius, Sigma
 
 __all__ = [
+    "convolve",
     "gaussian_blur",
+    "match_template",
     "maximum_box",
     "maximum_sphere",
     "mean_box",
@@ -562,3 +567,121 @@ def standard_deviation_sphere(image: Image, radius_x: Radius = 1, radius_y: Radi
     return sphere_filter(image, "standard_deviation_window", radii, np.float32,
                          float(window_size(radii)), static=True, vector=True,
                          operation="standard_deviation_sphere")
+
+
+# --- windows given by an image: kernels and templates -----------------------------------
+
+@operation(category="Filter")
+def convolve(image: Image, kernel: Image) -> Image:
+    """Convolve an image with a kernel image.
+
+    ``result[i] = sum over j of kernel[j] * image[i - j + c]``, with ``c`` the
+    kernel's centre: its middle element, for an even side the one after the
+    middle (as scipy's ``convolve``).  Borders replicate the edge pixel.  The
+    kernel may have any size (even sides included) and fewer dimensions than
+    the image (a 2D kernel convolves each plane of a 3D image); its values are
+    taken as float32, and its zero weights take no pixel in (NaN included), as
+    scipy's.  The sums are float32: the result is within a few float32
+    roundings of ``sum |kernel| |image|``.  The window's size comes from the
+    kernel image, so the operation is not local (never tiled).
+
+    Parameters
+    ----------
+    image : Image
+        The image to convolve, 2D or 3D.
+    kernel : Image
+        The weights, of the image's dimensions or fewer.
+
+    Returns
+    -------
+    Image
+        float32 image of the same shape.
+
+    Raises
+    ------
+    ValueError
+        If the kernel has more dimensions than the image.
+
+    See Also
+    --------
+    scipy.ndimage.convolve : the reference, with ``mode="nearest"``;
+        ``scipy.ndimage.correlate`` is this with the kernel flipped.
+
+    Examples
+    --------
+    >>> image = np.array([[0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]], np.float32)
+    >>> oclip.convolve(image, np.array([[1, 2, 3]], np.float32))
+    array([[0., 0., 0., 0.],
+           [0., 1., 2., 3.],
+           [0., 0., 0., 0.]], dtype=float32)
+    """
+    if kernel.ndim > image.ndim:
+        raise ValueError(f"convolve: kernel has {kernel.ndim} dimensions, more than the "
+                         f"image's {image.ndim}")
+    weights = backend.pull(kernel).astype(np.float64)
+    flipped = weights[(slice(None, None, -1),) * weights.ndim]
+    # scipy: the flipped kernel, its origin moved by one along even sides
+    centre = tuple(side // 2 - (1 - side % 2) for side in weights.shape)
+    return correlate_window(image, "correlate", flipped, centre)
+
+
+@operation(category="Filter", nonfinite=REFUSE_NONFINITE)
+def match_template(image: Image, template: Image) -> Image:
+    """Match a template at every pixel: the normalised cross-correlation.
+
+    At each pixel, the Pearson correlation of the template with the window of
+    the template's shape placed as scikit-image's ``pad_input=True`` places it
+    (its element ``shape // 2`` on the pixel), the edge replicated beyond the
+    borders: from -1 to 1, 1 where the window is the template up to a linear
+    change of intensities.  Windows (and templates) of one value give 0.
+    Computed in float32, from the window's values relative to its first value;
+    within about 1e-4 of the reference where the window's variance is not
+    tiny against its values' magnitude.  scikit-image also gives 0 where the
+    denominator is below float64's epsilon (an absolute bound, met by images
+    of very small values); oclip only for constant windows.  NaN and
+    infinities are refused.  Not local (the window comes from the template).
+
+    Parameters
+    ----------
+    image : Image
+        The image to search, 2D or 3D.
+    template : Image
+        The pattern, of the image's dimensions and no larger than the image
+        along any axis.
+
+    Returns
+    -------
+    Image
+        float32 image of the image's shape.
+
+    Raises
+    ------
+    ValueError
+        If the template's dimensions differ from the image's or it is larger
+        along an axis.
+
+    See Also
+    --------
+    skimage.feature.match_template : the reference, with ``pad_input=True,
+        mode="edge"`` (on the image as float).
+
+    Examples
+    --------
+    >>> image = np.array([[0, 0, 0, 0, 0], [0, 1, 3, 1, 0], [0, 0, 0, 0, 0]], np.uint8)
+    >>> response = oclip.match_template(image, np.array([[1, 3, 1]], np.uint8))
+    >>> float(response[1, 2])
+    1.0
+    """
+    if template.ndim != image.ndim:
+        raise ValueError(f"match_template: template has {template.ndim} dimensions, the "
+                         f"image {image.ndim}; they must have the same")
+    if any(t > n for t, n in zip(template.shape, image.shape, strict=True)):
+        raise ValueError(f"match_template: template of shape {template.shape} is larger "
+                         f"than the image of shape {image.shape}")
+    values = backend.pull(template).astype(np.float64)
+    deviations = values - values.mean()
+    weights = deviations.astype(np.float32)
+    ssd = float(np.sum(deviations ** 2))
+    centre = tuple(side // 2 for side in values.shape)
+    return correlate_window(image, "match_template", weights, centre,
+                            np.float32(weights.astype(np.float64).mean()), np.float32(ssd))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 
 from .. import _backend as backend
 from ._neighbourhood import extremum_separable, per_axis
 from ._reductions import THRESHOLD, HistogramBins, cpu_chunks, histogram, minimum_maximum
 from ._registry import REFUSE_INFINITY, REFUSE_NAN, operation
-from ._types import Binary, Image, Radius
+from ._types import Binary, Image, Radius, Range
 
 BINARIZE = backend.Program("oclip.ops", "binarize.cl")
 
@@ -16,6 +18,7 @@ __all__ = [
     "binary_edge_detection",
     "detect_maxima_box",
     "detect_minima_box",
+    "peak_local_max",
     "threshold_isodata",
     "threshold_li",
     "threshold_mean",
@@ -330,6 +333,97 @@ def detect_maxima_box(image: Image, radius_x: Radius = 1, radius_y: Radius = 1,
         excludes borders and thins plateaus).
     """
     return local_extrema(image, "maximum", per_axis(image, radius_x, radius_y, radius_z))
+
+
+def spaced_peaks(values: np.ndarray, candidates: np.ndarray, min_distance: int) -> np.ndarray:
+    """The candidates (boolean image) kept greedily, the highest value first (ties in
+    raster order), each dropping the later ones closer than ``min_distance`` along
+    every axis (Chebyshev distance): a boolean image."""
+    coordinates = np.argwhere(candidates)
+    order = np.argsort(-values[candidates].astype(np.float64), kind="stable")
+    kept = np.zeros(values.shape, bool)
+    # pixels closer than min_distance to a kept peak
+    blocked = np.zeros(values.shape, bool)
+    reach = min_distance - 1
+    for point in coordinates[order]:
+        where = tuple(point)
+        if blocked[where]:
+            continue
+        kept[where] = True
+        blocked[tuple(slice(max(c - reach, 0), c + reach + 1) for c in point)] = True
+    return kept
+
+
+@operation(category="Binarize", nonfinite=REFUSE_NAN)
+def peak_local_max(image: Image, min_distance: Annotated[int, Range(0, 1000, 1)] = 1,
+                   threshold_abs: float = 0.0, exclude_border: bool = True) -> Binary:
+    """Mark the peaks: local maxima above a threshold, at least ``min_distance`` apart.
+
+    As scikit-image's ``peak_local_max``: the candidates are the pixels equal to
+    the maximum of their box of ``2 * min_distance + 1`` (borders replicate the
+    edge pixel; found on the device, as ``detect_maxima_box``) and above
+    ``threshold_abs``; none if every pixel is such a maximum (a constant
+    image).  With ``exclude_border``, candidates within ``min_distance`` of
+    the border are dropped.  Then, highest first (ties in raster order), each
+    kept peak drops the candidates closer than ``min_distance`` along every
+    axis (plateaus keep one pixel per ``min_distance``).  With
+    ``min_distance`` 0 the peaks are all the pixels above ``threshold_abs``.
+    The result is a binary image rather than scikit-image's coordinates:
+    ``numpy.argwhere(result)`` gives those, (n, ndim) in (z, y, x) order as
+    napari Points take them, in raster order.  An image holding NaN is
+    refused (ValueError).
+
+    Parameters
+    ----------
+    image : Image
+        The image to search, 2D or 3D.
+    min_distance : int
+        Smallest distance between peaks along any axis (Chebyshev distance),
+        and the radius of the box of the local maxima.
+    threshold_abs : float
+        Peaks are above this value.
+    exclude_border : bool
+        Drop peaks within ``min_distance`` of the border.
+
+    Returns
+    -------
+    Binary
+        uint8 image, 1 at the peaks.
+
+    See Also
+    --------
+    skimage.feature.peak_local_max : the reference, with ``min_distance``,
+        ``threshold_abs``, ``exclude_border`` and ``p_norm=numpy.inf``: its
+        coordinates are ``numpy.argwhere(result)`` (in another order).
+
+    Examples
+    --------
+    >>> image = np.zeros((7, 7), np.float32)
+    >>> image[3, 2], image[3, 4] = 1.5, 1
+    >>> np.argwhere(oclip.peak_local_max(image, min_distance=1)).tolist()
+    [[3, 2], [3, 4]]
+    >>> np.argwhere(oclip.peak_local_max(image, min_distance=2)).tolist()
+    [[3, 2]]
+    """
+    values = backend.pull(image)
+    if image.size == 1 or min_distance == 0:
+        found = values > threshold_abs
+    else:
+        radii = per_axis(image, min_distance, min_distance, min_distance)
+        maxima = backend.pull(local_extrema(image, "maximum", radii)).astype(bool)
+        if maxima.all():
+            found = np.zeros(values.shape, bool)
+        else:
+            found = maxima & (values > threshold_abs)
+            if exclude_border:
+                inner = tuple(slice(min_distance, max(n - min_distance, min_distance))
+                              for n in values.shape)
+                border = np.ones(values.shape, bool)
+                border[inner] = False
+                found[border] = False
+            if min_distance > 1:
+                found = spaced_peaks(values, found, min_distance)
+    return backend.push(found.astype(np.uint8))
 
 
 @operation(category="Binarize", nonfinite=REFUSE_NAN)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from . import (
     background,
     derivatives,
+    draw,
     filters,
     label_processing,
     labeling,
@@ -35,7 +36,7 @@ __all__ = ["REFERENCES", "Arguments", "Reference", "Tolerance"]
 #: Every operation's reference, by operation name.
 REFERENCES: dict[str, Reference] = {
     name: reference
-    for family in (filters, background, derivatives, math, morphology, threshold, projection,
-                   transform, stacks, labeling, label_processing, measure)
+    for family in (filters, background, derivatives, draw, math, morphology, threshold,
+                   projection, transform, stacks, labeling, label_processing, measure)
     for name, reference in family.REFERENCES.items()
 }

@@ -3,8 +3,11 @@ scikit-image and scipy.ndimage."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.ndimage as ndi
+import skimage.feature
 import skimage.filters
 
 from ._core import Reference, exact, f64, named, per_axis
@@ -46,7 +49,22 @@ def extrema(function):
     return expected
 
 
+def peaks(v) -> np.ndarray:
+    """skimage's peak_local_max coordinates as a binary image (its warning for
+    min_distance 0 silenced: the documented behaviour)."""
+    image = v["image"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        coordinates = skimage.feature.peak_local_max(
+            image, min_distance=v["min_distance"], threshold_abs=v["threshold_abs"],
+            exclude_border=v["exclude_border"])
+    out = np.zeros(image.shape, np.uint8)
+    out[tuple(coordinates.T)] = 1
+    return out
+
+
 REFERENCES = named({
+    "peak_local_max": Reference(peaks, exact),
     **{f"threshold_{method}": threshold(method) for method in METHODS},
     "detect_maxima_box": Reference(extrema(ndi.maximum_filter), exact),
     "detect_minima_box": Reference(extrema(ndi.minimum_filter), exact),

@@ -171,3 +171,94 @@ __kernel void hessian_eigenvalues(__global const float *g, __global float *dst,
 {
     VECTOR_FRAME(2, HESSIAN_BODY, 0)
 }
+
+// --- Ridge filters (Sato, Meijering) ---------------------------------------------------
+// From the Hessian's elements (scikit-image's order: h0, h1, h2 = yy, yx, xx in
+// 2D; zz, zy, zx, yy, yx, xx in 3D), each times `flip` (1 for black ridges, -1
+// for white ones): the eigenvalues e0 >= e1 (>= e2).
+#if DIMENSIONS == 2
+#define RIDGE_EIGENVALUES(M)                                                    \
+    const TYPE_##M(float) hyy = flip * LOAD_##M(h0, here);                      \
+    const TYPE_##M(float) hyx = flip * LOAD_##M(h1, here);                      \
+    const TYPE_##M(float) hxx = flip * LOAD_##M(h2, here);                      \
+    const TYPE_##M(float) half_difference = (hyy - hxx) * 0.5f;                 \
+    const TYPE_##M(float) root = sqrt(hyx * hyx + half_difference * half_difference); \
+    const TYPE_##M(float) e0 = (hyy + hxx) * 0.5f + root;                       \
+    const TYPE_##M(float) e1 = (hyy + hxx) * 0.5f - root;
+#define HESSIAN_PLANES __global const float *h0, __global const float *h1,      \
+                       __global const float *h2
+// Sato: the geometric mean of the eigenvalues but the smallest, clipped to 0.
+#define SATO_VALUE(M) fmax(e0, 0.0f)
+// Meijering: l_i = e_i + alpha * (the other eigenvalues), the l of largest
+// magnitude (the first of ties), clipped to 0, as `value`.
+#define MEIJERING_VALUE(M)                                                      \
+    const TYPE_##M(float) l0 = e0 + alpha * e1, l1 = e1 + alpha * e0;           \
+    const TYPE_##M(float) value = fmax(fabs(l1) > fabs(l0) ? l1 : l0, 0.0f);
+#else
+#define RIDGE_EIGENVALUES(M)                                                    \
+    TYPE_##M(float) m[3][3];                                                    \
+    m[0][0] = flip * LOAD_##M(h0, here);                                        \
+    m[0][1] = flip * LOAD_##M(h1, here);                                        \
+    m[0][2] = flip * LOAD_##M(h2, here);                                        \
+    m[1][1] = flip * LOAD_##M(h3, here);                                        \
+    m[1][2] = flip * LOAD_##M(h4, here);                                        \
+    m[2][2] = flip * LOAD_##M(h5, here);                                        \
+    m[1][0] = m[0][1];                                                          \
+    m[2][0] = m[0][2];                                                          \
+    m[2][1] = m[1][2];                                                          \
+    _Pragma("unroll")                                                           \
+    for (int sweep = 0; sweep < 4; ++sweep) {                                   \
+        JACOBI_ROTATE(M, 0, 1, 2)                                               \
+        JACOBI_ROTATE(M, 0, 2, 1)                                               \
+        JACOBI_ROTATE(M, 1, 2, 0)                                               \
+    }                                                                           \
+    TYPE_##M(float) e0 = m[0][0], e1 = m[1][1], e2 = m[2][2];                   \
+    SORT_DESCENDING(M, e0, e1)                                                  \
+    SORT_DESCENDING(M, e1, e2)                                                  \
+    SORT_DESCENDING(M, e0, e1)
+#define HESSIAN_PLANES __global const float *h0, __global const float *h1,      \
+                       __global const float *h2, __global const float *h3,      \
+                       __global const float *h4, __global const float *h5
+#define SATO_VALUE(M) sqrt(fmax(e0, 0.0f) * fmax(e1, 0.0f))
+#define MEIJERING_VALUE(M)                                                      \
+    const TYPE_##M(float) l0 = e0 + alpha * (e1 + e2);                          \
+    const TYPE_##M(float) l1 = e1 + alpha * (e0 + e2);                          \
+    const TYPE_##M(float) l2 = e2 + alpha * (e0 + e1);                          \
+    const TYPE_##M(float) l01 = fabs(l1) > fabs(l0) ? l1 : l0;                  \
+    const TYPE_##M(float) value = fmax(fabs(l2) > fabs(l01) ? l2 : l01, 0.0f);
+#endif
+
+// One scale of the Sato filter: dst becomes the maximum of dst and `scale`
+// times the Sato value.
+#define SATO_BODY(M, UNUSED)                                                    \
+    RIDGE_EIGENVALUES(M)                                                        \
+    const TYPE_##M(float) value = scale * SATO_VALUE(M);                        \
+    STORE_##M(fmax(LOAD_##M(dst, here), value), dst, here);
+
+__kernel void sato_scale(HESSIAN_PLANES, __global float *dst, const float flip,
+                         const float scale, const int nx, const int ny, const int nz)
+{
+    VECTOR_FRAME(0, SATO_BODY, 0)
+}
+
+// One scale of the Meijering filter, before its normalisation: the value into dst.
+#define MEIJERING_BODY(M, UNUSED)                                               \
+    RIDGE_EIGENVALUES(M)                                                        \
+    MEIJERING_VALUE(M)                                                          \
+    STORE_##M(value, dst, here);
+
+__kernel void meijering_scale(HESSIAN_PLANES, __global float *dst, const float flip,
+                              const float alpha, const int nx, const int ny, const int nz)
+{
+    VECTOR_FRAME(0, MEIJERING_BODY, 0)
+}
+
+// dst = max(dst, value / the largest value), value where that is 0; range holds
+// the values' [minimum, maximum].
+__kernel void normalised_maximum(__global const float *value, __global const float2 *range,
+                                 __global float *dst)
+{
+    const size_t i = get_global_id(0);
+    const float largest = range[0].y;
+    dst[i] = fmax(dst[i], largest > 0.0f ? value[i] / largest : value[i]);
+}
