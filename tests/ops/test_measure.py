@@ -18,13 +18,14 @@ from .test_label_processing import random_labels
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("median_and_feret", [False, True])
-def test_label_statistics_equal_regionprops_table(shape, dtype, median_and_feret, rng):
+@pytest.mark.parametrize("columns", ["basic", "shape", "all"])
+def test_label_statistics_equal_regionprops_table(shape, dtype, columns, rng):
     labels = random_labels(rng, shape, count=15)
     image = random_image(rng, shape, dtype)
-    result = REFERENCES["label_statistics"].assert_operation_close(
-        image, labels, median_and_feret=median_and_feret)
-    assert ("intensity_median" in result) == median_and_feret
+    result = REFERENCES["label_statistics"].assert_operation_close(image, labels,
+                                                                   columns=columns)
+    assert ("intensity_median" in result) == (columns == "all")
+    assert any(name.startswith("moments_central-") for name in result) == (columns != "basic")
 
 
 def test_label_statistics_on_blobs_in_3d_match_float64_sums():
@@ -69,7 +70,7 @@ def test_touching_objects_on_borders_and_a_single_object():
 @pytest.mark.parametrize("shape", [(5, 6), (3, 4, 5)])
 def test_empty_label_image_gives_an_empty_table(shape):
     image = np.ones(shape, np.float32)
-    result = oclip.label_statistics(image, np.zeros(shape, np.uint32), median_and_feret=True)
+    result = oclip.label_statistics(image, np.zeros(shape, np.uint32), columns="all")
     expected = reference_table(image, np.zeros(shape, np.int64))
     assert set(result) == set(expected) | EXTRA_COLUMNS
     for name, column in result.items():
@@ -100,7 +101,7 @@ def test_labels_with_gaps_and_huge_values(rng):
     labels[1:4, 1:4] = 7
     labels[5:9, 6:11] = 3_000_000_000
     image = random_image(rng, labels.shape, np.float32)
-    result = oclip.label_statistics(image, labels, median_and_feret=True)
+    result = oclip.label_statistics(image, labels, columns="all")
     compact = np.searchsorted(np.unique(labels), labels)
     expected = reference_table(image, compact)
     expected["label"] = np.array([7, 3_000_000_000])
@@ -178,7 +179,7 @@ def test_hand_made_shapes_equal_regionprops_table(dtype, spacing, rng):
     labels = hand_made_labels()
     image = random_image(rng, labels.shape, dtype)
     options = {} if spacing is None else {"spacing_y": spacing[0], "spacing_x": spacing[1]}
-    result = oclip.label_statistics(image, labels, **options, median_and_feret=True)
+    result = oclip.label_statistics(image, labels, **options, columns="all")
     expected = reference_table(image, labels, spacing)
     assert_tables_equal(result, expected, image, labels, spacing)
     # hand-computed: the 7 x 16 rectangle
@@ -205,7 +206,7 @@ def test_random_labels_in_3d_in_physical_units(dtype, spacing, rng):
     image = random_image(rng, labels.shape, dtype)
     options = {} if spacing is None else dict(zip(("spacing_z", "spacing_y", "spacing_x"),
                                                   spacing, strict=True))
-    result = oclip.label_statistics(image, labels, **options, median_and_feret=True)
+    result = oclip.label_statistics(image, labels, **options, columns="all")
     assert not {"eccentricity", "orientation", "perimeter"} & set(result)
     assert len([name for name in result if name.startswith("moments_central-")]) == 64
     assert_tables_equal(result, reference_table(image, labels, spacing), image, labels,
@@ -218,7 +219,7 @@ def test_nuclei_in_microns_equal_regionprops_table():
     labels = oclip.voronoi_otsu_labeling(image, spot_sigma=2, outline_sigma=1)
     spacing = (0.9, 0.16, 0.16)
     result = oclip.label_statistics(image, labels, spacing_z=0.9, spacing_y=0.16,
-                                    spacing_x=0.16, median_and_feret=True)
+                                    spacing_x=0.16, columns="all")
     assert len(result["label"]) >= 5
     assert_tables_equal(result, reference_table(image, labels, spacing), image, labels,
                         spacing)
@@ -228,7 +229,7 @@ def test_nuclei_in_microns_equal_regionprops_table():
 def test_background_row(shape, rng):
     labels = random_labels(rng, shape, count=6)
     image = random_image(rng, shape, np.uint16)
-    result = oclip.label_statistics(image, labels, background=True, median_and_feret=True)
+    result = oclip.label_statistics(image, labels, background=True, columns="all")
     assert result["label"][0] == 0
     np.testing.assert_array_equal(result["label"][1:],
                                   oclip.label_statistics(image, labels)["label"])
@@ -251,9 +252,9 @@ def test_background_row_with_huge_label_values(rng):
 def test_medians_with_ties_and_even_counts():
     labels = np.array([[1, 1, 2, 2, 2], [1, 1, 0, 3, 3]], np.uint32)
     image = np.array([[5, 1, 7, 7, 2], [3, 9, 100, 4, 4]], np.float32)
-    result = oclip.label_statistics(image, labels, median_and_feret=True)
+    result = oclip.label_statistics(image, labels, columns="all")
     np.testing.assert_array_equal(result["intensity_median"], [4.0, 7.0, 4.0])
-    signed = oclip.label_statistics(-image.astype(np.int16), labels, median_and_feret=True)
+    signed = oclip.label_statistics(-image.astype(np.int16), labels, columns="all")
     np.testing.assert_array_equal(signed["intensity_median"], [-4.0, -7.0, -4.0])
 
 

@@ -611,7 +611,7 @@ def table_check(result, expected, v):
     deviation, expected_deviation = result["intensity_std"], expected["intensity_std"]
     assert_tables_equal({k: c for k, c in result.items() if k != "intensity_std"},
                         {k: c for k, c in expected.items() if k != "intensity_std"},
-                        image, labels, statistics_options(v)[0])
+                        image, labels, statistics_options(v)[0], statistics_options(v)[2])
     assert deviation.dtype == expected_deviation.dtype
     with np.errstate(invalid="ignore", divide="ignore"):  # scipy divides for absent labels
         reference = ndi.standard_deviation(f64(image), labels, expected["label"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 
@@ -249,13 +249,46 @@ def _shape_columns(table: dict[str, np.ndarray], moments: np.ndarray, count: np.
     table["extent"] = count / np.prod(widths, axis=1)
 
 
+def _second_pass_columns(table: dict[str, np.ndarray], ndim: int,
+                         columns: dict[str, np.ndarray], labels: backend.DeviceArray,
+                         labels_host: np.ndarray | None, present: np.ndarray, n: np.ndarray,
+                         spacing: tuple[float, float, float], axes: list[int],
+                         scale: np.ndarray) -> None:
+    """The shape, perimeter and distance columns (and 2D Feret diameters with the
+    labels on the host) from a second pass over the labels, into ``table``."""
+    second = _labels.label_moments(labels, columns, spacing, perimeter=ndim == 2)
+    widths = (columns["maximum"] - columns["minimum"] + 1)[present][:, axes]
+    _shape_columns(table, second["moments"][present], n, widths, scale)
+    if ndim == 2:
+        kinds = second["perimeter_kinds"][present]
+        # as skimage: isotropic pixels only
+        table["perimeter"] = (kinds @ _PERIMETER_WEIGHTS * scale[0] if scale[0] == scale[1]
+                              else np.full(present.size, np.nan))
+        if labels_host is not None:
+            table["feret_diameter_max"] = _feret_diameters(labels_host, present, scale)
+    sums, maxima = second["distance_sums"][present], second["distance_maxima"][present]
+    weighted = np.isfinite(table["centroid_weighted-0"])
+    for k, centre in enumerate(("centroid", "mass_center")):
+        largest = maxima[:, k]
+        average = sums[:, k] / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(average > 0, largest / average, 1.0)
+        if k == 1:  # no mass centre without intensity
+            largest, average, ratio = (np.where(weighted, v, np.nan)
+                                       for v in (largest, average, ratio))
+        table[f"sum_distance_to_{centre}"] = average * n
+        table[f"mean_distance_to_{centre}"] = average
+        table[f"max_distance_to_{centre}"] = largest
+        table[f"max_mean_distance_to_{centre}_ratio"] = ratio
+
+
 def statistics_table(records: Records, labels: backend.DeviceArray, image: backend.DeviceArray,
                      spacing: tuple[float, float, float] = (1.0, 1.0, 1.0),
-                     shift: int = 0, median_and_feret: bool = False) -> dict[str, np.ndarray]:
+                     shift: int = 0, groups: str = "shape") -> dict[str, np.ndarray]:
     """The label_statistics columns from device records and a second pass over the
     labels; ``spacing`` along x, y, z; ``shift``: the labels are the measured
-    labels plus ``shift`` (1 for a background row); ``median_and_feret``: also the
-    columns computed on the host from the labels read back."""
+    labels plus ``shift`` (1 for a background row); ``groups``: which columns
+    (label_statistics' ``columns``)."""
     columns = records.host()
     count = columns["count"]
     present = np.flatnonzero(count)
@@ -283,42 +316,24 @@ def statistics_table(records: Records, labels: backend.DeviceArray, image: backe
     mean = total / n
     table["intensity_mean"] = mean
     assert records.dtype is not None
-    labels_host = labels.get() if median_and_feret else None
+    labels_host = labels.get() if groups == "all" else None
     if labels_host is not None:
         table["intensity_median"] = _medians(labels_host, image, present, records.dtype)
     table["intensity_min"] = columns["minimum_value"][present]
     variance = columns["sum_squares"][present] / n - mean * mean
     table["intensity_std"] = np.sqrt(np.maximum(variance, 0.0))
     table["intensity_sum"] = total
-    second = _labels.label_moments(labels, columns, spacing, perimeter=ndim == 2)
-    widths = (columns["maximum"] - columns["minimum"] + 1)[present][:, axes]
-    _shape_columns(table, second["moments"][present], n, widths, scale)
-    if ndim == 2:
-        kinds = second["perimeter_kinds"][present]
-        # as skimage: isotropic pixels only
-        table["perimeter"] = (kinds @ _PERIMETER_WEIGHTS * scale[0] if scale[0] == scale[1]
-                              else np.full(present.size, np.nan))
-        if labels_host is not None:
-            table["feret_diameter_max"] = _feret_diameters(labels_host, present, scale)
-    sums, maxima = second["distance_sums"][present], second["distance_maxima"][present]
-    weighted = np.isfinite(table["centroid_weighted-0"])
-    for k, centre in enumerate(("centroid", "mass_center")):
-        largest = maxima[:, k]
-        average = sums[:, k] / n
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(average > 0, largest / average, 1.0)
-        if k == 1:  # no mass centre without intensity
-            largest, average, ratio = (np.where(weighted, v, np.nan)
-                                       for v in (largest, average, ratio))
-        table[f"sum_distance_to_{centre}"] = average * n
-        table[f"mean_distance_to_{centre}"] = average
-        table[f"max_distance_to_{centre}"] = largest
-        table[f"max_mean_distance_to_{centre}_ratio"] = ratio
+    if groups != "basic":
+        _second_pass_columns(table, records.ndim, columns, labels, labels_host, present, n,
+                             spacing, axes, scale)
     order = [name for prefix in STATISTICS_COLUMNS for name in table
              if name == prefix or (name.startswith(prefix + "-")
                                    and name[len(prefix) + 1].isdigit())]
     return {name: table[name] for name in order}
 
+
+#: Which columns label_statistics measures (see its docstring).
+StatisticsColumns = Literal["basic", "shape", "all"]
 
 #: A pixel size (any unit), > 0.
 _Spacing = Annotated[float, Range(1e-9, 1e9, 0.001)]
@@ -327,7 +342,7 @@ _Spacing = Annotated[float, Range(1e-9, 1e9, 0.001)]
 @operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
                      spacing_y: _Spacing = 1.0, spacing_z: _Spacing = 1.0,
-                     background: bool = False, median_and_feret: bool = False) -> Table:
+                     background: bool = False, columns: StatisticsColumns = "shape") -> Table:
     """Measure every label: size, position, shape and intensity statistics.
 
     One row per label present (in increasing label order), with the columns
@@ -345,7 +360,7 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
     - ``equivalent_diameter_area``: the diameter of the disk (ball) of equal area;
     - ``intensity_max``, ``intensity_mean``, ``intensity_min``, ``intensity_std``
       (population standard deviation, ddof=0); ``intensity_median`` with
-      ``median_and_feret``;
+      ``columns="all"``;
     - ``intensity_sum``: the sum of the intensities (not in scikit-image);
     - ``axis_major_length``, ``axis_minor_length``: of the ellipse (ellipsoid)
       of the same second moments, from ``inertia_tensor_eigvals``;
@@ -368,7 +383,7 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
       of a label's pixel centres to the label's centroid and to its mass
       centre, in physical units.
 
-    - ``feret_diameter_max`` (2D only, with ``median_and_feret``): as
+    - ``feret_diameter_max`` (2D only, with ``columns="all"``): as
       scikit-image, the largest distance
       between points of the contour (at 0.5) of the pixels within the convex
       hull of the label; computed on the host from the ends of the label's
@@ -383,7 +398,7 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
     distances and perimeter from a second pass given the centroids; the
     per-label eigenvalues, lengths and angles are computed from those sums on
     the host with numpy.  ``intensity_median`` and ``feret_diameter_max`` are
-    computed on the host, only when asked for (``median_and_feret``: they cost
+    computed on the host, only when asked for (``columns="all"``: they cost
     more than all the other columns together, on a GPU far more): the labels
     and intensities are read back and sorted once (label, intensity).
     An image without labels gives a table with these columns, all empty.
@@ -400,8 +415,12 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
         between 1e-9 and 1e9.
     background : bool
         Add a row for the background (label 0, first) measured as a label.
-    median_and_feret : bool
-        Also measure ``intensity_median`` and (2D) ``feret_diameter_max``, on the host.
+    columns : {"basic", "shape", "all"}
+        Which columns: "basic" those of one pass over the pixels (label, area,
+        bbox, centroids, equivalent_diameter_area, the intensity columns but
+        the median); "shape" also the moment, shape, perimeter and distance
+        columns (a second pass); "all" also ``intensity_median`` and
+        ``feret_diameter_max``, computed on the host.
 
     Returns
     -------
@@ -447,7 +466,7 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
         labels = _labels.apply_lut(labels, lut)
         n += 1
     table = statistics_table(label_records(labels, image, n), labels, image, spacing,
-                             int(background), median_and_feret)
+                             int(background), columns)
     if values is not None:  # compact label k was values[k - 1]; the background 0
         table["label"] = np.concatenate([[0], values])[table["label"]].astype(np.int64)
     return table
