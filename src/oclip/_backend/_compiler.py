@@ -1,9 +1,9 @@
 """Where OpenCL compiler output goes: the ``oclip`` logger, not the console.
 
-Compiler output reaches the console two ways.  pyopencl reports a driver's non-empty build log through one function,
-``pyopencl.compiler_output``, which warns with ``CompilerWarning``.  oclip
-replaces that function once, at import, with one that logs the text when the
-calling thread is inside :func:`compiler_output_logged` and otherwise does
+Compiler output reaches the console two ways.  pyopencl reports a driver's
+non-empty build log through one function, ``pyopencl.compiler_output``, which
+warns with ``CompilerWarning``.  oclip replaces that function once, at import,
+with one that logs the text when the calling thread is inside :func:`compiler_output_logged` and otherwise does
 what pyopencl's own does.  The scope is a per-thread counter: entering it
 touches no global state of the :mod:`warnings` module (``catch_warnings`` is
 not thread-safe, and concurrent calls wrapped in it lose the user's filters
@@ -78,7 +78,7 @@ def driver_stderr_logged(what: str = "OpenCL build") -> Iterator[None]:
             with tempfile.TemporaryFile() as captured:
                 for stream in (sys.stderr, sys.__stderr__):
                     with contextlib.suppress(Exception):
-                        stream.flush()  # Python's own buffered text goes out first
+                        stream.flush()  # type: ignore[union-attr]  # Python's own buffered text goes out first
                 os.dup2(captured.fileno(), 2)
                 try:
                     yield
