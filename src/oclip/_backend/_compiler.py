@@ -4,10 +4,10 @@ Compiler output reaches the console two ways.  pyopencl reports a driver's
 non-empty build log through one function, ``pyopencl.compiler_output``, which
 warns with ``CompilerWarning``.  oclip replaces that function once, at import,
 with one that logs the text when the calling thread is inside
-:func:`compiler_output_logged` and otherwise does what pyopencl's own does.  The scope is a per-thread counter: entering it
-touches no global state of the :mod:`warnings` module (``catch_warnings`` is
-not thread-safe, and concurrent calls wrapped in it lose the user's filters
-and warnings).
+:func:`compiler_output_logged` and otherwise does what pyopencl's own does.
+The scope is a per-thread counter: entering it touches no global state of the
+:mod:`warnings` module (``catch_warnings`` is not thread-safe, and concurrent
+calls wrapped in it lose the user's filters and warnings).
 
 And some drivers' compilers (PoCL's clang) write their diagnostics straight to
 the process's file descriptor 2 ("54 warnings generated."), which no Python
