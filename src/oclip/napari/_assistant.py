@@ -35,6 +35,7 @@ from oclip._io import write_text
 from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
+from ._busy import BusyBar, first_operations, warm_up
 from ._layers import ALL_TIME_POINTS
 from ._step_widget import StepWidget
 from ._table import TableWidget
@@ -126,6 +127,8 @@ class Assistant(QWidget):
         self.device_box.setToolTip("The OpenCL device oclip computes on")
         device_row.addWidget(self.device_box, 1)
         layout.addLayout(device_row)
+        self.busy_bar = BusyBar(self.viewer_workflow)
+        layout.addWidget(self.busy_bar)
 
         self.category_buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
@@ -175,8 +178,12 @@ class Assistant(QWidget):
         self.viewer_workflow.device_changed.connect(self._device_changed)
         self.viewer_workflow.applying_changed.connect(self._update_time_button)
         self.viewer.layers.selection.events.active.connect(self._layer_selected)
+        for busy_signal in (self.viewer_workflow.step_started, self.viewer_workflow.cancelled,
+                            self.viewer_workflow.busy_changed):
+            busy_signal.connect(self._computing_changed)
         self._fill_devices()
         self._workflow_changed()
+        warm_up(self.viewer_workflow, first_operations(PREFERRED), self.viewer.layers)
 
     # --- what the assistant exposes -------------------------------------------------
 
@@ -334,6 +341,9 @@ class Assistant(QWidget):
         self._fill_step_list()  # steps may have failed, or recovered
         self._update_time_button()  # an input may have become a time-lapse
 
+    def _computing_changed(self, *_: object) -> None:
+        self._fill_step_list()  # the step computing (or cancelled) is marked
+
     def _fill_step_list(self) -> None:
         """One row per step: what it does and reads; a step in error says why
         instead, in red (the whole message is its tooltip)."""
@@ -345,6 +355,10 @@ class Assistant(QWidget):
             reads = ", ".join(step.inputs.values())
             doing = "" if step.op == step.id else f" = {step.op}"
             item = QListWidgetItem(f"{step.id}{doing} ← {reads}")
+            if step.id == self.viewer_workflow.computing:
+                item.setText(f"⏳ {item.text()}: computing…")
+            elif step.id == self.viewer_workflow.cancelled_step:
+                item.setText(f"{item.text()}: cancelled (result from before)")
             error = errors.get(step.id)
             if error is not None:
                 item.setToolTip(f"{item.text()}\n{error}")
