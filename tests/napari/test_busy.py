@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from typing import Any
 
@@ -177,6 +178,17 @@ def test_kernels_of_the_default_operations_are_built_when_the_dock_opens(
     label = assistant.workflow.step_ids[-1]
     assert isinstance(viewer.layers[label], oclip.napari._layers.Labels)
     assert backend.stats["builds"] == builds  # every kernel of the click was built ahead
+
+
+def test_pocl_compiles_each_kernel_once_for_all_image_shapes(assistant_in, monkeypatch):
+    """PoCL would compile a kernel again for each new image shape (its work-group
+    size); the plugin asks it not to, unless the user chose otherwise."""
+    monkeypatch.delenv("POCL_WORK_GROUP_SPECIALIZATION", raising=False)
+    assistant_in()
+    assert os.environ["POCL_WORK_GROUP_SPECIALIZATION"] == "0"
+    monkeypatch.setenv("POCL_WORK_GROUP_SPECIALIZATION", "1")
+    assistant_in()
+    assert os.environ["POCL_WORK_GROUP_SPECIALIZATION"] == "1"
 
 
 def test_no_kernels_are_built_ahead_with_oclip_warm_up_0(qtbot, assistant_in, settled, blobs,

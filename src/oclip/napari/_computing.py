@@ -8,6 +8,7 @@ the steps reading it are left out, and every other step still computes.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -15,6 +16,22 @@ from typing import Any
 
 from oclip import Cancelled
 from oclip.workflow import Results, Workflow
+
+#: PoCL compiles a kernel's work-group function again for each new local size
+#: (which follows the image's shape) unless this is 0: then once per kernel.
+POCL_SPECIALIZATION = "POCL_WORK_GROUP_SPECIALIZATION"
+
+
+def compile_kernels_once_for_all_shapes() -> None:
+    """Ask PoCL (the CPU device) to compile each kernel once for every image shape,
+    unless the user set :data:`POCL_SPECIALIZATION` already.
+
+    In a viewer, images of new shapes come all the time (crops, projections,
+    another file); a kernel specialized per shape makes each of them wait for
+    the compiler, seconds per kernel on a CPU.  The generic work-group function
+    runs somewhat slower.  Other drivers ignore the variable.
+    """
+    os.environ.setdefault(POCL_SPECIALIZATION, "0")
 
 
 @dataclass

@@ -31,7 +31,13 @@ from oclip._backend import WorkScope, watched_by
 from oclip.workflow import Workflow
 
 from . import _dialogs
-from ._computing import LastRun, Outcome, rerun, run_all_time_points
+from ._computing import (
+    LastRun,
+    Outcome,
+    compile_kernels_once_for_all_shapes,
+    rerun,
+    run_all_time_points,
+)
 from ._editing import WorkflowEditor
 from ._jobs import ComputeJobs
 from ._layers import ALL_TIME_POINTS, LayerBinding, unwrap
@@ -114,6 +120,7 @@ class ViewerWorkflow(QObject):
 
     def __init__(self, viewer: napari.Viewer) -> None:
         super().__init__()
+        compile_kernels_once_for_all_shapes()
         self.viewer = viewer = unwrap(viewer)
         self.layers = LayerBinding(viewer, on_input_edited=self.recompute,
                                    on_result_removed=self._result_layer_removed,
