@@ -87,12 +87,14 @@ class BusyBar(QWidget):
     def _busy_changed(self, busy: bool) -> None:
         self.cancel_button.setEnabled(busy)
         if busy:
+            if not self.status.text() or self.status.text().startswith("cancelled"):
+                self._say("computing…")
             self._activity_timer.start(_ACTIVITY_DELAY_MS)
             return
         self._activity_timer.stop()
         self._hide_activity()
         if not self.status.text().startswith("cancelled"):
-            self._say("")
+            self._say("")  # a cancel is told until the next computation
 
     def _step_started(self, step_id: str) -> None:
         self._say(f"computing {step_id}…")

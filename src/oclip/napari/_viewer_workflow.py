@@ -287,9 +287,11 @@ class ViewerWorkflow(QObject):
 
     def close(self) -> None:
         """Stop the compute thread (the viewer is closing).  Closing never waits
-        for a running computation, which cannot be interrupted: the thread ends
-        when it returns, and its result is dropped."""
+        for a running computation: it is cancelled (it stops at its next device
+        command), the thread ends when it returns, and nothing of it is shown
+        or reported."""
         self._closed = True
+        self._scope.cancel()
         self.jobs.close()
 
     def _report(self, message: str) -> None:
