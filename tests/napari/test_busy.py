@@ -216,7 +216,9 @@ def test_closing_the_viewer_with_work_pending_says_nothing(
     settled(assistant)
     otsu = assistant.add_step("Binarize", viewer.layers[blur])
     settled(assistant)
-    assistant.add_step("Label", viewer.layers[otsu])
+    label = assistant.add_step("Label", viewer.layers[otsu])
+    settled(assistant)
+    assistant.add_step("Measure", viewer.layers[label])  # a table: reads the image, no layer
     settled(assistant)
     held = hold("gaussian_blur")
     held.hold()

@@ -285,6 +285,14 @@ class ViewerWorkflow(QObject):
 
         self.jobs.call(switch, switched)
 
+    @property
+    def closing(self) -> bool:
+        """Whether the viewer is closing or closed: napari removes every layer,
+        then the window; from then on nothing is shown, asked or told."""
+        window = getattr(self.viewer, "window", None)
+        return self._closed or (window is not None
+                                and getattr(window, "_qt_window", None) is None)
+
     def close(self) -> None:
         """Stop the compute thread (the viewer is closing).  Closing never waits
         for a running computation: it is cancelled (it stops at its next device
@@ -295,6 +303,8 @@ class ViewerWorkflow(QObject):
         self.jobs.close()
 
     def _report(self, message: str) -> None:
+        if self.closing:
+            return  # work left when the viewer closed: its layers are gone, say nothing
         self.last_error = message
         _dialogs.report_error(message)
         self.failed.emit(message)
@@ -302,8 +312,8 @@ class ViewerWorkflow(QObject):
     # --- showing results ---------------------------------------------------------
 
     def _show(self, outcome: Outcome) -> None:
-        if outcome.workflow != self.workflow:
-            return  # a newer change is on its way
+        if outcome.workflow != self.workflow or self.closing:
+            return  # a newer change is on its way, or the viewer is closing
         self.cancelled_step = None
         # a step's error is told once, not again at every change of other steps
         previous = self.step_errors
@@ -335,6 +345,8 @@ class ViewerWorkflow(QObject):
         self.computed.emit(tuple(outcome.data))
 
     def _show_stacks(self, outcome: Outcome) -> None:
+        if self.closing:
+            return
         for sid, value in outcome.data.items():
             operation = outcome.workflow.step(sid).operation
             name = f"{sid}{ALL_TIME_POINTS}"
@@ -365,7 +377,11 @@ class ViewerWorkflow(QObject):
     def _input_layer_removed(self, name: str) -> None:
         # (an input that undo took out of the workflow stays bound: redo may need it)
         users = self.workflow.users(name) if name in self.workflow.inputs else ()
-        if users:
+        if users:  # told once napari is done removing, unless the viewer is closing
+            QTimer.singleShot(0, lambda: self._tell_input_removed(name, users))
+
+    def _tell_input_removed(self, name: str, users: tuple[str, ...]) -> None:
+        if not self.closing:
             _dialogs.warn(f"the layer of input '{name}' was removed; {', '.join(users)} "
                           "cannot be computed until a workflow is loaded onto another layer")
 
