@@ -57,6 +57,21 @@ def test_what_the_drivers_compiler_prints_goes_to_the_log_not_the_terminal(capfd
     assert "x = 4" in caplog.text or "assignment" in caplog.text
 
 
+def test_a_script_with_empty_kernel_caches_prints_nothing_but_its_own_output(tmp_path):
+    """As an exported script runs: the first use of each kernel compiles it (empty
+    caches: pyopencl's under XDG_CACHE_HOME, PoCL's under POCL_CACHE_DIR), and the
+    compiler's chatter stays off the terminal."""
+    done = run_python("""
+        import numpy as np
+        import oclip
+        image = oclip.data.blobs2d((40, 48))
+        labels = oclip.voronoi_otsu_labeling(oclip.gaussian_blur(image, sigma_x=1, sigma_y=1))
+        print("labels", int(labels.max()))
+    """, timeout=300, XDG_CACHE_HOME=str(tmp_path), POCL_CACHE_DIR=str(tmp_path / "pocl"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("labels ") and done.stderr == ""
+
+
 def test_other_warnings_inside_the_scope_are_warned_as_usual():
     with pytest.warns(UserWarning, match="unrelated"), backend.compiler_output_logged():
         warnings.warn("unrelated", UserWarning, stacklevel=1)
