@@ -126,6 +126,44 @@ def test_the_dock_shows_the_step_computing_and_cancel_keeps_the_workflow(
     assert notified["error"] == []
 
 
+def test_cancelling_a_slow_median_of_a_stack(qtbot, assistant_in, settled, notified):
+    """A real slow step: a median of a large sphere on a small 3D image (its kernel is
+    built for the window and then runs long); Cancel as soon as it starts."""
+    stack = oclip.data.nuclei3d((8, 32, 40))
+    viewer, assistant = assistant_in(stack)
+    recorded = assistant.viewer_workflow
+    step = assistant.add_step("Remove noise", viewer.layers["image"])
+    assistant.step_widgets[step].operation_box.setCurrentText("median_sphere")
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers[step].data, oclip.median_sphere(stack))
+    bar = assistant.busy_bar
+    clicked: list[str] = []
+
+    def cancel_at_once(step_id: str) -> None:
+        clicked.append(bar.status.text())
+        qtbot.mouseClick(bar.cancel_button, Qt.MouseButton.LeftButton)
+
+    form = assistant.step_widgets[step].form
+    form["radius_z"].value = 4
+    settled(assistant)
+    shown = viewer.layers[step].data.copy()
+    recorded.step_started.connect(cancel_at_once)
+    with qtbot.waitSignal(recorded.cancelled, timeout=60000):
+        form["radius_x"].value = 6  # a window of 13x3x9 pixels: a new kernel, and slow
+    recorded.step_started.disconnect(cancel_at_once)
+    settled(assistant)
+    assert clicked and clicked[0].startswith("computing")
+    assert recorded.workflow.step(step).params["radius_x"] == 6 and form["radius_x"].value == 6
+    assert bar.status.text().startswith("cancelled")
+    np.testing.assert_array_equal(viewer.layers[step].data, shown)  # the result from before
+    assert notified["error"] == []
+    # the next change computes normally
+    form["radius_y"].value = 6
+    settled(assistant)
+    np.testing.assert_array_equal(viewer.layers[step].data, oclip.median_sphere(
+        stack, radius_x=6, radius_y=6, radius_z=4))
+
+
 def test_background_jobs_wait_for_the_users_work(qtbot):
     from oclip.napari._worker import ComputeWorker
 
