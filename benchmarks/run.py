@@ -191,6 +191,46 @@ _BINARY_REFERENCES = {"erosion": "binary_erosion", "dilation": "binary_dilation"
 RANK, MORPHOLOGY_BOX, MORPHOLOGY_SPHERE, BINARY = 1, 5, 3, 2
 
 
+def _rigid_matrix(shape: tuple[int, ...]) -> np.ndarray:
+    """rigid_transform's map for angle_z 30 and the shift (2.5, -1.5, 0.5) (x, y, z)."""
+    c, s = np.cos(np.radians(30.0)), np.sin(np.radians(30.0))
+    rotation = np.eye(3)
+    rotation[1:, 1:] = [[c, s], [-s, c]]
+    rotation = rotation[3 - len(shape):, 3 - len(shape):]
+    centre = (np.array(shape, float) - 1) / 2
+    shift = np.array((0.5, -1.5, 2.5)[3 - len(shape):])
+    return np.column_stack([rotation, centre - rotation @ (centre + shift)])
+
+
+def _deskew_map(shape: tuple[int, ...], sheet: str) -> tuple[np.ndarray, tuple[int, ...]]:
+    """deskew_<sheet>'s map (angle 30, stage step 2 pixels) and output shape."""
+    axis = 1 if sheet == "y" else 2
+    s, c = np.sin(np.radians(30.0)), np.cos(np.radians(30.0))
+    forward = np.eye(3)
+    forward[0, 0], forward[0, axis], forward[axis, axis], forward[axis, 0] = 0.0, -s, c, 2.0
+    out = [round(shape[axis] * s), 0, 0]
+    out[axis] = round(shape[axis] * c + shape[0] * 2.0)
+    out[3 - axis] = shape[3 - axis]
+    inverse = np.linalg.inv(forward)
+    centre, out_centre = (np.array(shape) - 1) / 2, (np.array(out) - 1) / 2
+    return np.column_stack([inverse, centre - inverse @ out_centre]), tuple(out)
+
+
+def _pasted(image: np.ndarray, destination: np.ndarray) -> np.ndarray:
+    out = destination.copy()
+    target = out[..., 8:, 16:]
+    target[...] = image[..., :target.shape[-2], :target.shape[-1]]
+    return out
+
+
+def _stitched(first: np.ndarray, second: np.ndarray, overlap: int) -> np.ndarray:
+    w = np.arange(1, overlap + 1, dtype=np.float32) / (overlap + 1)
+    width = first.shape[-1]
+    blend = (1 - w) * first[..., width - overlap:] + w * second[..., :overlap]
+    return np.concatenate([first[..., :width - overlap], blend, second[..., overlap:]],
+                          axis=-1)
+
+
 CASES = [
     Case("gaussian_blur", "scipy.ndimage.gaussian_filter",
          lambda im: ndi.gaussian_filter(im, 2.0, mode="nearest"),
@@ -337,6 +377,36 @@ CASES = [
          {"start_z": 16, "end_z": 48}, dimensions=(3,)),
     Case("reduce_stack", "numpy slicing", _copy(lambda im: im[1::2]),
          {"step": 2, "offset": 1}, dimensions=(3,)),
+    Case("rigid_transform", "scipy.ndimage.affine_transform",
+         lambda im: ndi.affine_transform(im, _rigid_matrix(im.shape), order=1, mode="nearest"),
+         {"translate_x": 2.5, "translate_y": -1.5, "translate_z": 0.5, "angle_z": 30.0,
+          "interpolation": "linear"}),
+    Case("deskew_y", "scipy.ndimage.affine_transform (mode grid-constant)",
+         lambda im: ndi.affine_transform(im, *_deskew_map(im.shape, "y"), order=1,
+                                         mode="grid-constant"),
+         {"angle": 30.0, "voxel_size_z": 2.0}, dimensions=(3,)),
+    Case("deskew_x", "scipy.ndimage.affine_transform (mode grid-constant)",
+         lambda im: ndi.affine_transform(im, *_deskew_map(im.shape, "x"), order=1,
+                                         mode="grid-constant"),
+         {"angle": 30.0, "voxel_size_z": 2.0}, dimensions=(3,)),
+    Case("apply_vector_field", "scipy.ndimage.map_coordinates",
+         lambda im, *v: ndi.map_coordinates(
+             im, np.indices(im.shape, dtype=np.float32) + np.stack(v[-im.ndim:]), order=1,
+             mode="nearest"),
+         {"interpolation": "linear"}, inputs=("image", "vector", "vector", "vector")),
+    Case("concatenate_stacks", "numpy.concatenate",
+         lambda a, b: np.concatenate([a, b]), inputs=("image", "image2"), dimensions=(3,)),
+    Case("combine_horizontally", "numpy.concatenate",
+         lambda a, b: np.concatenate([a, b], axis=-1), inputs=("image", "image2")),
+    Case("paste", "numpy slicing assignment", _pasted, {"destination_x": 16, "destination_y": 8},
+         inputs=("image2", "image")),
+    Case("crop_border", "numpy slicing", _copy(lambda im: im[(slice(2, -2),) * im.ndim]),
+         {"border_size": 2}),
+    Case("downsample_slice_by_slice_half_median", "numpy.median of 2x2 blocks",
+         lambda im: np.median(im.reshape(*im.shape[:-2], im.shape[-2] // 2, 2,
+                                         im.shape[-1] // 2, 2), axis=(-3, -1))),
+    Case("stitch_horizontally", "numpy blend + concatenate",
+         lambda a, b: _stitched(a, b, 32), {"overlap": 32}, inputs=("image", "image2")),
     Case("threshold_otsu", "skimage.filters.threshold_otsu",
          lambda im: im > skimage.filters.threshold_otsu(im)),
     Case("connected_components_labeling", "scipy.ndimage.label",
@@ -531,6 +601,8 @@ def prepare_inputs(shape: tuple[int, ...]) -> dict[str, np.ndarray]:
     seeds = ndi.label(peaks)[0].astype(np.uint32)
     inputs = {"image": image, "image2": image2, "binary": binary, "binary2": binary2,
               "labels": labels, "gapped": gapped, "relief": relief, "seeds": seeds}
+    # a smooth displacement of a few pixels, for apply_vector_field
+    inputs["vector"] = (3.0 * np.sin(np.indices(shape)[-1] / 17.0)).astype(np.float32)
     if len(shape) == 3:  # the plane of each pixel's maximum, for the z position projections
         inputs["z_position"] = image.argmax(axis=0).astype(np.uint32)
     return inputs

@@ -38,7 +38,7 @@ def test_buttons_have_tooltips(assistant_in):
         assert button.toolTip()
     assert set(assistant.action_buttons) == {
         "Undo", "Redo", "Save workflow", "Load workflow", "Export Python script",
-        "Export notebook", "Apply to all time points"}
+        "Export notebook", "Apply to all time points", "Apply to folder"}
 
 
 def test_category_click_adds_a_step_and_its_result_layer(qtbot, assistant_in, settled, blobs):

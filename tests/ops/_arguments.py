@@ -17,9 +17,14 @@ SHAPE_2D = (9, 11)
 SHAPE_3D = (3, 9, 11)
 
 
+#: Image parameters that take one plane (y, x) of the other images' stack, by operation.
+PLANE_PARAMETERS = {"copy_slice_into_stack": "plane"}
+
+
 def shape_for(op: Operation) -> tuple[int, ...]:
-    """A small shape the operation takes."""
-    return SHAPE_2D if 2 in op.dimensions else SHAPE_3D
+    """A small shape the operation takes (a stack where a parameter takes one of its
+    planes)."""
+    return SHAPE_2D if 2 in op.dimensions and op.name not in PLANE_PARAMETERS else SHAPE_3D
 
 
 def image_of(kind: ImageKind, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -36,7 +41,8 @@ def images_for(op: Operation, rng: np.random.Generator,
                shape: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
     """One image per image parameter of ``op``, all of one shape."""
     shape = shape_for(op) if shape is None else shape
-    return {p.name: image_of(p.kind, rng, shape) for p in op.image_parameters}
+    return {p.name: image_of(p.kind, rng, shape[-2:] if PLANE_PARAMETERS.get(op.name) == p.name
+                             else shape) for p in op.image_parameters}
 
 
 class ArrayLike:

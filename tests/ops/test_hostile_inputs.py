@@ -352,7 +352,8 @@ def scalar_cases(parameter) -> list[tuple[Any, type | None]]:
 HEAVY = {("scale", "factor_x"), ("scale", "factor_y"), ("scale", "factor_z"),
          ("upsample", "factor_x"), ("upsample", "factor_y"), ("upsample", "factor_z"),
          ("resample", "voxel_size_x"), ("resample", "voxel_size_y"),
-         ("resample", "voxel_size_z"), ("resample", "target_voxel_size")}
+         ("resample", "voxel_size_z"), ("resample", "target_voxel_size"),
+         *((f"deskew_{sheet}", f"voxel_size_{axis}") for sheet in "xy" for axis in "xyz")}
 
 
 @pytest.mark.parametrize("op", [op for op in OPERATIONS if op.scalar_parameters],

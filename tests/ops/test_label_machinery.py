@@ -117,6 +117,21 @@ def test_components_of_equal_values(connectivity, rng):
     assert _labels.count_of(offsets) == count
 
 
+@pytest.mark.parametrize("by_pixel", [False, True])
+@pytest.mark.parametrize("shape", [(7, 70), (5, 9, 131)])
+def test_components_written_per_row_and_per_pixel_equal_scipy(by_pixel, shape, rng,
+                                                               monkeypatch):
+    # Each device takes one of the two ways to write the label image: both are
+    # checked on whichever device runs the tests.
+    monkeypatch.setattr(_labels, "assign_by_pixel", lambda: by_pixel)
+    binary = (rng.random(shape) < 0.45).astype(np.uint8)
+    binary[..., -3:] = 1  # a run reaching the row's end
+    result, offsets = _labels.components(oclip.push(binary), "box")
+    expected, count = ndi.label(binary, structure=np.ones((3,) * binary.ndim))
+    np.testing.assert_array_equal(result.get(), expected)
+    assert _labels.count_of(offsets) == count
+
+
 def test_touching_pairs_are_unique_and_sorted():
     labels = np.array([[1, 1, 2, 0], [3, 3, 2, 4], [0, 5, 5, 4]], np.uint32)
     np.testing.assert_array_equal(_labels.touching_pairs(oclip.push(labels)),

@@ -376,15 +376,17 @@ def test_image_and_scalar_equal_float32_numpy(scalar, dtype, make_image):
     REFERENCES["multiply_image_and_scalar"].assert_operation_close(image, scalar=scalar)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("scalar", [2.5, -0.37, 0.0, 255.0])
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("name", ["subtract_image_from_scalar", "divide_scalar_by_image",
                                   "modulo_image_and_scalar", "maximum_image_and_scalar",
                                   "minimum_image_and_scalar"])
-def test_new_image_and_scalar_operations_equal_numpy(name, scalar, dtype, make_image, rng):
-    image = make_image((9, 21, 33), dtype)
+def test_new_image_and_scalar_operations_equal_numpy(name, scalar, dtype, shape, make_image,
+                                                     rng):
+    image = make_image(shape, dtype)
     if dtype == np.float32:
-        image = signed_image(rng, (9, 21, 33))
+        image = signed_image(rng, shape)
         image.flat[::11] = np.nan
     else:
         image.flat[::7] = 0

@@ -51,6 +51,36 @@ def test_any_number_of_pixels_per_work_item_gives_the_same(width, name, argument
                                    atol=1e-5 * float(np.abs(image).max()))
 
 
+#: Operations made of separable passes: radii of each bound of GPU_PASS_RADIUS_TIERS
+#: (and one beyond, not blocked), windows wider than a block's overlap.
+BLOCKED_CASES = [
+    ("gaussian_blur", {"sigma_x": 1.0, "sigma_y": 0.5, "sigma_z": 1.5}),
+    ("minimum_box", {"radius_x": 2, "radius_y": 20, "radius_z": 3}),
+    ("top_hat_box", {"radius_x": 2, "radius_y": 2, "radius_z": 2}),
+    ("binary_closing_box", {"radius_x": 1, "radius_y": 3, "radius_z": 1}),
+    ("divide_by_gaussian_background", {"sigma_x": 1.0, "sigma_y": 3.0, "sigma_z": 1.0}),
+]
+
+
+@pytest.mark.parametrize(("name", "arguments"), BLOCKED_CASES, ids=lambda c: str(c))
+def test_blocked_passes_along_y_and_z_give_the_same(name, arguments, make_image,
+                                                    monkeypatch):
+    # GPUs compute GPU_PASS_BLOCK outputs along y or z per work-item (BLOCKED_PASS):
+    # forced here on whichever device runs the tests, lengths not multiples of it.
+    function = getattr(oclip, name)
+    images = [make_image((21, 37, 19), np.uint16), make_image((40, 13), np.float32)]
+    if name == "binary_closing_box":
+        images = [(image > image.mean()).astype(np.uint8) for image in images]
+    expected = [function(image, **arguments) for image in images]
+    monkeypatch.setattr(_neighbourhood, "CPU_VECTOR_WIDTH", 1)
+    monkeypatch.setattr(_neighbourhood, "blocked_passes", lambda: True)
+    for image, reference in zip(images, expected, strict=True):
+        result = function(image, **arguments)
+        assert result.dtype == reference.dtype
+        np.testing.assert_allclose(result, reference, rtol=1e-5,
+                                   atol=1e-5 * float(np.abs(image).max()))
+
+
 def test_window_tables_and_sizes():
     radii = {0: 3, 1: 2, 2: 1}
     box = _neighbourhood.box_widths(radii)

@@ -278,6 +278,18 @@ def test_z_position_maps_of_any_dtype_beyond_the_stack(dtype, map_dtype, make_im
             image, z_position, start_z=start_z, end_z=end_z)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_z_position_projections_of_a_2d_image_read_its_one_plane(dtype, make_image, rng):
+    image = make_image((21, 33), dtype)
+    z_position = rng.integers(-2, 3, (21, 33)).astype(np.int16)  # all beyond 0: plane 0
+    result = REFERENCES["z_position_projection"].assert_operation_close(image, z_position)
+    np.testing.assert_array_equal(result, image)
+    slab = REFERENCES["z_position_range_projection"].assert_operation_close(
+        image, z_position, start_z=-1, end_z=1)
+    assert slab.shape == (3, 21, 33) and slab.dtype == dtype
+    np.testing.assert_array_equal(slab, np.stack([image] * 3))
+
+
 def test_z_position_projections_by_hand():
     image = np.arange(4 * 2 * 3, dtype=np.uint16).reshape(4, 2, 3)  # plane k holds 6k + i
     z_position = np.array([[0, 1, 2], [3, 7, -1]], np.int16)

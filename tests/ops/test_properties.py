@@ -95,6 +95,16 @@ CAPS: dict[str, tuple[float, float]] = {
     # drawn up to the image's side: SPECIAL.)
     **dict.fromkeys(("crop.size_x", "crop.size_y", "crop.size_z", "sub_stack.end_z",
                      "reduce_stack.step"), (1, 8)),
+    # Deskewing: results of up to 7 + 7 * 4 pixels along the sweep (each size a compilation).
+    **dict.fromkeys(("deskew_x.angle", "deskew_y.angle"), (20.0, 70.0)),
+    **dict.fromkeys((f"deskew_{sheet}.voxel_size_{axis}" for sheet in "xy" for axis in "xyz"),
+                    (0.5, 2.0)),
+    # Stacks: positions, borders and overlaps beyond the largest side are all alike (cut
+    # off or refused).
+    **dict.fromkeys(("paste.destination_x", "paste.destination_y", "paste.destination_z"),
+                    (-8, 8)),
+    "crop_border.border_size": (0, 4),
+    **dict.fromkeys(("stitch_horizontally.overlap", "stitch_vertically.overlap"), (0, 8)),
     # Shifts beyond the image replicate the edge everywhere.
     **dict.fromkeys(("translate_x", "translate_y", "translate_z"), (-10.0, 10.0)),
     # Sizes beyond the largest image's 343 pixels are all alike.
@@ -154,6 +164,9 @@ SPECIAL: dict[str, Callable[[tuple[int, ...]], st.SearchStrategy]] = {
     **{f"crop.start_{axis}": start_in(axis) for axis in "zyx"},
     "sub_stack.start_z": start_in("z"),
     "reduce_stack.offset": start_in("z"),
+    "copy_slice.slice_index": start_in("z"),
+    "copy_slice_into_stack.slice_index": start_in("z"),
+    "copy_slice_into_stack.plane": lambda shape: intensities(shape[-2:]),
     # image parameters of another shape than the drawn one
     "z_position_projection.z_position": lambda shape: z_positions(shape),
     "z_position_range_projection.z_position": lambda shape: z_positions(shape),
@@ -265,13 +278,26 @@ REFUSALS: dict[str, tuple[str, Callable[[tuple[int, ...], dict], bool]]] = {
                   lambda s, v: len(s) == 2 and v["which"] != "xy"),
     "clip": ("min above max, or no whole number between them for an integer image",
              clip_refused),
+    "copy_slice": ("a slice_index outside the stack", lambda s, v: v["slice_index"] >= s[0]),
+    "copy_slice_into_stack": ("a slice_index outside the stack (2D: of one plane)",
+                              lambda s, v: v["slice_index"] >= (s[0] if len(s) == 3 else 1)),
+    "crop_border": ("a border that leaves no pixel", lambda s, v: any(
+        n - 2 * v["border_size"] < 1 for n in s)),
+    "downsample_slice_by_slice_half_median": ("fewer than 2 pixels along y or x",
+                                              lambda s, v: min(s[-2:]) < 2),
+    "stitch_horizontally": ("an overlap wider than the images",
+                            lambda s, v: v["overlap"] > s[-1]),
+    "stitch_vertically": ("an overlap higher than the images",
+                          lambda s, v: v["overlap"] > s[-2]),
 }
 
 # --- what results look like ------------------------------------------------------------
 
 #: Operations that are not local (no halo) and keep the input's shape, as documented.
 SAME_SHAPE = {
-    "rotate", "translate", "affine_transform", "flip",
+    "rotate", "translate", "affine_transform", "rigid_transform", "apply_vector_field",
+    "flip", "paste",
+    "copy_slice_into_stack",
     "threshold_otsu", "threshold_isodata", "threshold_li", "threshold_triangle",
     "threshold_yen", "threshold_mean", "detect_maxima_box", "detect_minima_box",
     "binary_edge_detection", "multiply_image_and_coordinate",
@@ -287,6 +313,24 @@ def projected(axis: int) -> Callable[[tuple[int, ...], dict], tuple[int, ...]]:
 
 def zoomed(s, factors: dict[str, float]) -> tuple[int, ...]:
     return tuple(round(n * factors[a]) for a, n in zip(axes_of(s), s, strict=True))
+
+
+def stretched(s, axis: int, size: int) -> tuple[int, ...]:
+    """The shape ``s`` with ``size`` pixels along ``axis``."""
+    out = list(s)
+    out[axis] = size
+    return tuple(out)
+
+
+def deskewed_shape(s, v, sheet: str) -> tuple[int, ...]:
+    """deskew_<sheet>'s documented shape."""
+    other = "x" if sheet == "y" else "y"
+    angle, size = math.radians(v["angle"]), v[f"voxel_size_{sheet}"]
+    n_sheet, n_other = s["zyx".index(sheet)], s["zyx".index(other)]
+    out = {"z": round(n_sheet * math.sin(angle)),
+           sheet: round(n_sheet * math.cos(angle) + s[0] * v["voxel_size_z"] / size),
+           other: round(n_other * v[f"voxel_size_{other}"] / size)}
+    return tuple(max(1, out[a]) for a in "zyx")
 
 
 def swapped(s, v) -> tuple[int, ...]:
@@ -318,6 +362,18 @@ SHAPES: dict[str, Callable[[tuple[int, ...], dict], tuple[int, ...]]] = {
     "crop": lambda s, v: tuple(min(v[f"size_{a}"], n - v[f"start_{a}"])
                                for a, n in zip(axes_of(s), s, strict=True)),
     "transpose": swapped,
+    "concatenate_stacks": lambda s, v: ((2 * s[0], *s[1:]) if len(s) == 3 else (2, *s))
+    if v["axis"] == "z" else stretched(s, "zyx"[3 - len(s):].index(v["axis"]),
+                                       2 * s["zyx"[3 - len(s):].index(v["axis"])]),
+    "combine_horizontally": lambda s, v: stretched(s, -1, 2 * s[-1]),
+    "combine_vertically": lambda s, v: stretched(s, -2, 2 * s[-2]),
+    "copy_slice": lambda s, v: s[1:],
+    "crop_border": lambda s, v: tuple(n - 2 * v["border_size"] for n in s),
+    "downsample_slice_by_slice_half_median": lambda s, v: (*s[:-2], s[-2] // 2, s[-1] // 2),
+    "stitch_horizontally": lambda s, v: stretched(s, -1, 2 * s[-1] - v["overlap"]),
+    "stitch_vertically": lambda s, v: stretched(s, -2, 2 * s[-2] - v["overlap"]),
+    "deskew_x": lambda s, v: deskewed_shape(s, v, "x"),
+    "deskew_y": lambda s, v: deskewed_shape(s, v, "y"),
     "sub_stack": lambda s, v: (min(v["end_z"], s[0]) - v["start_z"], *s[1:]),
     "reduce_stack": lambda s, v: (-(-(s[0] - v["offset"]) // v["step"]), *s[1:]),
     "upsample": lambda s, v: tuple(n * v[f"factor_{a}"]

@@ -379,3 +379,119 @@ def test_small_images(shape, seed, interpolation, factor, degrees):
           kept=0.0)
     REFERENCES["flip"].assert_operation_close(image, flip_x=False, flip_y=True)
     REFERENCES["upsample"].assert_operation_close(image, factor_x=2, factor_y=3, factor_z=1)
+
+
+# --- rigid transform and deskewing --------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("interpolation", list(INTERPOLATIONS))
+def test_rigid_transform_equals_scipy_affine_transform(interpolation, dtype, shape,
+                                                       make_image):
+    image = make_image(shape, dtype)
+    REFERENCES["rigid_transform"].assert_operation_close(
+        image, translate_x=2.5, translate_y=-1.25, translate_z=0.75, angle_x=10.0,
+        angle_y=-20.0, angle_z=33.0, interpolation=interpolation)
+
+
+def test_rigid_transform_rotates_then_shifts(make_image):
+    image = make_image((9, 21, 33), np.float32)
+    rotated = oclip.rotate(image, angle_x=15.0, angle_y=0.0, angle_z=40.0,
+                           interpolation="nearest")
+    moved = oclip.rigid_transform(image, translate_x=3.0, translate_y=-2.0, translate_z=1.0,
+                                  angle_x=15.0, angle_z=40.0, interpolation="nearest")
+    # a whole-pixel shift of the rotated image, away from the replicated edges
+    np.testing.assert_array_equal(moved[2:, 1:-3, 4:-4], rotated[1:-1, 3:-1, 1:-7])
+
+
+@pytest.mark.parametrize("sheet", ["y", "x"])
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32], ids=str)
+@pytest.mark.parametrize(("angle", "sizes"), [(30.0, (0.1449922, 0.1449922, 0.3)),
+                                              (31.8, (0.104, 0.104, 0.4)),
+                                              (60.0, (0.2, 0.25, 0.15))], ids=str)
+def test_deskew_equals_scipy_affine_transform_of_the_hand_derived_map(sheet, dtype, angle,
+                                                                      sizes, make_image):
+    image = make_image((7, 12, 10), dtype)
+    voxel_size_x, voxel_size_y, voxel_size_z = sizes
+    result = REFERENCES[f"deskew_{sheet}"].assert_operation_close(
+        image, angle=angle, voxel_size_x=voxel_size_x, voxel_size_y=voxel_size_y,
+        voxel_size_z=voxel_size_z)
+    assert result.dtype == np.float32
+
+
+def test_deskew_y_places_a_linear_ramp_of_the_sample_as_its_docstring_says():
+    # a sample whose intensity rises linearly in coverslip coordinates (z, y, x), in the
+    # result's voxels from the volumes' centres; the raw voxel u (z, y, x from the raw
+    # centre) lies at z = -sin(a) u_y, y = cos(a) u_y + k u_z, x = q u_x (the docstring)
+    a, k, q = np.radians(30.0), 0.3 / 0.15, 0.1 / 0.15
+    def sample(z, y, x):
+        return 500.0 + 7.0 * z + 3.0 * y - 5.0 * x
+    raw_shape = (10, 8, 6)
+    u = np.indices(raw_shape, dtype=float) - ((np.array(raw_shape) - 1) / 2)[:, None, None, None]
+    raw = sample(-np.sin(a) * u[1], np.cos(a) * u[1] + k * u[0], q * u[2]).astype(np.float32)
+    result = oclip.deskew_y(raw, angle=30.0, voxel_size_x=0.1, voxel_size_y=0.15,
+                            voxel_size_z=0.3)
+    # z: 8 sin 30 = 4; y: 8 cos 30 + 10 * 2 = 26.93 -> 27; x: 6 * 2/3 = 4
+    assert result.shape == (4, 27, 4)
+    out = np.indices(result.shape, dtype=float) - ((np.array(result.shape) - 1) / 2)[
+        :, None, None, None]
+    # where the output voxel lies inside the raw volume, linear interpolation of the ramp
+    # is exact: u_y = -z / sin(a), u_z = (y - cos(a) u_y) / k, u_x = x / q
+    u_y = -out[0] / np.sin(a)
+    u_z = (out[1] - np.cos(a) * u_y) / k
+    u_x = out[2] / q
+    half = (np.array(raw_shape) - 1) / 2
+    inside = ((np.abs(u_z) <= half[0]) & (np.abs(u_y) <= half[1]) & (np.abs(u_x) <= half[2]))
+    assert inside.sum() > 30
+    np.testing.assert_allclose(result[inside], sample(out[0], out[1], out[2])[inside],
+                               rtol=1e-5)
+    # outside, far from the volume: 0
+    assert result[0, 0, 0] == 0 and result[-1, -1, -1] == 0
+
+
+@pytest.mark.parametrize("operation", ["deskew_x", "deskew_y"])
+@pytest.mark.parametrize("angle", [0.0, 90.0])
+def test_deskew_refuses_angles_of_0_and_90_degrees(operation, angle):
+    with pytest.raises(ValueError, match=f"^{operation}: parameter 'angle'"):
+        getattr(oclip, operation)(np.ones((3, 4, 5), np.float32), angle=angle)
+
+
+@pytest.mark.parametrize("operation", ["deskew_x", "deskew_y"])
+def test_deskew_refuses_2d_images_and_bad_voxel_sizes(operation):
+    with pytest.raises(ValueError, match=operation):
+        getattr(oclip, operation)(np.ones((4, 5), np.float32))
+    with pytest.raises(ValueError, match="voxel_size_z"):
+        getattr(oclip, operation)(np.ones((3, 4, 5), np.float32), voxel_size_z=0.0)
+
+
+# --- vector fields ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("interpolation", list(INTERPOLATIONS))
+def test_apply_vector_field_equals_scipy_map_coordinates(interpolation, dtype, shape,
+                                                         make_image, rng):
+    image = make_image(shape, dtype)
+    # a smooth warp of a few pixels, reaching past the edges, and a random jitter
+    grids = np.indices(shape, dtype=np.float64)
+    vectors = [(3.0 * np.sin(grids[-1] / 5.0 + axis) + rng.normal(0, 0.3, shape)
+                ).astype(np.float32) for axis in range(3)]
+    result = REFERENCES["apply_vector_field"].assert_operation_close(
+        image, *vectors, interpolation=interpolation)
+    assert result.shape == image.shape
+
+
+def test_apply_vector_field_of_constant_vectors_translates(make_image):
+    image = make_image((9, 21, 33), np.float32)
+    ones = np.ones(image.shape, np.float32)
+    warped = oclip.apply_vector_field(image, -2 * ones, 1.5 * ones, 0 * ones)
+    np.testing.assert_allclose(warped, oclip.translate(image, translate_x=2.0,
+                                                       translate_y=-1.5), rtol=1e-6)
+
+
+def test_apply_vector_field_refuses_vectors_of_another_shape():
+    image = np.ones((4, 5), np.float32)
+    with pytest.raises(ValueError, match=r"^apply_vector_field: parameter 'vector_y'"):
+        oclip.apply_vector_field(image, image, np.ones((4, 6), np.float32), image)

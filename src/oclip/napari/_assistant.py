@@ -5,7 +5,8 @@ category's first fitting operation is added, its result appears as a layer,
 and its widget shows the operation's parameters.  Every change recomputes
 that step and the ones after it on the compute thread; undo and redo walk the
 recorded workflow, which can be saved, loaded onto another image, exported as
-a Python script or a notebook, and applied to every time point.
+a Python script or a notebook, and applied to every time point or to a
+folder of images (:mod:`._folder`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
 from ._busy import BusyBar, first_operations, warm_up
+from ._folder import FolderRun
 from ._layers import ALL_TIME_POINTS
+from ._physical import default_sizes
 from ._step_widget import StepWidget
 from ._table import TableWidget
 from ._viewer_workflow import ViewerWorkflow, viewer_workflow
@@ -81,6 +84,8 @@ ACTION_TIPS = {
     "Export Python script": "Write a Python script that runs the workflow on TIFF files",
     "Export notebook": "Write a Jupyter notebook that runs the workflow step by step",
     "Apply to all time points": "Compute every time point of a time-lapse into new layers",
+    "Apply to folder": "Run the workflow on every TIFF image of a folder, as oclip run does "
+                       "(outputs and a summary table in its oclip-results folder)",
 }
 
 
@@ -140,6 +145,7 @@ class Assistant(QWidget):
             self.category_buttons[category] = button
         layout.addLayout(grid)
 
+        self.folder_run = FolderRun(self.viewer_workflow)  # "Apply to folder" and its progress
         self.action_buttons: dict[str, QPushButton] = {}
         actions = QGridLayout()
         handlers = {
@@ -150,6 +156,7 @@ class Assistant(QWidget):
             "Export Python script": partial(self.export, "script"),
             "Export notebook": partial(self.export, "notebook"),
             "Apply to all time points": self.viewer_workflow.apply_to_all_time_points,
+            "Apply to folder": self.folder_run.start,
         }
         for index, (label, handler) in enumerate(handlers.items()):
             button = QPushButton(label)
@@ -158,6 +165,7 @@ class Assistant(QWidget):
             actions.addWidget(button, index // 2, index % 2)
             self.action_buttons[label] = button
         layout.addLayout(actions)
+        layout.addWidget(self.folder_run)
 
         self.step_list = QListWidget()
         self.step_list.setToolTip("The workflow's steps in order; click one to edit it")
@@ -216,8 +224,10 @@ class Assistant(QWidget):
             return None
         op = operations()[ranked[0]]
         try:
+            # a 3D image's z sizes stand for the physical size of the x ones
             step_id = self.viewer_workflow.editor.add_step(op.name,
-                                                           self._starting_layers(op, layer))
+                                                           self._starting_layers(op, layer),
+                                                           default_sizes(op, layer))
         except ValueError as error:  # a layer oclip cannot read (RGB)
             _dialogs.warn(str(error))
             return None

@@ -14,9 +14,19 @@ from typing import Any
 
 from napari.layers import Layer
 
-from oclip.workflow import History, Workflow
+from oclip.workflow import History, Workflow, WorkflowError
 
-from ._layers import LayerBinding
+from ._layers import LayerBinding, python_name
+
+
+def free_name(wanted: str, workflow: Workflow, keep: str) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``... the first that no input or step
+    of ``workflow`` other than ``keep`` is called."""
+    taken = (set(workflow.inputs) | set(workflow.step_ids)) - {keep}
+    name, number = wanted, 2
+    while name in taken:
+        name, number = f"{wanted}_{number}", number + 1
+    return name
 
 
 class WorkflowEditor:
@@ -92,13 +102,38 @@ class WorkflowEditor:
             self.history.redo()
             self._on_change()
 
-    def load(self, workflow: Workflow, layers: Mapping[str, Layer]) -> None:
-        """Replace the workflow by ``workflow`` with its inputs read from ``layers``."""
+    @property
+    def layers(self) -> LayerBinding:
+        """The binding of the viewer's layers to the workflow's names."""
+        return self._layers
+
+    def load(self, workflow: Workflow, layers: Mapping[str, Layer]) -> Workflow:
+        """Replace the workflow by ``workflow`` with its inputs read from ``layers``.
+
+        Each input is renamed after the layer it reads (``nuclei`` read from
+        the layer "cells" becomes ``cells``), the result layers shown so far
+        stay in the viewer as they are (the loaded steps get layers of their
+        own), and the undo history starts afresh.  Returns the workflow as
+        loaded (with its inputs renamed).
+        """
         missing = [name for name in workflow.inputs if name not in layers]
         if missing:
             raise ValueError(f"no layer given for the workflow input(s) {', '.join(missing)}")
-        self._layers.rebind_inputs(layers)
-        self._commit(workflow)
+        by_name = dict(layers)
+        for name in workflow.inputs:
+            new_name = free_name(python_name(by_name[name].name), workflow, keep=name)
+            try:
+                renamed = workflow.rename_input(name, new_name)
+            except WorkflowError:  # a name a workflow cannot have ("oclip"): kept
+                continue
+            if renamed is not workflow:
+                workflow = renamed
+                by_name[new_name] = by_name.pop(name)
+        self._layers.rebind_inputs({name: by_name[name] for name in workflow.inputs})
+        self._layers.release_results()
+        self.history = History(workflow, limit=self.history.limit)
+        self._on_change()
+        return workflow
 
     def _commit(self, workflow: Workflow, *, group: Any = None) -> None:
         self.history.push(workflow, group=group)

@@ -273,6 +273,14 @@ class LayerBinding:
             return self.viewer.add_image(data, name=name, scale=scale, translate=translate)
         return self.viewer.add_labels(data, name=name, scale=scale, translate=translate)
 
+    def release_results(self) -> None:
+        """Let go of the result layers (and the tables stored on labels layers): they
+        stay in the viewer as plain layers, and the workflow's results get new ones."""
+        self._results.clear()
+        self._features.clear()
+        self._stacks.clear()
+        self._stack_tables.clear()
+
     def drop_results_not_in(self, workflow: Workflow) -> None:
         """Remove the result layers of steps ``workflow`` does not have, and the
         features their tables left on labels layers."""

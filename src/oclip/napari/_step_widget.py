@@ -14,6 +14,7 @@ from oclip.ops import Parameter, get_operation, operations
 
 from . import _dialogs
 from ._editing import WorkflowEditor
+from ._physical import PhysicalSizes, switched_sizes
 
 _INT_LIMITS = (-(2**31), 2**31 - 1)
 _FLOAT_LIMITS = (-1e9, 1e9)
@@ -108,6 +109,8 @@ class StepWidget(QWidget):
         layout.addWidget(self.operation_box)
         self.form: Container[BaseValueWidget] = Container(labels=True)
         layout.addWidget(self.form.native)
+        self.physical = PhysicalSizes(editor, step_id)  # sizes in the layer's units
+        layout.addWidget(self.physical)
         self.result_label = QLabel()
         self.result_label.setVisible(False)
         layout.addWidget(self.result_label)
@@ -143,6 +146,7 @@ class StepWidget(QWidget):
                     widget.value = step.inputs[widget.name]
                 elif widget.name in step.params:
                     widget.value = step.params[widget.name]
+        self.physical.refresh()
 
     def _sources(self) -> tuple[str, ...]:
         workflow = self.editor.workflow
@@ -186,8 +190,12 @@ class StepWidget(QWidget):
             first = next(iter(step.inputs.values()), None)
             sources = {p.name: step.inputs.get(p.name, first)
                        for p in get_operation(name).image_parameters}
+            # a 3D image's z sizes stand for the physical size of the x ones
+            layer = self.editor.layers.spatial_source(self.editor.workflow, self.step_id)
             self.editor.change_step(self.step_id, op=name,
-                                     sources={k: v for k, v in sources.items() if v})
+                                     sources={k: v for k, v in sources.items() if v},
+                                     params=switched_sizes(step.params, get_operation(name),
+                                                           layer) or None)
 
     def _value_changed(self, name: str, value: Any) -> None:
         parameter = next(p for p in self.step.operation.scalar_parameters if p.name == name)

@@ -14,6 +14,7 @@ from . import (
     measure,
     morphology,
     projection,
+    stacks,
     threshold,
     transform,
 )
@@ -28,6 +29,7 @@ from .math import *
 from .measure import *
 from .morphology import *
 from .projection import *
+from .stacks import *
 from .threshold import *
 from .transform import *
 
@@ -55,6 +57,7 @@ __all__ = [
     *measure.__all__,
     *morphology.__all__,
     *projection.__all__,
+    *stacks.__all__,
     *threshold.__all__,
     *transform.__all__,
 ]

@@ -200,6 +200,13 @@ def _long_scan(counts: backend.DeviceArray) -> backend.DeviceArray:
     return offsets
 
 
+def assign_by_pixel() -> bool:
+    """Whether the label image of :func:`components` is written one work-item per
+    pixel (GPUs: a row's writes coalesce) rather than per row (CPUs: a work-item
+    streams its row)."""
+    return backend.current_device().type != "CPU"
+
+
 def components(image: backend.DeviceArray, connectivity: str, *, equal_values: bool = False
                ) -> tuple[backend.DeviceArray, backend.DeviceArray]:
     """Label connected components in raster order; returns (labels, offsets) where
@@ -234,8 +241,13 @@ def components(image: backend.DeviceArray, connectivity: str, *, equal_values: b
     LABELS.launch("cc_number", (count,), up, run_count, offsets, run_label, cap,
                   defines=options)
     labels = backend.create(image.shape, np.uint32)
-    LABELS.launch("cc_assign", (count,), starts, ends, up, run_count, run_label,
-                  labels, nx, cap, defines=options)
+    if not assign_by_pixel():
+        LABELS.launch("cc_assign", (count,), starts, ends, up, run_count, run_label,
+                      labels, nx, cap, defines=options)
+    else:
+        LABELS.launch("cc_assign_pixels", (-(-nx // 64) * 64, count), starts, ends, up,
+                      run_count, run_label, labels, nx, cap, defines=options,
+                      local_size=(64, 1))
     return labels, offsets
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -99,16 +99,41 @@ def vector_grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
     return (-(-nx // vector_width()), ny, nz)
 
 
+#: Outputs along the axis per work-item of a blocked pass along y or z (BLOCKED_PASS
+#: of neighbourhood.clh), on GPUs.
+GPU_PASS_BLOCK = 16
+#: The radius bounds a blocked pass is built for (RMAX): a pass takes the smallest
+#: that holds its radius (one build each, a pass of a larger radius is not blocked).
+#: Work follows the bound, not the radius: tiers keep the waste small.
+GPU_PASS_RADIUS_TIERS = (2, 4, 8, 16)
+
+
+def blocked_passes() -> bool:
+    """Whether passes along y and z take BLOCKED_PASS (GPUs, one pixel per work-item
+    along x); CPUs run PASS_FRAME's vectors along x."""
+    return backend.current_device().type == "GPU" and vector_width() == 1
+
+
 def _launch_pass(kernel: str, shape: tuple[int, ...], source: backend.DeviceArray,
                  target: backend.DeviceArray, *extra: object,
-                 defines: Mapping[str, object] | None = None) -> None:
+                 defines: Mapping[str, object] | None = None, blocked: bool = False) -> None:
     """Launch the VECTOR_FRAME kernel ``kernel(source, target, *extra, nx, ny, nz)`` of
     filters.cl over an image of ``shape``; T_IN and T_OUT are the element types of
-    the buffers."""
+    the buffers.  ``blocked``: the kernel is a pass (its last extra argument the
+    radius) whose y and z versions take BLOCKED_PASS on GPUs (convolutions and
+    extrema)."""
     all_defines = {"T_IN": backend.cl_type_name(source.dtype),
                    "T_OUT": backend.cl_type_name(target.dtype), "VEC": vector_width(),
                    **(defines or {})}
     global_size = vector_grid(shape)
+    along = {"_y": 1, "_z": 2}.get(kernel[-2:])
+    radius = int(cast("int", extra[-1])) if blocked else 0  # a pass's last argument
+    bound = next((tier for tier in GPU_PASS_RADIUS_TIERS if tier >= radius), None)
+    if blocked and along is not None and bound is not None and blocked_passes():
+        all_defines.update(BLOCK=GPU_PASS_BLOCK, RMAX=bound)
+        sizes = list(global_size)
+        sizes[along] = -(-sizes[along] // GPU_PASS_BLOCK)
+        global_size = (sizes[0], sizes[1], sizes[2])
     FILTERS.launch(kernel, global_size, source, target, *extra,
                    *backend.grid(shape), defines=all_defines,
                    local_size=pass_local_size(kernel, global_size))
@@ -159,7 +184,7 @@ def _run_passes(image: backend.DeviceArray, kernel_name: str,
     for number, (axis, extra) in enumerate(passes):
         target = spare if spare is not None else backend.create(image.shape, out_dtype)
         _launch_pass(f"{kernel_name}_{'xyz'[axis]}", image.shape, source, target, *extra,
-                     defines=first_defines if number == 0 else None)
+                     defines=first_defines if number == 0 else None, blocked=True)
         # The input image is never overwritten; intermediates are reused.
         spare = source if source is not image else None
         source = target
@@ -211,7 +236,7 @@ def convolve_separable(image: backend.DeviceArray, weights: Mapping[int, np.ndar
     defines = {f"FINISH_{finish.upper()}": 1, "T_OTHER": backend.cl_type_name(other.dtype),
                "CENTRE": f"{float(centre)!r}f"}
     _launch_pass(f"convolve_finish_{'xyz'[axis]}", image.shape, summed, out, table, other,
-                 radius, defines=defines)
+                 radius, defines=defines, blocked=True)
     return out
 
 
@@ -457,7 +482,7 @@ def extremum_separable(image: backend.DeviceArray, which: str, radii: Mapping[in
         out = backend.create(image.shape, image.dtype)
         defines = {f"FINISH_{finish.upper()}": 1, "T_OTHER": backend.cl_type_name(other.dtype)}
         _launch_pass(f"{which}_finish_{'xyz'[axis]}", image.shape, result, out, other,
-                     *extra, defines=defines)
+                     *extra, defines=defines, blocked=True)
         return out
     if binary and not passes:
         return as_binary(image)

@@ -20,6 +20,9 @@ false except ``!=``; each operation's docstring names its special values
 them.  All are local (one pixel in, one out) except
 ``multiply_image_and_coordinate``, whose result depends on the pixel's
 position in the whole image.
+
+The Examples of the docstrings run as they stand with ``numpy`` imported as
+``np`` and ``oclip`` (tests/ops/test_examples.py runs them).
 """
 
 from __future__ import annotations
@@ -404,7 +407,8 @@ def square(image: Image) -> Image:
 
     Examples
     --------
-    >>> energy = oclip.square(image)
+    >>> oclip.square(np.array([[1, 2, 3]], np.uint8))
+    array([[1., 4., 9.]], dtype=float32)
     """
     return _float_function("square", image)
 
@@ -430,7 +434,8 @@ def reciprocal(image: Image) -> Image:
 
     Examples
     --------
-    >>> inverse = oclip.reciprocal(image)
+    >>> oclip.reciprocal(np.array([[4.0, -0.5, 0.0]], np.float32))
+    array([[ 0.25, -2.  ,   inf]], dtype=float32)
     """
     return _float_function("reciprocal", image)
 
@@ -456,7 +461,8 @@ def cube_root(image: Image) -> Image:
 
     Examples
     --------
-    >>> root = oclip.cube_root(image)
+    >>> oclip.cube_root(np.array([[-8.0, 0.0, 27.0]], np.float32))
+    array([[-2.,  0.,  3.]], dtype=float32)
     """
     return _float_function("cube_root", image, vector=True)
 
@@ -482,7 +488,8 @@ def negate(image: Image) -> Image:
 
     Examples
     --------
-    >>> inverted = oclip.negate(image)
+    >>> oclip.negate(np.array([[1, 5, 255]], np.uint8))
+    array([[  -1.,   -5., -255.]], dtype=float32)
     """
     return _float_function("negate", image)
 
@@ -514,7 +521,8 @@ def degrees_to_radians(image: Image) -> Image:
 
     Examples
     --------
-    >>> radians = oclip.degrees_to_radians(angles)
+    >>> oclip.degrees_to_radians(np.array([[0, 90, 180]], np.uint8))
+    array([[0.       , 1.5707964, 3.1415927]], dtype=float32)
     """
     return _float_function("multiply_scalar", image, _DEGREES_TO_RADIANS)
 
@@ -540,7 +548,8 @@ def radians_to_degrees(image: Image) -> Image:
 
     Examples
     --------
-    >>> degrees = oclip.radians_to_degrees(angles)
+    >>> oclip.radians_to_degrees(np.array([[0.0, np.pi / 2, np.pi]], np.float32))
+    array([[  0.,  90., 180.]], dtype=float32)
     """
     return _float_function("multiply_scalar", image, _RADIANS_TO_DEGREES)
 
@@ -580,7 +589,9 @@ def nan_to_num(image: Image, nan: float = 0.0, posinf: float = 0.0,
 
     Examples
     --------
-    >>> finite = oclip.nan_to_num(ratio, nan=0.0)
+    >>> ratio = np.array([[np.nan, np.inf, -np.inf, 1.5]], np.float32)
+    >>> oclip.nan_to_num(ratio, nan=0.0, posinf=100.0, neginf=-100.0)
+    array([[   0. ,  100. , -100. ,    1.5]], dtype=float32)
     """
     if image.dtype.kind != "f":
         return _pixelwise("nan_to_num", (image,), image.dtype, _compute_type(image.dtype))
@@ -619,7 +630,9 @@ def multiply_image_and_coordinate(image: Image,
 
     Examples
     --------
-    >>> weighted = oclip.multiply_image_and_coordinate(image, axis="z")
+    >>> oclip.multiply_image_and_coordinate(np.full((2, 4), 10, np.uint8), axis="x")
+    array([[ 0., 10., 20., 30.],
+           [ 0., 10., 20., 30.]], dtype=float32)
     """
     sides = dict(zip("zyx"[3 - image.ndim:], image.shape, strict=True))
     if max(image.shape) > _LARGEST_SIDE or image.size >= 2**32:
@@ -832,7 +845,10 @@ def power_images(image1: Image, image2: Image) -> Image:
 
     Examples
     --------
-    >>> powers = oclip.power_images(bases, exponents)
+    >>> bases = np.array([[2.0, 9.0, -2.0]], np.float32)
+    >>> exponents = np.array([[2.0, 0.5, 3.0]], np.float32)
+    >>> oclip.power_images(bases, exponents)
+    array([[ 4.,  3., -8.]], dtype=float32)
     """
     return _float_combination("power_images", "power_images", image1, image2, vector=True)
 
@@ -862,7 +878,10 @@ def modulo_images(image1: Image, image2: Image) -> Image:
 
     Examples
     --------
-    >>> phase = oclip.modulo_images(time_image, period_image)
+    >>> time = np.array([[7, 8, 9]], np.uint8)
+    >>> period = np.array([[3, 3, 4]], np.uint8)
+    >>> oclip.modulo_images(time, period)
+    array([[1., 2., 1.]], dtype=float32)
     """
     return _float_combination("modulo_images", "modulo", image1, image2)
 
@@ -1017,7 +1036,8 @@ def subtract_image_from_scalar(image: Image, scalar: float = 0.0) -> Image:
 
     Examples
     --------
-    >>> inverted = oclip.subtract_image_from_scalar(image, scalar=255)
+    >>> oclip.subtract_image_from_scalar(np.array([[0, 100, 255]], np.uint8), scalar=255)
+    array([[255., 155.,   0.]], dtype=float32)
     """
     return _float_function("subtract_from_scalar", image, scalar)
 
@@ -1045,7 +1065,8 @@ def divide_scalar_by_image(image: Image, scalar: float = 1.0) -> Image:
 
     Examples
     --------
-    >>> inverse = oclip.divide_scalar_by_image(image, scalar=1.0)
+    >>> oclip.divide_scalar_by_image(np.array([[1, 2, 4]], np.uint16), scalar=1.0)
+    array([[1.  , 0.5 , 0.25]], dtype=float32)
     """
     return _float_function("divide_scalar", image, scalar)
 
@@ -1073,7 +1094,8 @@ def modulo_image_and_scalar(image: Image, scalar: float = 2.0) -> Image:
 
     Examples
     --------
-    >>> checkerboard = oclip.modulo_image_and_scalar(image, scalar=2.0)
+    >>> oclip.modulo_image_and_scalar(np.array([[-1.5, 0.0, 1.0, 2.5]], np.float32), scalar=2.0)
+    array([[0.5, 0. , 1. , 0.5]], dtype=float32)
     """
     return _float_function("modulo_scalar", image, scalar)
 
@@ -1102,7 +1124,8 @@ def maximum_image_and_scalar(image: Image, scalar: float = 0.0) -> Image:
 
     Examples
     --------
-    >>> positive = oclip.maximum_image_and_scalar(image, scalar=0.0)
+    >>> oclip.maximum_image_and_scalar(np.array([[-3.0, 0.5, 7.0]], np.float32), scalar=0.0)
+    array([[0. , 0.5, 7. ]], dtype=float32)
     """
     return _float_function("maximum_scalar", image, scalar)
 
@@ -1131,7 +1154,8 @@ def minimum_image_and_scalar(image: Image, scalar: float = 0.0) -> Image:
 
     Examples
     --------
-    >>> capped = oclip.minimum_image_and_scalar(image, scalar=1000.0)
+    >>> oclip.minimum_image_and_scalar(np.array([[10, 2000, 65535]], np.uint16), scalar=1000.0)
+    array([[  10., 1000., 1000.]], dtype=float32)
     """
     return _float_function("minimum_scalar", image, scalar)
 
@@ -1240,7 +1264,10 @@ def greater_or_equal(image1: Image, image2: Image) -> Binary:
 
     Examples
     --------
-    >>> brighter = oclip.greater_or_equal(image1, image2)
+    >>> image1 = np.array([[1, 2, 3]], np.uint8)
+    >>> image2 = np.array([[2, 2, 2]], np.uint8)
+    >>> oclip.greater_or_equal(image1, image2)
+    array([[0, 1, 1]], dtype=uint8)
     """
     return _compare_images("greater_or_equal", "greater_or_equal", image1, image2)
 
@@ -1269,7 +1296,10 @@ def smaller_or_equal(image1: Image, image2: Image) -> Binary:
 
     Examples
     --------
-    >>> darker = oclip.smaller_or_equal(image1, image2)
+    >>> image1 = np.array([[1, 2, 3]], np.uint8)
+    >>> image2 = np.array([[2, 2, 2]], np.uint8)
+    >>> oclip.smaller_or_equal(image1, image2)
+    array([[1, 1, 0]], dtype=uint8)
     """
     return _compare_images("smaller_or_equal", "smaller_or_equal", image1, image2)
 
@@ -1298,7 +1328,10 @@ def not_equal(image1: Image, image2: Image) -> Binary:
 
     Examples
     --------
-    >>> changed = oclip.not_equal(before, after)
+    >>> before = np.array([[1.0, 2.0, np.nan]], np.float32)
+    >>> after = np.array([[1.0, 2.5, np.nan]], np.float32)
+    >>> oclip.not_equal(before, after)
+    array([[0, 1, 1]], dtype=uint8)
     """
     return _compare_images("not_equal", "not_equal", image1, image2)
 
@@ -1400,7 +1433,10 @@ def binary_subtract(binary1: Binary, binary2: Binary) -> Binary:
 
     Examples
     --------
-    >>> ring = oclip.binary_subtract(dilated, binary)
+    >>> dilated = np.array([[0, 1, 1, 1, 0]], np.uint8)
+    >>> binary = np.array([[0, 0, 1, 0, 0]], np.uint8)
+    >>> oclip.binary_subtract(dilated, binary)
+    array([[0, 1, 0, 1, 0]], dtype=uint8)
     """
     return _logical("binary_subtract", "binary_subtract", binary1, binary2)
 
@@ -1531,7 +1567,8 @@ def greater_or_equal_constant(image: Image, constant: float = 0.0) -> Binary:
 
     Examples
     --------
-    >>> binary = oclip.greater_or_equal_constant(image, constant=100)
+    >>> oclip.greater_or_equal_constant(np.array([[99, 100, 101]], np.uint8), constant=100)
+    array([[0, 1, 1]], dtype=uint8)
     """
     return _compare_constant("greater_or_equal_constant", image, constant)
 
@@ -1561,7 +1598,8 @@ def smaller_or_equal_constant(image: Image, constant: float = 0.0) -> Binary:
 
     Examples
     --------
-    >>> background = oclip.smaller_or_equal_constant(image, constant=10)
+    >>> oclip.smaller_or_equal_constant(np.array([[9.5, 10.0, 10.5]], np.float32), constant=10)
+    array([[1, 1, 0]], dtype=uint8)
     """
     return _compare_constant("smaller_or_equal_constant", image, constant)
 
@@ -1591,7 +1629,8 @@ def not_equal_constant(image: Image, constant: float = 0.0) -> Binary:
 
     Examples
     --------
-    >>> foreground = oclip.not_equal_constant(labels_as_image, constant=0)
+    >>> oclip.not_equal_constant(np.array([[0, 3, 0, 7]], np.uint16), constant=0)
+    array([[0, 1, 0, 1]], dtype=uint8)
     """
     return _compare_constant("not_equal_constant", image, constant)
 

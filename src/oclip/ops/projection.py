@@ -8,8 +8,12 @@ of the maximum) and run along the axis the operation names:
 * along y, a (z, x) image; along x, a (z, y) image (numpy's ``axis=1``,
   ``axis=2``).
 
-All projections take 3D images only: a 2D image is refused (a projection of
-it would be a 1D profile, not an image).
+The projections take 3D images only: a 2D image is refused (a projection of
+it would be a 1D profile, not an image).  The z position projections read a
+stack at a map of plane indices; they take a 2D image as a stack of one plane.
+
+The Examples of the docstrings run as they stand with ``numpy`` imported as
+``np`` and ``oclip`` (tests/ops/test_examples.py runs them).
 """
 
 from __future__ import annotations
@@ -180,6 +184,24 @@ _WORDS = {
 }
 _PLANES = {"z": "(y, x)", "y": "(z, x)", "x": "(z, y)"}
 
+#: The stack of the Examples: three planes of 2 x 3 pixels.
+_EXAMPLE_STACK = """\
+    >>> stack = np.array([[[1, 5, 2], [0, 2, 4]],
+    ...                   [[4, 3, 3], [0, 9, 1]],
+    ...                   [[2, 8, 6], [7, 1, 5]]], np.uint8)"""
+
+
+def _examples(call: str, result: str) -> str:
+    """An Examples section: ``call`` (an expression) of the example stack, and the
+    repr of its result (lines as numpy writes them)."""
+    shown = "\n".join(f"    {line}" for line in result.splitlines())
+    return f"""
+    Examples
+    --------
+{_EXAMPLE_STACK}
+    >>> {call}
+{shown}"""
+
 
 def _projection_docstring(reduction: str, axis: str) -> Callable[[Callable], Callable]:
     """Give a projection function its numpydoc docstring (one template for all)."""
@@ -325,6 +347,15 @@ def z_position_of_maximum_z_projection(image: Image) -> Image:
     See Also
     --------
     numpy.argmax : the reference, ``image.argmax(axis=0)``.
+
+    Examples
+    --------
+    >>> stack = np.array([[[1, 5, 2], [0, 2, 4]],
+    ...                   [[4, 3, 3], [0, 9, 1]],
+    ...                   [[2, 8, 6], [7, 1, 5]]], np.uint8)
+    >>> oclip.z_position_of_maximum_z_projection(stack)
+    array([[1, 2, 2],
+           [2, 1, 2]], dtype=uint32)
     """
     return project(image, "argmax", "z")
 
@@ -334,8 +365,10 @@ def z_position_of_maximum_z_projection(image: Image) -> Image:
 _POSITION_NOTES = {"maximum": "numpy.argmax", "minimum": "numpy.argmin"}
 
 
-def _position_docstring(which: str, axis: str) -> Callable[[Callable], Callable]:
-    """The numpydoc docstring of ``<axis>_position_of_<which>_<axis>_projection``."""
+def _position_docstring(which: str, axis: str, example: str
+                        ) -> Callable[[Callable], Callable]:
+    """The numpydoc docstring of ``<axis>_position_of_<which>_<axis>_projection``, with
+    ``example`` the repr of its result for the example stack."""
     method = _POSITION_NOTES[which]
     text = f"""Give, for every {_PLANES[axis]} pixel, the {axis} index of the stack's {which} there.
 
@@ -356,38 +389,53 @@ def _position_docstring(which: str, axis: str) -> Callable[[Callable], Callable]
     """
 
     def document(function: Callable) -> Callable:
-        function.__doc__ = text
+        function.__doc__ = text.rstrip() + "\n" + _examples(
+            f"oclip.{function.__name__}(stack)", example) + "\n    "
         return function
 
     return document
 
 
 @operation(category="Projection", dimensions=(3,))
-@_position_docstring("maximum", "y")
+@_position_docstring("maximum", "y", """\
+array([[0, 0, 1],
+       [0, 1, 0],
+       [1, 0, 0]], dtype=uint32)""")
 def y_position_of_maximum_y_projection(image: Image) -> Image:
     return project(image, "argmax", "y")
 
 
 @operation(category="Projection", dimensions=(3,))
-@_position_docstring("maximum", "x")
+@_position_docstring("maximum", "x", """\
+array([[1, 2],
+       [0, 1],
+       [1, 0]], dtype=uint32)""")
 def x_position_of_maximum_x_projection(image: Image) -> Image:
     return project(image, "argmax", "x")
 
 
 @operation(category="Projection", dimensions=(3,))
-@_position_docstring("minimum", "z")
+@_position_docstring("minimum", "z", """\
+array([[0, 1, 0],
+       [0, 2, 1]], dtype=uint32)""")
 def z_position_of_minimum_z_projection(image: Image) -> Image:
     return project(image, "argmin", "z")
 
 
 @operation(category="Projection", dimensions=(3,))
-@_position_docstring("minimum", "y")
+@_position_docstring("minimum", "y", """\
+array([[1, 1, 0],
+       [1, 0, 1],
+       [0, 1, 1]], dtype=uint32)""")
 def y_position_of_minimum_y_projection(image: Image) -> Image:
     return project(image, "argmin", "y")
 
 
 @operation(category="Projection", dimensions=(3,))
-@_position_docstring("minimum", "x")
+@_position_docstring("minimum", "x", """\
+array([[0, 0],
+       [1, 0],
+       [0, 1]], dtype=uint32)""")
 def x_position_of_minimum_x_projection(image: Image) -> Image:
     return project(image, "argmin", "x")
 
@@ -410,9 +458,11 @@ _ORDER_NOTES = """
     are refused (NaN has no place in an order); infinities are ordinary values."""
 
 
-def _order_docstring(reduction: str, axis: str) -> Callable[[Callable], Callable]:
+def _order_docstring(reduction: str, axis: str, example: str
+                     ) -> Callable[[Callable], Callable]:
     """The numpydoc docstring of ``median_<axis>_projection`` and
-    ``percentile_<axis>_projection``."""
+    ``percentile_<axis>_projection``, with ``example`` the repr of its result for the
+    example stack (the 25th percentile)."""
     if reduction == "median":
         summary = f"Project a stack onto the {_PLANES[axis]} plane by its median along {axis}."
         parameter = ""
@@ -442,46 +492,64 @@ def _order_docstring(reduction: str, axis: str) -> Callable[[Callable], Callable
     {reference}
 {_ORDER_NOTES}
     """
+    argument = "" if reduction == "median" else ", percentile=25"
 
     def document(function: Callable) -> Callable:
-        function.__doc__ = text
+        function.__doc__ = text.rstrip() + "\n" + _examples(
+            f"oclip.{function.__name__}(stack{argument})", example) + "\n    "
         return function
 
     return document
 
 
 @operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NAN)
-@_order_docstring("median", "z")
+@_order_docstring("median", "z", """\
+array([[2., 5., 3.],
+       [0., 2., 4.]], dtype=float32)""")
 def median_z_projection(image: Image) -> Image:
     return project(image, "median", "z")
 
 
 @operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NAN)
-@_order_docstring("median", "y")
+@_order_docstring("median", "y", """\
+array([[0.5, 3.5, 3. ],
+       [2. , 6. , 2. ],
+       [4.5, 4.5, 5.5]], dtype=float32)""")
 def median_y_projection(image: Image) -> Image:
     return project(image, "median", "y")
 
 
 @operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NAN)
-@_order_docstring("median", "x")
+@_order_docstring("median", "x", """\
+array([[2., 2.],
+       [3., 1.],
+       [6., 5.]], dtype=float32)""")
 def median_x_projection(image: Image) -> Image:
     return project(image, "median", "x")
 
 
 @operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NAN)
-@_order_docstring("percentile", "z")
+@_order_docstring("percentile", "z", """\
+array([[1.5, 4. , 2.5],
+       [0. , 1.5, 2.5]], dtype=float32)""")
 def percentile_z_projection(image: Image, percentile: Percentile = 90.0) -> Image:
     return project(image, "percentile", "z", percentile)
 
 
 @operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NAN)
-@_order_docstring("percentile", "y")
+@_order_docstring("percentile", "y", """\
+array([[0.25, 2.75, 2.5 ],
+       [1.  , 4.5 , 1.5 ],
+       [3.25, 2.75, 5.25]], dtype=float32)""")
 def percentile_y_projection(image: Image, percentile: Percentile = 90.0) -> Image:
     return project(image, "percentile", "y", percentile)
 
 
 @operation(category="Projection", dimensions=(3,), nonfinite=REFUSE_NAN)
-@_order_docstring("percentile", "x")
+@_order_docstring("percentile", "x", """\
+array([[1.5, 1. ],
+       [3. , 0.5],
+       [4. , 3. ]], dtype=float32)""")
 def percentile_x_projection(image: Image, percentile: Percentile = 90.0) -> Image:
     return project(image, "percentile", "x", percentile)
 
@@ -550,6 +618,16 @@ def z_position_projection(image: Image, z_position: Image) -> Image:
     The map's values are plane indices: float values are truncated toward zero
     (as ``astype(int)``; NaN counts as 0), and indices beyond the stack read its
     first or last plane (the edge replicated, as everywhere in oclip).
+
+    Examples
+    --------
+    >>> stack = np.array([[[1, 5, 2], [0, 2, 4]],
+    ...                   [[4, 3, 3], [0, 9, 1]],
+    ...                   [[2, 8, 6], [7, 1, 5]]], np.uint8)
+    >>> z = np.array([[2, 0, 1], [1, 1, 0]], np.uint8)
+    >>> oclip.z_position_projection(stack, z)
+    array([[2, 5, 3],
+           [0, 9, 4]], dtype=uint8)
     """
     stack = _stack_and_map("z_position_projection", image, z_position)
     return read_planes(stack, z_position, 0, 1).reshape(stack.shape[1:])
@@ -595,6 +673,22 @@ def z_position_range_projection(image: Image, z_position: Image, start_z: Offset
     The map's values are plane indices: float values are truncated toward zero
     (as ``astype(int)``; NaN counts as 0), and indices beyond the stack read its
     first or last plane (the edge replicated, as everywhere in oclip).
+
+    Examples
+    --------
+    The plane of the maximum and the one below it (the first plane stands in
+    for the one below plane 0):
+
+    >>> stack = np.array([[[1, 5, 2], [0, 2, 4]],
+    ...                   [[4, 3, 3], [0, 9, 1]],
+    ...                   [[2, 8, 6], [7, 1, 5]]], np.uint8)
+    >>> z = oclip.z_position_of_maximum_z_projection(stack)
+    >>> oclip.z_position_range_projection(stack, z, start_z=-1, end_z=0)
+    array([[[1, 3, 3],
+            [0, 2, 1]],
+    <BLANKLINE>
+           [[4, 8, 6],
+            [7, 9, 5]]], dtype=uint8)
     """
     stack = _stack_and_map("z_position_range_projection", image, z_position)
     step = 1 if end_z >= start_z else -1
@@ -645,7 +739,9 @@ def extended_depth_of_focus_variance_projection(
     Returns
     -------
     Image
-        2D image (y, x) of the stack's dtype.
+        2D image (y, x) of the stack's dtype: at every (y, x), the stack's value
+        at the z where the smoothed local variance there is largest (the first
+        such z where several are).
 
     See Also
     --------
@@ -661,6 +757,18 @@ def extended_depth_of_focus_variance_projection(
     within 1e-4 of the stack's largest measure of the largest there.  Images
     holding NaN or infinities are refused (their focus measure would not be
     defined).
+
+    Examples
+    --------
+    A textured plane, sharp on the left in plane 0 and on the right in plane 2:
+
+    >>> texture = ((np.indices((8, 16)) // 2).sum(axis=0) % 2 * 100).astype(np.float32)
+    >>> flat = np.full((8, 16), 50, np.float32)
+    >>> left = np.arange(16) < 8
+    >>> stack = np.stack([np.where(left, texture, flat), flat, np.where(left, flat, texture)])
+    >>> sharp = oclip.extended_depth_of_focus_variance_projection(stack)
+    >>> np.array_equal(sharp, texture)
+    True
     """
     radii = {0: radius_x, 1: radius_y, 2: 0}
     variance = sphere_filter(image, "variance_window", radii, np.float32,
@@ -692,7 +800,9 @@ def extended_depth_of_focus_sobel_projection(image: Image, sigma_x: Sigma = 2.0,
     Returns
     -------
     Image
-        2D image (y, x) of the stack's dtype.
+        2D image (y, x) of the stack's dtype: at every (y, x), the stack's value
+        at the z where the smoothed gradient magnitude there is largest (the
+        first such z where several are).
 
     See Also
     --------
@@ -707,6 +817,18 @@ def extended_depth_of_focus_sobel_projection(image: Image, sigma_x: Sigma = 2.0,
     within 1e-4 of the stack's largest measure of the largest there.  Images
     holding NaN or infinities are refused (their focus measure would not be
     defined).
+
+    Examples
+    --------
+    A textured plane, sharp on the left in plane 0 and on the right in plane 2:
+
+    >>> texture = ((np.indices((8, 16)) // 2).sum(axis=0) % 2 * 100).astype(np.float32)
+    >>> flat = np.full((8, 16), 50, np.float32)
+    >>> left = np.arange(16) < 8
+    >>> stack = np.stack([np.where(left, texture, flat), flat, np.where(left, flat, texture)])
+    >>> sharp = oclip.extended_depth_of_focus_sobel_projection(stack)
+    >>> np.array_equal(sharp, texture)
+    True
     """
     gradient = backend.create(image.shape, np.float32)
     # derivatives.cl built for 2D images takes each plane of a stack alone

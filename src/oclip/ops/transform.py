@@ -2,10 +2,12 @@
 
 Three kernels of ``transform.cl`` serve them all:
 
-* ``scale``, ``resample``, ``rotate``, ``translate`` and ``affine_transform``
-  compute an affine map on the host (a 3x4 matrix, from output to input
-  coordinates, numpy axis order, as ``scipy.ndimage.affine_transform``) and
-  sample the input there with nearest or linear interpolation;
+* ``scale``, ``resample``, ``rotate``, ``translate``, ``affine_transform``,
+  ``rigid_transform``, ``deskew_x`` and ``deskew_y`` compute an affine map on
+  the host (a 3x4 matrix, from output to input coordinates, numpy axis order,
+  as ``scipy.ndimage.affine_transform``) and sample the input there with
+  nearest or linear interpolation; ``apply_vector_field`` samples with the
+  identity map plus a displacement per pixel;
 * ``flip``, ``transpose`` and ``upsample`` are integer index maps (a
   gather), exact and dtype-keeping;
 * ``crop``, ``sub_stack`` and ``reduce_stack`` are rectangular buffer copies;
@@ -15,7 +17,12 @@ Interpolation: "nearest" copies a pixel (the result keeps the dtype; a
 coordinate exactly halfway between two pixels takes the upper one, as
 scipy's order 0); "linear" interpolates linearly along each axis and gives
 float32.  Outside the image, the edge pixel is replicated (scipy's
-``mode="nearest"``).
+``mode="nearest"``), except for the deskews, where the input is 0 outside the
+raw stack (scipy's ``mode="grid-constant"``): the wedges a sweep leaves
+empty stay empty.
+
+Stacks and slices (concatenating, pasting, stitching, planes in and out) are
+``stacks.py``'s.
 """
 
 from __future__ import annotations
@@ -32,11 +39,15 @@ from ._types import Image, Range
 
 __all__ = [
     "affine_transform",
+    "apply_vector_field",
     "crop",
+    "deskew_x",
+    "deskew_y",
     "downsample",
     "flip",
     "reduce_stack",
     "resample",
+    "rigid_transform",
     "rotate",
     "scale",
     "sub_stack",
@@ -89,11 +100,16 @@ def _launch_rows(kernel: str, out: backend.DeviceArray, *arguments: object,
 
 
 def sample(image: backend.DeviceArray, matrix: np.ndarray, out_shape: Sequence[int],
-           interpolation: str) -> backend.DeviceArray:
+           interpolation: str, *, zero_outside: bool = False,
+           field: Sequence[backend.DeviceArray] | None = None) -> backend.DeviceArray:
     """Sample ``image`` at ``matrix @ (output coordinates, 1)``.
 
     ``matrix`` is (ndim, ndim + 1), numpy axis order, mapping output to input
-    coordinates.  "nearest" keeps the dtype, "linear" gives float32.
+    coordinates.  "nearest" keeps the dtype, "linear" gives float32.  Outside
+    the image the edge is replicated (scipy's ``mode="nearest"``), or with
+    ``zero_outside`` the input is 0 there (scipy's ``mode="grid-constant"``).
+    ``field``: images (x, y, z) of the output's shape, added to the mapped
+    coordinates (2D: z is not read).
     """
     ndim = image.ndim
     # about the output's centre, as transform.cl takes it
@@ -104,9 +120,15 @@ def sample(image: backend.DeviceArray, matrix: np.ndarray, out_shape: Sequence[i
     out_dtype = image.dtype if interpolation == "nearest" else np.dtype(np.float32)
     out = backend.create(tuple(out_shape), out_dtype)
     defines = {"T_IN": backend.cl_type_name(image.dtype),
-               "T_OUT": backend.cl_type_name(out_dtype), "DIMS": ndim}
+               "T_OUT": backend.cl_type_name(out_dtype), "DIMS": ndim,
+               "ZERO_OUTSIDE": int(zero_outside)}
+    vectors: tuple[backend.DeviceArray, ...] = ()
+    if field is not None:
+        vectors = tuple(field)
+        defines.update({f"T_V{axis}": backend.cl_type_name(v.dtype)
+                        for axis, v in zip("XYZ", vectors, strict=True)})
     _launch_rows(f"sample_{interpolation}", out, image, out, *backend.grid(image.shape),
-                 *backend.grid(out.shape), *(float(v) for v in full.ravel()),
+                 *backend.grid(out.shape), *(float(v) for v in full.ravel()), *vectors,
                  defines=defines)
     return out
 
@@ -387,6 +409,287 @@ def affine_transform(image: Image,
     """
     values = affine_matrix("affine_transform", matrix, image.ndim)
     return sample(image, values, image.shape, interpolation)
+
+
+@operation(category="Transform")
+def rigid_transform(image: Image, translate_x: Shift = 0.0, translate_y: Shift = 0.0,
+                    translate_z: Shift = 0.0, angle_x: Angle = 0.0, angle_y: Angle = 0.0,
+                    angle_z: Angle = 0.0, interpolation: Interpolation = "linear") -> Image:
+    """Rotate an image about its centre and shift it, with a single interpolation.
+
+    The rotation is ``rotate``'s (about x, then y, then z, about the centre
+    ``(size - 1) / 2``), the shift ``translate``'s, applied after the
+    rotation: the output pixel at ``p`` takes the input at
+    ``R (p - t - c) + c``, with ``R`` the output-to-input rotation of
+    ``rotate``, ``t`` the shift and ``c`` the centre.  The result has the
+    input's shape; areas moved into it replicate the edge.
+
+    Parameters
+    ----------
+    image : Image
+        The image to move, 2D or 3D.
+    translate_x : float
+        Shift along x after the rotation, in pixels.
+    translate_y : float
+        Shift along y, in pixels.
+    translate_z : float
+        Shift along z, in pixels; ignored for 2D images.
+    angle_x : float
+        Rotation about the x axis, in degrees (as ``rotate``); ignored for 2D images.
+    angle_y : float
+        Rotation about the y axis, in degrees; ignored for 2D images.
+    angle_z : float
+        Rotation about the z axis (in the image plane), in degrees.
+    interpolation : str
+        "nearest" copies the closest pixel; "linear" interpolates linearly.
+
+    Returns
+    -------
+    Image
+        Image of the same shape: the input's dtype for "nearest", float32 for
+        "linear".
+
+    See Also
+    --------
+    scipy.ndimage.affine_transform : the reference, with the rotation about the
+        centre followed by the shift as one matrix, ``mode="nearest"`` and
+        ``order`` 0 (nearest) or 1 (linear).
+
+    Examples
+    --------
+    >>> image = np.zeros((5, 5), np.float32)
+    >>> image[2, 3] = 1
+    >>> moved = oclip.rigid_transform(image, translate_y=1.0, angle_z=90.0)
+    >>> [int(i) for i in np.argwhere(moved > 0.5)[0]]
+    [2, 2]
+    """
+    rotation = rotation_matrix(image.shape, angle_x, angle_y, angle_z)
+    shifts = np.array([translate_z, translate_y, translate_x][3 - image.ndim:])
+    matrix = rotation.copy()
+    matrix[:, -1] -= rotation[:, :-1] @ shifts
+    return sample(image, matrix, image.shape, interpolation)
+
+
+@operation(category="Transform")
+def apply_vector_field(image: Image, vector_x: Image, vector_y: Image, vector_z: Image,
+                       interpolation: Interpolation = "linear") -> Image:
+    """Warp an image by a displacement per pixel.
+
+    The output pixel at ``(z, y, x)`` takes the input at ``(z + vector_z[z, y,
+    x], y + vector_y[z, y, x], x + vector_x[z, y, x])`` (displacements in
+    pixels, as clEsperanto's ``apply_vector_field``); coordinates outside the
+    image replicate the edge.
+
+    Parameters
+    ----------
+    image : Image
+        The image to warp, 2D or 3D.
+    vector_x : Image
+        The displacement along x of every output pixel, in pixels: the image's
+        shape, any dtype (fractions in float32).
+    vector_y : Image
+        The displacement along y, the image's shape.
+    vector_z : Image
+        The displacement along z, the image's shape; not read for 2D images
+        (give any image of the shape, e.g. ``vector_x``).
+    interpolation : str
+        "nearest" copies the closest pixel; "linear" interpolates linearly.
+
+    Returns
+    -------
+    Image
+        Image of the same shape: the input's dtype for "nearest", float32 for
+        "linear".
+
+    See Also
+    --------
+    scipy.ndimage.map_coordinates : the reference, with ``numpy.indices(shape) +
+        (vector_z, vector_y, vector_x)`` as coordinates, ``mode="nearest"`` and
+        ``order`` 0 (nearest) or 1 (linear).
+
+    Examples
+    --------
+    >>> image = np.array([[0, 10, 20, 30]], np.float32)
+    >>> shift = np.full((1, 4), 0.5, np.float32)
+    >>> oclip.apply_vector_field(image, shift, np.zeros((1, 4), np.float32), shift)
+    array([[ 5., 15., 25., 30.]], dtype=float32)
+    """
+    vectors = {"vector_x": vector_x, "vector_y": vector_y, "vector_z": vector_z}
+    for name, vector in vectors.items():
+        if vector.shape != image.shape:
+            raise ValueError(f"apply_vector_field: parameter '{name}' must have the image's "
+                             f"shape {image.shape}, got {vector.shape}")
+    identity = np.column_stack([np.eye(image.ndim), np.zeros(image.ndim)])
+    return sample(image, identity, image.shape, interpolation,
+                  field=(vector_x, vector_y, vector_z))
+
+
+# --- deskewing ---------------------------------------------------------------------------
+
+#: The angle of a light sheet to the coverslip, in degrees (0 and 90 are refused: no skew
+#: to undo, or no volume).
+SheetAngle = Annotated[float, Range(0.1, 89.9, 0.5)]
+
+
+def _deskew(name: str, image: backend.DeviceArray, angle: float, sheet_axis: int,
+            pixel_size: float, other_size: float, voxel_size_z: float) -> backend.DeviceArray:
+    """Deskew along numpy axis ``sheet_axis`` (1: y, 2: x) of a stack: see deskew_y.
+
+    ``pixel_size`` is the raw pixel size along the sheet axis (the result's
+    voxel size), ``other_size`` along the other in-plane axis.
+    """
+    if not 0.0 < angle < 90.0:
+        raise ValueError(f"{name}: parameter 'angle' ({angle}) must lie strictly between 0 "
+                         "and 90 degrees (the light sheet's angle to the coverslip)")
+    radians = math.radians(angle)
+    s, c = math.sin(radians), math.cos(radians)
+    step = voxel_size_z / pixel_size           # the stage step, in output voxels
+    ratio = other_size / pixel_size            # the other axis' pixel, in output voxels
+    other = 3 - sheet_axis                     # numpy axis of the other in-plane axis
+    # forward map of centred raw coordinates (z, y, x) to centred output ones
+    forward = np.zeros((3, 3))
+    forward[0, sheet_axis] = -s                 # height above the coverslip
+    forward[sheet_axis, sheet_axis] = c         # along the scan: the sheet's foot ...
+    forward[sheet_axis, 0] = step               # ... plus the stage's steps
+    forward[other, other] = ratio
+    nz, ny, nx = image.shape
+    n_sheet, n_other = (ny, nx) if sheet_axis == 1 else (nx, ny)
+    extents = {0: n_sheet * s, sheet_axis: n_sheet * c + nz * step, other: n_other * ratio}
+    out_shape = tuple(max(1, round(extents[axis])) for axis in range(3))
+    inverse = np.linalg.inv(forward)
+    raw_centre = (np.array(image.shape, float) - 1) / 2
+    out_centre = (np.array(out_shape, float) - 1) / 2
+    matrix = np.column_stack([inverse, raw_centre - inverse @ out_centre])
+    return sample(image, matrix, out_shape, "linear", zero_outside=True)
+
+
+@operation(category="Transform", dimensions=(3,))
+def deskew_y(image: Image, angle: SheetAngle = 30.0, voxel_size_x: VoxelSize = 1.0,
+             voxel_size_y: VoxelSize = 1.0, voxel_size_z: VoxelSize = 1.0) -> Image:
+    """Deskew a stack of oblique light-sheet planes swept along y (lattice light-sheet,
+    oblique-plane microscopy) into coverslip coordinates.
+
+    Geometry.  Each plane ``z`` of the raw stack (z, y, x) is one image of the
+    light sheet: its x axis lies parallel to the coverslip, its y axis in the
+    sheet at ``angle`` degrees to the coverslip.  Between planes the sheet
+    moves by ``voxel_size_z`` parallel to the coverslip, along the direction
+    of the planes' y axis projected onto the coverslip.  The result is the
+    volume in the coverslip's frame: x as the raw x, y parallel to the
+    coverslip along the sweep, z perpendicular to the coverslip, with cubic
+    voxels of ``voxel_size_y`` along every axis (x is resampled to it if
+    ``voxel_size_x`` differs).  With coordinates counted from each volume's
+    centre, in the result's voxels, the raw voxel at ``(zr, yr, xr)`` lands
+    at::
+
+        z = -sin(angle) * yr
+        y =  cos(angle) * yr + (voxel_size_z / voxel_size_y) * zr
+        x =  (voxel_size_x / voxel_size_y) * xr
+
+    (the raw y axis points towards the coverslip as it goes along the sweep,
+    and each plane is shifted by one stage step along y).  These are the
+    axes, orientation and shape of pyclesperanto_prototype's ``deskew_y``
+    (``scale_factor=1``, ``voxel_size_x == voxel_size_y``); its placement
+    may differ from this one by a fraction of a voxel (it puts the corner of
+    the volume's box at 0, this one the centres together).  The result's
+    shape covers the whole raw volume's box of voxels: along z
+    ``round(ny * sin(angle))``, along y ``round(ny * cos(angle) + nz *
+    voxel_size_z / voxel_size_y)``, along x ``round(nx * voxel_size_x /
+    voxel_size_y)`` (at least 1), the raw volume's centre at the result's
+    centre ``(size - 1) / 2``.  Values are interpolated linearly; outside the
+    raw volume the input counts as 0 (the wedges the sweep leaves empty are 0,
+    and the volume's faces blend into them over one raw pixel).
+
+    Parameters
+    ----------
+    image : Image
+        The raw stack (z, y, x): one plane per sheet position.
+    angle : float
+        The light sheet's angle to the coverslip, in degrees, strictly
+        between 0 and 90.
+    voxel_size_x : float
+        The raw pixel size along x (any unit, the same for all sizes).
+    voxel_size_y : float
+        The raw pixel size along y, in the sheet; the result's voxel size.
+    voxel_size_z : float
+        The stage step between planes (the raw stack's z step).
+
+    Returns
+    -------
+    Image
+        float32 3D image in coverslip coordinates (see Geometry above).
+
+    See Also
+    --------
+    scipy.ndimage.affine_transform : the reference, with the inverse of the map
+        above (about the centres) as matrix, the result's shape as
+        ``output_shape``, ``order=1`` and ``mode="grid-constant"`` (cval 0).
+    deskew_x : the same for planes swept along x.
+
+    Examples
+    --------
+    >>> raw = np.ones((4, 6, 5), np.float32)
+    >>> oclip.deskew_y(raw, angle=30.0, voxel_size_z=2.0).shape
+    (3, 13, 5)
+    """
+    return _deskew("deskew_y", image, angle, 1, voxel_size_y, voxel_size_x, voxel_size_z)
+
+
+@operation(category="Transform", dimensions=(3,))
+def deskew_x(image: Image, angle: SheetAngle = 31.8, voxel_size_x: VoxelSize = 1.0,
+             voxel_size_y: VoxelSize = 1.0, voxel_size_z: VoxelSize = 1.0) -> Image:
+    """Deskew a stack of oblique light-sheet planes swept along x into coverslip
+    coordinates.
+
+    As ``deskew_y`` with the roles of x and y swapped: each raw plane's x axis
+    lies in the sheet at ``angle`` degrees to the coverslip, its y axis
+    parallel to the coverslip, and the stage moves by ``voxel_size_z`` along
+    x between planes.  The result has cubic voxels of ``voxel_size_x``; from
+    the volumes' centres, in the result's voxels, the raw voxel at ``(zr, yr,
+    xr)`` lands at::
+
+        z = -sin(angle) * xr
+        y =  (voxel_size_y / voxel_size_x) * yr
+        x =  cos(angle) * xr + (voxel_size_z / voxel_size_x) * zr
+
+    the axes, orientation and shape of pyclesperanto_prototype's ``deskew_x``
+    (``scale_factor=1``, placed by the centres, see ``deskew_y``).  Shape:
+    along z ``round(nx * sin(angle))``, along y ``round(ny * voxel_size_y /
+    voxel_size_x)``, along x ``round(nx * cos(angle) + nz * voxel_size_z /
+    voxel_size_x)`` (at least 1), centred; linear interpolation, 0 outside the
+    raw volume.
+
+    Parameters
+    ----------
+    image : Image
+        The raw stack (z, y, x): one plane per sheet position.
+    angle : float
+        The light sheet's angle to the coverslip, in degrees, strictly
+        between 0 and 90.
+    voxel_size_x : float
+        The raw pixel size along x, in the sheet; the result's voxel size.
+    voxel_size_y : float
+        The raw pixel size along y (any unit, the same for all sizes).
+    voxel_size_z : float
+        The stage step between planes (the raw stack's z step).
+
+    Returns
+    -------
+    Image
+        float32 3D image in coverslip coordinates.
+
+    See Also
+    --------
+    scipy.ndimage.affine_transform : the reference, with the inverse of the map
+        above (about the centres), ``order=1`` and ``mode="grid-constant"``.
+    deskew_y : the geometry in detail.
+
+    Examples
+    --------
+    >>> raw = np.ones((4, 5, 6), np.float32)
+    >>> oclip.deskew_x(raw, angle=30.0, voxel_size_z=2.0).shape
+    (3, 5, 13)
+    """
+    return _deskew("deskew_x", image, angle, 2, voxel_size_x, voxel_size_y, voxel_size_z)
 
 
 # --- integer index maps ------------------------------------------------------------------

@@ -28,25 +28,35 @@ memory this process can still get (:func:`memory_estimate` against
 :func:`available_memory`) runs in a fresh process of its own, so that running
 out of memory there (an OpenCL driver that aborts, the kernel's OOM killer)
 fails that job alone.
+
+In its resumable form (``run_files(..., resume=True)``, what the plugin's
+*Apply to folder* runs) a run keeps a folder as ``oclip run --scheduler``
+does: it records the workflow (``RECORD_FILE``), skips the jobs whose outputs
+are complete, writes the summary table (``SUMMARY_FILE``), and can be stopped
+between files.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._errors import format_bytes
-from .._io import remove_leftovers
+from .._io import remove_leftovers, write_text
 from ..ops import ImageKind, get_operation
-from ..workflow import Workflow, WorkflowError
+from ..workflow import Workflow, WorkflowError, dumps, loads
 from ._images import read_image, write_output, written_by_oclip
 from ._jobs import Job
+from ._tasks import count_objects, output_kind
 from ._tiles import image_shape
 
 #: File name suffixes taken from folders (case-insensitive).
@@ -55,13 +65,33 @@ TIFF_SUFFIXES = (".tif", ".tiff")
 
 @dataclass
 class BatchSummary:
-    """What a batch run did."""
+    """What a batch run did.
+
+    Attributes
+    ----------
+    jobs : int
+        Jobs planned.
+    done, failed, written : lists
+        Jobs done, failed (with the reason), files written.
+    skipped : list of str
+        Jobs whose outputs were complete already (resumable runs).
+    not_run : list of str
+        Jobs left out because the run was stopped.
+    table : Path or None
+        The summary CSV written (resumable runs).
+    rows : list of dict
+        Its rows.
+    """
 
     jobs: int = 0
     done: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
+    table: Path | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -96,6 +126,99 @@ def _tiffs(path: Path, what: str, output: Path | None = None) -> list[Path]:
         raise WorkflowError(f"{what}: {path} {held} of oclip run in the output folder, "
                             f"which are never taken as inputs")
     return inputs
+
+
+#: One row per job of a resumable run: status, timings, workers, object counts.
+SUMMARY_FILE = "oclip-run-summary.csv"
+#: The workflow (and options) the outputs of a folder belong to.
+RECORD_FILE = "oclip-run-workflow.yaml"
+
+_RECORD_PREFIX = "# oclip run options: "
+
+
+# --- what a folder holds (for resumable runs) ----------------------------------------
+
+
+def output_path(folder: Path, stem: str, name: str, kind: str, time_lapse: bool) -> Path:
+    """The file ``write_output`` writes for one output of a job."""
+    as_csv = kind == "table" or (kind == "value" and not time_lapse)
+    return folder / f"{stem}_{name}.{'csv' if as_csv else 'tif'}"
+
+
+def is_complete(path: Path, newest: float) -> bool:
+    """Whether the output ``path`` exists and is no older than the newest input."""
+    try:
+        return path.stat().st_mtime >= newest
+    except OSError:
+        return False
+
+
+def newest_input(job: Job) -> float:
+    """The modification time of the newest input file of ``job``."""
+    return max((Path(p).stat().st_mtime for p in job.paths.values()), default=0.0)
+
+
+def job_complete(workflow: Workflow, job: Job, folder: Path, time_lapse: bool) -> bool:
+    """Whether every output of ``job`` in ``folder`` is complete (a re-run skips it)."""
+    try:
+        newest = newest_input(job)
+    except OSError:  # an input that cannot be read fails when the job runs
+        return False
+    return all(is_complete(output_path(folder, job.stem, o, output_kind(workflow, o),
+                                       time_lapse), newest)
+               for o in workflow.output_ids)
+
+
+def check_record(folder: Path, workflow: Workflow, options: dict[str, Any],
+                 overwrite: bool) -> None:
+    """Refuse (``WorkflowError``) a folder holding the outputs of another workflow or
+    of other options, unless ``overwrite``."""
+    path = folder / RECORD_FILE
+    if not path.exists() or overwrite:
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        recorded = json.loads(first.removeprefix(_RECORD_PREFIX))
+        same = loads(text, source=str(path)) == workflow and recorded == options
+    except (OSError, ValueError, IndexError):
+        same = False
+    if not same:
+        raise WorkflowError(f"{folder} holds the outputs of another workflow or of other "
+                            f"options (see {RECORD_FILE} there): write to another folder, or "
+                            f"recompute everything (--overwrite, overwrite=True)")
+
+
+def write_record(folder: Path, workflow: Workflow, options: dict[str, Any]) -> None:
+    """Record in ``folder`` the workflow and options its outputs belong to."""
+    write_text(folder / RECORD_FILE, _RECORD_PREFIX + json.dumps(options) + "\n"
+               + dumps(workflow))
+
+
+def previous_rows(folder: Path) -> dict[str, dict[str, str]]:
+    """The rows of the summary table an earlier run left in ``folder``, by file."""
+    try:
+        with open(folder / SUMMARY_FILE, newline="", encoding="utf-8") as file:
+            return {row["file"]: row for row in csv.DictReader(file) if "file" in row}
+    except (OSError, csv.Error, KeyError):
+        return {}
+
+
+def summary_columns(counted: Sequence[str], labels: Collection[str]) -> list[str]:
+    """The columns of the summary table, with a count column per output in ``counted``."""
+    return ["file", "status", "tasks", "seconds", "read_seconds", "compute_seconds",
+            "write_seconds", "workers",
+            *(f"{o}_{'objects' if o in labels else 'rows'}" for o in counted), "error"]
+
+
+def write_summary(folder: Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+                  ) -> Path:
+    """Write the summary table (``SUMMARY_FILE``) into ``folder``; returns its path."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return write_text(folder / SUMMARY_FILE, text.getvalue())
 
 
 def plan_jobs(workflow: Workflow, paths: Sequence[str | os.PathLike] = (),
@@ -228,8 +351,9 @@ def remove_job_leftovers(workflow: Workflow, jobs: Sequence[Job],
 
 def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike, *,
               time_lapse: bool = False, static: Sequence[str] = (),
-              progress: Callable[[int, int, Job, str | None], Any] | None = None
-              ) -> BatchSummary:
+              progress: Callable[[int, int, Job, str | None], Any] | None = None,
+              resume: bool = False, overwrite: bool = False,
+              stop: Callable[[], bool] | None = None) -> BatchSummary:
     """Run ``workflow`` on each job's files and write its outputs to ``output``.
 
     Parameters
@@ -245,6 +369,17 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
     progress : callable, optional
         Called after each job as ``progress(done, total, job, error)``, where
         ``error`` is None or the message of the job's failure.
+    resume : bool
+        Run as ``oclip run --scheduler`` does in the folder: skip the jobs whose
+        outputs are complete (present and newer than their inputs), record the
+        workflow in ``RECORD_FILE`` (a folder holding another workflow's outputs
+        is refused unless ``overwrite``) and write the summary table
+        ``SUMMARY_FILE``, one row per job.
+    overwrite : bool
+        With ``resume``: compute every job, whatever the folder holds.
+    stop : callable, optional
+        Asked before each job; once it returns True the jobs left are not run
+        (listed in :attr:`BatchSummary.not_run`): a run is stopped between files.
 
     A job that may exhaust the memory runs in a process of its own (see the
     module), on this process's device.
@@ -252,64 +387,170 @@ def run_files(workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike
     Returns
     -------
     BatchSummary
-        Jobs done and failed (with the reason), files written.
+        Jobs done, failed (with the reason), skipped and not run, files written.
 
     Raises
     ------
     WorkflowError
-        Before anything runs, if two jobs would write files of the same name.
+        Before anything runs, if two jobs would write files of the same name,
+        or (with ``resume``) if the folder holds another workflow's outputs.
     """
-    start = time.perf_counter()
-    check_output_names(workflow, jobs, output)
-    folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_job_leftovers(workflow, jobs, folder)
-    outputs = workflow.output_ids
-    labels = {o for o in outputs
-              if get_operation(workflow.step(o).op).result_kind is ImageKind.LABELS}
-    shared = _shared_paths(jobs)
-    read_once: dict[Path, Any] = {}
-    summary = BatchSummary(jobs=len(jobs))
-    for number, job in enumerate(jobs, 1):
-        error: str | None = None
+    run = BatchRun(workflow, jobs, output, time_lapse=time_lapse, static=static,
+                   resume=resume, overwrite=overwrite)
+    while not run.finished:
+        if stop is not None and stop():
+            run.stop()
+            break
+        job, error = run.run_next()
+        if progress is not None:
+            progress(run.done, len(jobs), job, error)
+    return run.finish()
+
+
+class BatchRun:
+    """A batch run taken one job at a time (:func:`run_files` is its loop): made,
+    it has checked the jobs and prepared the output folder; :meth:`run_next`
+    runs the next job, :meth:`stop` leaves the others out, :meth:`finish` writes
+    the summary table (``resume``) and gives the summary.
+
+    Between jobs, the caller may do other work on the same thread (the plugin
+    recomputes its layers there between the files of a folder run).  The
+    parameters are :func:`run_files`'s.
+
+    Raises
+    ------
+    WorkflowError
+        When made, if two jobs would write files of the same name, or (with
+        ``resume``) if the folder holds another workflow's outputs.
+    """
+
+    def __init__(self, workflow: Workflow, jobs: Sequence[Job], output: str | os.PathLike, *,
+                 time_lapse: bool = False, static: Sequence[str] = (), resume: bool = False,
+                 overwrite: bool = False) -> None:
+        self._start = time.perf_counter()
+        check_output_names(workflow, jobs, output)
+        self.folder = folder = Path(output)
+        folder.mkdir(parents=True, exist_ok=True)
+        options = {"time_lapse": bool(time_lapse), "static": sorted(static)}
+        if resume:
+            check_record(folder, workflow, options, overwrite)
+        remove_job_leftovers(workflow, jobs, folder)
+        self.workflow = workflow
+        self.jobs = list(jobs)
+        self.time_lapse, self.static = time_lapse, tuple(static)
+        self.resume, self.overwrite = resume, overwrite
+        self.outputs = workflow.output_ids
+        self.labels = {o for o in self.outputs
+                       if get_operation(workflow.step(o).op).result_kind is ImageKind.LABELS}
+        self._shared = _shared_paths(jobs)
+        self._read_once: dict[Path, Any] = {}
+        self.summary = BatchSummary(jobs=len(jobs))
+        self._rows: list[dict[str, Any]] = []
+        self._previous = previous_rows(folder) if resume else {}
+        self.done = 0  # jobs run (or skipped) so far
+        if resume:
+            write_record(folder, workflow, options)
+
+    @property
+    def finished(self) -> bool:
+        """Whether no job is left to run."""
+        return self.done >= len(self.jobs)
+
+    def run_next(self) -> tuple[Job, str | None]:
+        """Run the next job; returns it and the message of its failure (or None)."""
+        job = self.jobs[self.done]
+        self.done += 1
+        summary, workflow, folder = self.summary, self.workflow, self.folder
+        if self.resume and not self.overwrite and job_complete(workflow, job, folder,
+                                                               self.time_lapse):
+            summary.skipped.append(job.source)
+            self._rows.append({**self._previous.get(job.source, {}), "file": job.source,
+                               "status": "skipped"})
+            return job, None
+        row: dict[str, Any] = {"file": job.source, "tasks": 1}
         need = memory_estimate(workflow, job)
         available = available_memory()
         if available is not None and need > available // 2:
             # a job that may exhaust the memory runs in a process of its own: a driver
             # that aborts there (or the kernel's OOM killer) takes only that job along
-            error = _run_alone(workflow, job, folder, outputs, labels, time_lapse, static,
-                               need, available, summary)
+            began = time.perf_counter()
+            error = _run_alone(workflow, job, folder, self.outputs, self.labels,
+                               self.time_lapse, self.static, need, available, summary)
+            row["seconds"] = f"{time.perf_counter() - began:.3f}"
         else:
-            arrays: dict[str, Any] = {}
-            values: dict[str, Any] = {}
-            results: Any = None
-            try:
-                for name, path in job.paths.items():
-                    if path in shared:
-                        if path not in read_once:
-                            read_once[path] = read_image(path)
-                        arrays[name] = read_once[path]
-                    else:
-                        arrays[name] = read_image(path)
-                if time_lapse:
-                    values = workflow.run_time_lapse(arrays, static=static, outputs=outputs)
-                else:
-                    results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
-                    values = {name: results[name] for name in outputs}
-                for name, value in values.items():
-                    written = write_output(folder, job.stem, name, value,
-                                           labels=name in labels)
-                    summary.written.append(written)
-                summary.done.append(job.source)
-            except Exception as failure:  # one failed file must not stop the others
-                error = f"{type(failure).__name__}: {failure}"
-                summary.failed.append((job.source, error))
-            # this job's images are not kept while the next one runs
-            arrays, values, results = {}, {}, None
-        if progress is not None:
-            progress(number, len(jobs), job, error)
-    summary.seconds = time.perf_counter() - start
-    return summary
+            error = _run_here(workflow, job, folder, self.outputs, self.labels,
+                              self.time_lapse, self.static, self._shared, self._read_once,
+                              summary, row)
+        row["status"] = "done" if error is None else "failed"
+        row["error"] = error or ""
+        self._rows.append(row)
+        return job, error
+
+    def stop(self) -> None:
+        """Leave the jobs not run yet out (listed as not run)."""
+        left = self.jobs[self.done:]
+        self.summary.not_run += [job.source for job in left]
+        self._rows += [{"file": job.source, "status": "not run"} for job in left]
+        self.done = len(self.jobs)
+
+    def finish(self) -> BatchSummary:
+        """The summary of the run, with the summary table written (``resume``)."""
+        summary = self.summary
+        summary.seconds = time.perf_counter() - self._start
+        if self.resume:
+            workflow = self.workflow
+            counted = [o for o in self.outputs
+                       if o in self.labels or output_kind(workflow, o) == "table"]
+            columns = summary_columns(counted, self.labels)
+            summary.rows = [{c: row.get(c, "") for c in columns} for row in self._rows]
+            summary.table = write_summary(self.folder, columns, summary.rows)
+        self._read_once.clear()
+        return summary
+
+
+def _run_here(workflow: Workflow, job: Job, folder: Path, outputs: tuple[str, ...],
+              labels: set[str], time_lapse: bool, static: Sequence[str], shared: set[Path],
+              read_once: dict[Path, Any], summary: BatchSummary, row: dict[str, Any]
+              ) -> str | None:
+    """Run one job in this process; its error, or None.  Timings and object counts
+    go into ``row``."""
+    arrays: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    began = time.perf_counter()
+    times = [began, began, began]
+    try:
+        for name, path in job.paths.items():
+            if path in shared:
+                if path not in read_once:
+                    read_once[path] = read_image(path)
+                arrays[name] = read_once[path]
+            else:
+                arrays[name] = read_image(path)
+        times[0] = time.perf_counter()
+        if time_lapse:
+            values = workflow.run_time_lapse(arrays, static=static, outputs=outputs)
+        else:
+            results = workflow.run(arrays, outputs=outputs, keep_intermediates=False)
+            values = {name: results[name] for name in outputs}
+        times[1] = time.perf_counter()
+        for name, value in values.items():
+            written = write_output(folder, job.stem, name, value, labels=name in labels)
+            summary.written.append(written)
+        times[2] = time.perf_counter()
+        summary.done.append(job.source)
+        for name, count in count_objects(values, frozenset(labels), time_lapse).items():
+            row[f"{name}_{'objects' if name in labels else 'rows'}"] = count
+    except Exception as failure:  # one failed file must not stop the others
+        error = f"{type(failure).__name__}: {failure}"
+        summary.failed.append((job.source, error))
+        return error
+    finally:
+        ended = time.perf_counter()
+        row.update({"seconds": f"{ended - began:.3f}",
+                    "read_seconds": f"{max(times[0] - began, 0.0):.3f}",
+                    "compute_seconds": f"{max(times[1] - times[0], 0.0):.3f}",
+                    "write_seconds": f"{max(times[2] - times[1], 0.0):.3f}"})
+    return None  # this job's images go with this call: not kept while the next one runs
 
 
 def memory_estimate(workflow: Workflow, job: Job) -> int:

@@ -32,10 +32,7 @@ dask's few retries; the files after it wait on the client meanwhile.
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
-import io
-import json
 import os
 import shutil
 import time
@@ -45,9 +42,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import PARTIAL, remove_leftovers, require, write_text
-from ..workflow import Workflow, WorkflowError, dumps, loads
-from ._batch import BatchSummary, Job, check_output_names, remove_job_leftovers
+from .._io import PARTIAL, remove_leftovers, require
+from ..workflow import Workflow, WorkflowError
+from ._batch import RECORD_FILE as RECORD_FILE  # the folder's files, named here too
+from ._batch import SUMMARY_FILE as SUMMARY_FILE
+from ._batch import (
+    BatchSummary,
+    Job,
+    check_output_names,
+    check_record,
+    is_complete,
+    newest_input,
+    output_path,
+    previous_rows,
+    remove_job_leftovers,
+    summary_columns,
+    write_record,
+    write_summary,
+)
 from ._tasks import (
     Assembly,
     Report,
@@ -61,14 +73,8 @@ from ._tasks import (
 )
 from ._tiles import Tile, image_shape, parse_tile, plan_tiles, workflow_halo
 
-#: One row per job: status, timings, workers, object counts.
-SUMMARY_FILE = "oclip-run-summary.csv"
-#: The workflow (and options) the outputs of a folder belong to.
-RECORD_FILE = "oclip-run-workflow.yaml"
 #: Tile files of jobs not yet assembled, one folder per job.
 TILES_FOLDER = ".oclip-parts"
-
-_RECORD_PREFIX = "# oclip run options: "
 
 
 @dataclass
@@ -77,23 +83,14 @@ class ClusterSummary(BatchSummary):
 
     Attributes
     ----------
-    skipped : list of str
-        Jobs whose outputs were complete already.
     tasks : int
         Tasks submitted.
     workers : int
         Workers the scheduler had when the run started.
-    table : Path or None
-        The summary CSV written.
-    rows : list of dict
-        Its rows.
     """
 
-    skipped: list[str] = field(default_factory=list)
     tasks: int = 0
     workers: int = 0
-    table: Path | None = None
-    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- schedulers ---------------------------------------------------------------------------
@@ -174,57 +171,6 @@ def connect(scheduler: Any, device: str | None = None) -> Iterator[Any]:
             raise OSError(f"cannot reach the dask scheduler at {value}: {error}") from None
         with client:
             yield client
-
-
-# --- what a folder holds --------------------------------------------------------------
-
-
-def output_path(folder: Path, stem: str, name: str, kind: str, time_lapse: bool) -> Path:
-    """The file ``write_output`` writes for one output of a job."""
-    as_csv = kind == "table" or (kind == "value" and not time_lapse)
-    return folder / f"{stem}_{name}.{'csv' if as_csv else 'tif'}"
-
-
-def _complete(path: Path, newest_input: float) -> bool:
-    try:
-        return path.stat().st_mtime >= newest_input
-    except OSError:
-        return False
-
-
-def _newest(job: Job) -> float:
-    return max((Path(p).stat().st_mtime for p in job.paths.values()), default=0.0)
-
-
-def _check_record(folder: Path, workflow: Workflow, options: dict[str, Any],
-                  overwrite: bool) -> None:
-    path = folder / RECORD_FILE
-    if not path.exists() or overwrite:
-        return
-    try:
-        text = path.read_text(encoding="utf-8")
-        first = text.splitlines()[0] if text else ""
-        recorded = json.loads(first.removeprefix(_RECORD_PREFIX))
-        same = loads(text, source=str(path)) == workflow and recorded == options
-    except (OSError, ValueError, IndexError):
-        same = False
-    if not same:
-        raise WorkflowError(f"{folder} holds the outputs of another workflow or of other "
-                            f"options (see {RECORD_FILE} there): write to another folder, or "
-                            f"recompute everything (--overwrite, overwrite=True)")
-
-
-def _write_record(folder: Path, workflow: Workflow, options: dict[str, Any]) -> None:
-    write_text(folder / RECORD_FILE, _RECORD_PREFIX + json.dumps(options) + "\n"
-               + dumps(workflow))
-
-
-def _previous_rows(folder: Path) -> dict[str, dict[str, str]]:
-    try:
-        with open(folder / SUMMARY_FILE, newline="", encoding="utf-8") as file:
-            return {row["file"]: row for row in csv.DictReader(file) if "file" in row}
-    except (OSError, csv.Error, KeyError):
-        return {}
 
 
 # --- planning ---------------------------------------------------------------------------
@@ -354,7 +300,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     options = {"time_lapse": bool(time_lapse), "static": sorted(static)}
-    _check_record(folder, workflow, options, overwrite)
+    check_record(folder, workflow, options, overwrite)
     require("distributed", "running on a dask scheduler")
     if overwrite:
         shutil.rmtree(folder / TILES_FOLDER, ignore_errors=True)
@@ -373,9 +319,9 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
                                      outputs=outputs, labels=labels, time_lapse=time_lapse,
                                      static=static, device=device)
         try:
-            newest = _newest(job)
+            newest = newest_input(job)
             finals = [output_path(folder, job.stem, o, kinds[o], time_lapse) for o in outputs]
-            if not overwrite and all(_complete(f, newest) for f in finals):
+            if not overwrite and all(is_complete(f, newest) for f in finals):
                 plan.skipped = True
                 continue
             if not split:
@@ -385,7 +331,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
             tile_folder = folder / TILES_FOLDER / job.stem
             for job_tile in tiles:
                 tile_done = not overwrite and all(
-                    _complete(tile_path(tile_folder, o, job_tile, kinds[o]), newest)
+                    is_complete(tile_path(tile_folder, o, job_tile, kinds[o]), newest)
                     for o in outputs)
                 if not tile_done:
                     plan.tasks.append(job_task(tile=job_tile, tile_folder=str(tile_folder)))
@@ -403,7 +349,7 @@ def run_distributed(workflow: Workflow, jobs: Sequence[Job], output: str | os.Pa
             if progress is not None:
                 progress(done, total, plan, plan.error)
     if total > done:
-        _write_record(folder, workflow, options)
+        write_record(folder, workflow, options)
         with connect(scheduler, device) as client:
             from ._plugin import OclipWorker
 
@@ -503,11 +449,9 @@ def _task_failure(error: BaseException) -> str:
 def _finish(summary: ClusterSummary, plans: list[_Plan], folder: Path,
             outputs: tuple[str, ...], kinds: Mapping[str, str], labels: frozenset[str],
             time_lapse: bool) -> None:
-    previous = _previous_rows(folder)
+    previous = previous_rows(folder)
     counted = [o for o in outputs if o in labels or kinds[o] == "table"]
-    columns = ["file", "status", "tasks", "seconds", "read_seconds", "compute_seconds",
-               "write_seconds", "workers",
-               *(f"{o}_{'objects' if o in labels else 'rows'}" for o in counted), "error"]
+    columns = summary_columns(counted, labels)
     rows = []
     for plan in plans:
         row: dict[str, Any] = dict.fromkeys(columns, "")
@@ -549,9 +493,5 @@ def _finish(summary: ClusterSummary, plans: list[_Plan], folder: Path,
         for name in outputs:
             target = output_path(folder, plan.job.stem, name, kinds[name], time_lapse)
             remove_leftovers(target)
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    summary.table = write_text(folder / SUMMARY_FILE, text.getvalue())
+    summary.table = write_summary(folder, columns, rows)
     summary.rows = rows

@@ -540,6 +540,24 @@ class Workflow:
                            s.params) for s in self.steps)
         return self._replace(steps=steps, outputs=tuple(map(renamed, self.outputs)))
 
+    def rename_input(self, name: str, new_name: str) -> Workflow:
+        """A workflow where input ``name`` is called ``new_name`` (the steps reading
+        it follow); refused for a name another input or a step has."""
+        if name not in self.inputs:
+            raise WorkflowError(f"no input '{name}' in this workflow", field="inputs")
+        if new_name == name:
+            return self
+        if new_name in self._users:
+            raise WorkflowError(f"cannot rename input '{name}' to '{new_name}': "
+                                f"that name is taken", field="inputs")
+
+        def renamed(source: str) -> str:
+            return new_name if source == name else source
+
+        steps = tuple(Step(s.id, s.op, {k: renamed(v) for k, v in s.inputs.items()},
+                           s.params) for s in self.steps)
+        return self._replace(inputs=tuple(map(renamed, self.inputs)), steps=steps)
+
     def add_input(self, name: str) -> Workflow:
         """A workflow with one more input called ``name``."""
         return self._replace(inputs=(*self.inputs, name))

@@ -24,6 +24,7 @@ from . import (
     measure,
     morphology,
     projection,
+    stacks,
     threshold,
     transform,
 )
@@ -35,6 +36,6 @@ __all__ = ["REFERENCES", "Arguments", "Reference", "Tolerance"]
 REFERENCES: dict[str, Reference] = {
     name: reference
     for family in (filters, background, derivatives, math, morphology, threshold, projection,
-                   transform, labeling, label_processing, measure)
+                   transform, stacks, labeling, label_processing, measure)
     for name, reference in family.REFERENCES.items()
 }

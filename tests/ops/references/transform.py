@@ -12,6 +12,8 @@ Tolerances:
   within 1e-3 of halfway between two pixels (but not exactly halfway), where
   float32 and float64 may round to different neighbours (those are left out;
   at most 10% of the pixels: :data:`KEPT`);
+* deskew_x, deskew_y (linear, 0 outside the stack) within 1e-4 of the value
+  range with 0 included, plus 1e-4 relative;
 * downsample (float32 sums of n pixels) within n float32 roundings (6e-8) of the
   largest pixel plus 1e-6 relative.
 """
@@ -170,6 +172,77 @@ def interpolation_tolerance(coordinates: Callable[[Arguments, tuple[int, ...]], 
     return tolerance
 
 
+def rigid_matrix(v: Arguments) -> np.ndarray:
+    """The rotation about the centre (as rotate), then the shift: the output pixel p
+    takes the input at R (p - t - c) + c."""
+    rotation = rotation_matrix(v)
+    shifts = np.array(per_axis(v, "translate"))
+    return np.column_stack([rotation[:, :-1], rotation[:, -1] - rotation[:, :-1] @ shifts])
+
+
+# --- deskewing: the matrix and the shape, derived by hand from the documented geometry ----
+
+
+def deskew_geometry(v: Arguments, sheet: str) -> tuple[np.ndarray, tuple[int, ...]]:
+    """scipy's (3, 4) output-to-input map and the output shape of deskew_<sheet>.
+
+    With the result's voxel the raw pixel size along the sheet axis ``sheet`` (y or x),
+    k = voxel_size_z / that size (a stage step) and q = the other in-plane axis' pixel
+    size / that size, the raw voxel u (from the raw centre) lands at Z = -sin(a) u_s,
+    S = cos(a) u_s + k u_z (along the sheet axis), O = q u_o (the other axis); solved
+    for u: u_s = -Z / sin(a), u_z = S / k + cos(a) Z / (sin(a) k), u_o = O / q.
+    """
+    image = v["image"]
+    a = math.radians(v["angle"])
+    other = "x" if sheet == "y" else "y"
+    size = v[f"voxel_size_{sheet}"]
+    k, q = v["voxel_size_z"] / size, v[f"voxel_size_{other}"] / size
+    s_axis, o_axis = ("zyx".index(sheet), "zyx".index(other))
+    n_sheet, n_other, nz = image.shape[s_axis], image.shape[o_axis], image.shape[0]
+    shape = [0, 0, 0]
+    shape[0] = max(1, round(n_sheet * math.sin(a)))
+    shape[s_axis] = max(1, round(n_sheet * math.cos(a) + nz * k))
+    shape[o_axis] = max(1, round(n_other * q))
+    linear = np.zeros((3, 3))
+    linear[0, 0] = math.cos(a) / (math.sin(a) * k)
+    linear[0, s_axis] = 1 / k
+    linear[s_axis, 0] = -1 / math.sin(a)
+    linear[o_axis, o_axis] = 1 / q
+    raw_centre = (np.array(image.shape, float) - 1) / 2
+    out_centre = (np.array(shape, float) - 1) / 2
+    return np.column_stack([linear, raw_centre - linear @ out_centre]), tuple(shape)
+
+
+def deskewed(sheet: str) -> Callable[[Arguments], np.ndarray]:
+    def expected(v: Arguments) -> np.ndarray:
+        matrix, shape = deskew_geometry(v, sheet)
+        return ndi.affine_transform(f64(v["image"]), matrix, output_shape=shape, order=1,
+                                    mode="grid-constant", cval=0.0)
+    return expected
+
+
+def deskew_check(result, expected, v):
+    """float32 coordinates (scipy's are float64): within 1e-4 of the value range,
+    0 included (the result blends into the zeros outside), plus 1e-4 relative."""
+    image = v["image"]
+    assert result.dtype == np.float32 and result.shape == expected.shape
+    spread = max(float(image.max()), 0.0) - min(float(image.min()), 0.0)
+    np.testing.assert_allclose(result, expected, rtol=1e-4, atol=1e-4 * spread + 1e-30)
+
+
+def field_coordinates(v: Arguments, out_shape: tuple[int, ...]) -> np.ndarray:
+    """apply_vector_field's input coordinates: the pixel's plus its displacement, in
+    float64 (for 2D images, vector_z is not read)."""
+    image = v["image"]
+    vectors = [v["vector_z"], v["vector_y"], v["vector_x"]][3 - image.ndim:]
+    return np.indices(image.shape, dtype=np.float64) + np.stack([f64(a) for a in vectors])
+
+
+def field_mapped(v: Arguments) -> np.ndarray:
+    return ndi.map_coordinates(f64(v["image"]), field_coordinates(v, v["image"].shape),
+                               order=order_of(v), mode="nearest")
+
+
 #: scipy's input coordinates of the output pixels of the interpolating transforms, as
 #: functions of the arguments and the output shape.
 COORDINATES = {
@@ -178,6 +251,8 @@ COORDINATES = {
     "rotate": mapped_coordinates(rotation_matrix),
     "translate": mapped_coordinates(translation_matrix),
     "affine_transform": mapped_coordinates(affine_matrix),
+    "rigid_transform": mapped_coordinates(rigid_matrix),
+    "apply_vector_field": field_coordinates,
 }
 
 
@@ -238,6 +313,12 @@ REFERENCES = named({
                            interpolation_tolerance(COORDINATES["translate"])),
     "affine_transform": Reference(mapped(homogeneous_matrix),
                                   interpolation_tolerance(COORDINATES["affine_transform"])),
+    "rigid_transform": Reference(mapped(rigid_matrix),
+                                 interpolation_tolerance(COORDINATES["rigid_transform"])),
+    "apply_vector_field": Reference(field_mapped,
+                                    interpolation_tolerance(COORDINATES["apply_vector_field"])),
+    "deskew_y": Reference(deskewed("y"), deskew_check),
+    "deskew_x": Reference(deskewed("x"), deskew_check),
     "crop": Reference(cropped, exact),
     "flip": Reference(flipped, exact),
     "transpose": Reference(transposed, exact),

@@ -27,12 +27,26 @@
 
 #define STORE_SUM(M, sum) STORE_##M(CONVERT_##M(T_OUT, sum), dst, here);
 
+// The same correlation for BLOCKED_PASS: the sum in the same order.
+#define CONVOLVE_UPDATE(acc, v, k, UNUSED)                                      \
+    acc = ((k) == 0 ? 0.0f : acc) + weights[k] * (float)(v)
+
+// A pass along AXIS: BLOCKED_PASS along y and z where BLOCK is defined (GPUs).
+#if defined(BLOCK) && BLOCK > 1
+#define CONVOLVE_PASS_y(STORE) BLOCKED_PASS(y, float, CONVOLVE_UPDATE, 0, STORE)
+#define CONVOLVE_PASS_z(STORE) BLOCKED_PASS(z, float, CONVOLVE_UPDATE, 0, STORE)
+#else
+#define CONVOLVE_PASS_y(STORE) PASS_FRAME(y, REACH_y, CONVOLVE_BODY, y, STORE)
+#define CONVOLVE_PASS_z(STORE) PASS_FRAME(z, REACH_z, CONVOLVE_BODY, z, STORE)
+#endif
+#define CONVOLVE_PASS_x(STORE) PASS_FRAME(x, REACH_x, CONVOLVE_BODY, x, STORE)
+
 // A correlation (a Gaussian, a box of 1 / width...).
 #define CONVOLVE(AXIS)                                                          \
 __kernel void convolve_##AXIS(__global const T_IN *src, __global T_OUT *dst,    \
                               __constant float *weights, PASS_PARAMETERS)       \
 {                                                                               \
-    PASS_FRAME(AXIS, REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_SUM)                  \
+    CONVOLVE_PASS_##AXIS(STORE_SUM)                                             \
 }
 
 CONVOLVE(x)
@@ -62,7 +76,7 @@ __kernel void convolve_finish_##AXIS(__global const T_IN *src, __global float *d
                                      __constant float *weights,                 \
                                      __global const T_OTHER *other, PASS_PARAMETERS) \
 {                                                                               \
-    PASS_FRAME(AXIS, REACH_##AXIS, CONVOLVE_BODY, AXIS, STORE_FINISHED)             \
+    CONVOLVE_PASS_##AXIS(STORE_FINISHED)                                        \
 }
 
 CONVOLVE_FINISH(x)
@@ -90,11 +104,23 @@ CONVOLVE_FINISH(z)
         best = PICK(best, LOAD_##M(src, here + SHIFT_##AXIS##_##M(k)));         \
     STORE(M, best)
 
+// The same for BLOCKED_PASS.
+#define EXTREMUM_UPDATE(acc, v, k, PICK) acc = (k) == 0 ? (v) : PICK(acc, v)
+
+#if defined(BLOCK) && BLOCK > 1
+#define EXTREMUM_PASS_y(PICK, STORE) BLOCKED_PASS(y, T_IN, EXTREMUM_UPDATE, PICK, STORE)
+#define EXTREMUM_PASS_z(PICK, STORE) BLOCKED_PASS(z, T_IN, EXTREMUM_UPDATE, PICK, STORE)
+#else
+#define EXTREMUM_PASS_y(PICK, STORE) PASS_FRAME(y, REACH_y, EXTREMUM_BODY, PICK, y, STORE)
+#define EXTREMUM_PASS_z(PICK, STORE) PASS_FRAME(z, REACH_z, EXTREMUM_BODY, PICK, z, STORE)
+#endif
+#define EXTREMUM_PASS_x(PICK, STORE) PASS_FRAME(x, REACH_x, EXTREMUM_BODY, PICK, x, STORE)
+
 #define EXTREMUM(NAME, PICK, AXIS)                                              \
 __kernel void NAME##_##AXIS(__global const T_IN *src, __global T_OUT *dst,     \
                             PASS_PARAMETERS)                                    \
 {                                                                               \
-    PASS_FRAME(AXIS, REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS, STORE_RESULT)         \
+    EXTREMUM_PASS_##AXIS(PICK, STORE_RESULT)                                    \
 }
 
 // The last pass of an opening or closing combined with the image `other` of
@@ -109,8 +135,7 @@ __kernel void NAME##_##AXIS(__global const T_IN *src, __global T_OUT *dst,     \
 __kernel void NAME##_finish_##AXIS(__global const T_IN *src, __global T_OUT *dst, \
                                    __global const T_OTHER *other, PASS_PARAMETERS) \
 {                                                                               \
-    PASS_FRAME(AXIS, REACH_##AXIS, EXTREMUM_BODY, PICK, AXIS,                   \
-               STORE_EXTREMUM_FINISHED)                                         \
+    EXTREMUM_PASS_##AXIS(PICK, STORE_EXTREMUM_FINISHED)                         \
 }
 #else
 #define EXTREMUM_FINISH(NAME, PICK, AXIS)

@@ -38,11 +38,30 @@ inline int find_root(volatile __global const int *up, int i)
     return i;
 }
 
+// find_root that also shortens the path it walks (path halving: each node
+// visited is pointed at its grandparent), so that the chains concurrent unions
+// build stay short.  Pointers only ever move to a lower id of the same tree
+// (atomic_max of the offset), as the unions' own updates do.
+inline int find_root_halving(volatile __global int *up, int i)
+{
+    int step = up[i];
+    while (step != 0) {
+        const int parent = i - step;
+        const int parent_step = up[parent];
+        if (parent_step == 0)
+            return parent;
+        atomic_max(&up[i], step + parent_step);
+        i = parent - parent_step;
+        step = up[i];
+    }
+    return i;
+}
+
 inline void unite(volatile __global int *up, int a, int b)
 {
     for (;;) {
-        a = find_root(up, a);
-        b = find_root(up, b);
+        a = find_root_halving(up, a);
+        b = find_root_halving(up, b);
         if (a == b)
             return;
         // Hang the larger root under the smaller one, unless another
@@ -207,6 +226,33 @@ __kernel void cc_assign(__global const int *starts, __global const int *ends,
     }
     for (; x < nx; ++x)
         labels[base + x] = 0u;
+}
+
+// The same, one work-item per pixel (global size (nx, rows)), for GPUs: the
+// work-items of a row write it together, contiguously; each finds its run by
+// bisecting the row's run list (runs are sorted along the row).
+__kernel void cc_assign_pixels(__global const int *starts, __global const int *ends,
+                               __global const int *up, __global const uint *run_count,
+                               __global const uint *run_label, __global uint *labels,
+                               const int nx, const int cap)
+{
+    const int x = get_global_id(0), r = get_global_id(1);
+    if (x >= nx)
+        return;
+    int low = r * cap, high = low + (int)run_count[r];  // the run is in [low, high)
+    uint label = 0u;
+    if (high > low && starts[low] <= x) {
+        while (high - low > 1) {  // invariant: starts[low] <= x, x < starts[high]
+            const int middle = (low + high) / 2;
+            if (starts[middle] <= x)
+                low = middle;
+            else
+                high = middle;
+        }
+        if (x < ends[low])
+            label = run_label[low - up[low]];
+    }
+    labels[(long)r * nx + x] = label;
 }
 
 // --- sequential numbering ------------------------------------------------------

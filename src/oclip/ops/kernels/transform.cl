@@ -2,16 +2,20 @@
 //
 // sample_nearest, sample_linear: every output pixel (x, y, z) takes the input
 // at the coordinates an affine map gives it (scale, rotate, translate,
-// resample and affine_transform all come here with their matrix, computed on
-// the host).  The map goes from output to input coordinates, in numpy's axis
+// resample, affine_transform, rigid_transform and the deskews all come here
+// with their matrix, computed on the host; apply_vector_field with the
+// identity and a vector field added, see FIELD_PARAMETERS).  The map goes from output to input coordinates, in numpy's axis
 // order, as scipy.ndimage.affine_transform's matrix, given about the output's
 // centre c (half-way pixel positions are exact in float32):
 //     (cz, cy, cx) = M ((z, y, x) - c) + t
 // A rotation's t is then the input's centre, and a coordinate that lies
 // exactly half-way between two pixels comes out exact, as in scipy's float64.
 // Coordinates outside the image are clamped to it, which replicates the edge
-// pixel (scipy's mode="nearest").  Build options: T_IN, T_OUT (element
-// types), DIMS (2 or 3: a 2D image ignores the z row of the map).
+// pixel (scipy's mode="nearest"), or with ZERO_OUTSIDE 1 the input is taken
+// as 0 outside the image (scipy's mode="grid-constant", cval=0: linear
+// interpolation blends the edge pixels with 0 over the pixel beyond them).
+// Build options: T_IN, T_OUT (element types), DIMS (2 or 3: a 2D image
+// ignores the z row of the map), ZERO_OUTSIDE (0 or 1, default 0).
 //
 // gather: integer index maps for flip, transpose and upsample: the output
 // pixel (x, y, z) is the input element
@@ -38,24 +42,53 @@
 
 #ifdef T_IN
 
+#ifndef ZERO_OUTSIDE
+#define ZERO_OUTSIDE 0
+#endif
+
+// A coordinate along an axis of n pixels: clamped to the image (the edge
+// replicated), or for ZERO_OUTSIDE to one pixel beyond it (all farther
+// coordinates read only zeros, and stay far from int overflow).
+#if ZERO_OUTSIDE
+#define LIMIT(v, n) clamp(v, -1.0f, (float)(n))
+#else
+#define LIMIT(v, n) clamp(v, 0.0f, (float)((n) - 1))
+#endif
+
 #define MATRIX_PARAMETERS                                                       \
     const float mzz, const float mzy, const float mzx, const float tz,          \
     const float myz, const float myy, const float myx, const float ty,          \
     const float mxz, const float mxy, const float mxx, const float tx
 
+// With T_VX, T_VY, T_VZ (a vector field, for apply_vector_field): three images of
+// the output's shape whose values are added to the mapped coordinates (x, y, z).
+#ifdef T_VX
+#define FIELD_PARAMETERS                                                        \
+    , __global const T_VX *vx, __global const T_VY *vy, __global const T_VZ *vz
+#define SHIFT_X ((float)vx[here])
+#define SHIFT_Y ((float)vy[here])
+#define SHIFT_Z ((float)vz[here])
+#else
+#define FIELD_PARAMETERS
+#define SHIFT_X 0.0f
+#define SHIFT_Y 0.0f
+#define SHIFT_Z 0.0f
+#endif
+
 #define SAMPLE_PARAMETERS                                                       \
     __global const T_IN *src, __global T_OUT *dst, const int nx, const int ny,  \
-    const int nz, const int ox, const int oy, const int oz, MATRIX_PARAMETERS
+    const int nz, const int ox, const int oy, const int oz, MATRIX_PARAMETERS   \
+    FIELD_PARAMETERS
 
 // The output pixel and its input coordinates (cx, cy, cz), clamped.
 #define MAP_SETUP                                                               \
     OUTPUT_PIXEL                                                                \
     const float fx = x - 0.5f * (ox - 1), fy = y - 0.5f * (oy - 1),            \
                 fz = z - 0.5f * (oz - 1);                                       \
-    const float cx = clamp(mxz * fz + mxy * fy + mxx * fx + tx, 0.0f, (float)(nx - 1)); \
-    const float cy = clamp(myz * fz + myy * fy + myx * fx + ty, 0.0f, (float)(ny - 1)); \
+    const float cx = LIMIT(mxz * fz + mxy * fy + mxx * fx + tx + SHIFT_X, nx);  \
+    const float cy = LIMIT(myz * fz + myy * fy + myx * fx + ty + SHIFT_Y, ny);  \
     const float cz = DIMS == 3 ?                                                \
-        clamp(mzz * fz + mzy * fy + mzx * fx + tz, 0.0f, (float)(nz - 1)) : 0.0f;
+        LIMIT(mzz * fz + mzy * fy + mzx * fx + tz + SHIFT_Z, nz) : 0.0f;
 
 __kernel void sample_nearest(SAMPLE_PARAMETERS)
 {
@@ -63,12 +96,43 @@ __kernel void sample_nearest(SAMPLE_PARAMETERS)
     // Round half up, as scipy.ndimage for order 0.
     const int ix = (int)floor(cx + 0.5f), iy = (int)floor(cy + 0.5f),
               iz = (int)floor(cz + 0.5f);
+#if ZERO_OUTSIDE
+    if (ix < 0 || ix >= nx || iy < 0 || iy >= ny || iz < 0 || iz >= nz) {
+        dst[here] = (T_OUT)0;
+        return;
+    }
+#endif
     dst[here] = (T_OUT)src[((long)iz * ny + iy) * nx + ix];
 }
 
 __kernel void sample_linear(SAMPLE_PARAMETERS)
 {
     MAP_SETUP
+#if ZERO_OUTSIDE
+    // The 4 (2D) or 8 (3D) pixels around (cx, cy, cz), those outside the image
+    // weighted 0 (their indices clamped into it, so that every read is valid and
+    // the code has no branch).
+    const float x0 = floor(cx), y0 = floor(cy), z0 = floor(cz);
+    const int ix = (int)x0, iy = (int)y0, iz = (int)z0;
+#define INSIDE(i, n) ((float)((i) >= 0 && (i) < (n)))
+    const float ax = (1.0f - (cx - x0)) * INSIDE(ix, nx), bx = (cx - x0) * INSIDE(ix + 1, nx);
+    const float ay = (1.0f - (cy - y0)) * INSIDE(iy, ny), by = (cy - y0) * INSIDE(iy + 1, ny);
+    const float az = (1.0f - (cz - z0)) * INSIDE(iz, nz), bz = (cz - z0) * INSIDE(iz + 1, nz);
+#undef INSIDE
+    const int x_0 = clamp(ix, 0, nx - 1), x_1 = clamp(ix + 1, 0, nx - 1);
+    const long y_0 = (long)clamp(iy, 0, ny - 1) * nx, y_1 = (long)clamp(iy + 1, 0, ny - 1) * nx;
+#define PLANE_VALUE(P)                                                          \
+    (ay * (ax * (float)src[(P) + y_0 + x_0] + bx * (float)src[(P) + y_0 + x_1])  \
+     + by * (ax * (float)src[(P) + y_1 + x_0] + bx * (float)src[(P) + y_1 + x_1]))
+#if DIMS == 3
+    const long z_0 = (long)clamp(iz, 0, nz - 1) * ny * nx;
+    const long z_1 = (long)clamp(iz + 1, 0, nz - 1) * ny * nx;
+    dst[here] = (T_OUT)(az * PLANE_VALUE(z_0) + bz * PLANE_VALUE(z_1));
+#else
+    dst[here] = (T_OUT)(az * PLANE_VALUE(0));
+#endif
+#undef PLANE_VALUE
+#else
     const float x0 = floor(cx), y0 = floor(cy);
     const float wx = cx - x0, wy = cy - y0;
     const int ix = (int)x0, iy = (int)y0;
@@ -89,6 +153,7 @@ __kernel void sample_linear(SAMPLE_PARAMETERS)
     dst[here] = (T_OUT)PLANE_VALUE(p0);
 #endif
 #undef PLANE_VALUE
+#endif
 }
 
 __kernel void block_mean(__global const T_IN *src, __global float *dst,
