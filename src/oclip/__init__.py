@@ -22,6 +22,7 @@ from ._backend import (
     select_device,
 )
 from ._errors import (
+    Cancelled,
     DeviceError,
     DeviceMemoryError,
     KernelBuildError,
@@ -33,6 +34,7 @@ from .ops import *
 from .ops import __all__ as _operation_names
 
 __all__ = [
+    "Cancelled",
     "DeviceError",
     "DeviceInfo",
     "DeviceMemoryError",

@@ -28,6 +28,14 @@ class DeviceMemoryError(DeviceError):
     """An image or buffer does not fit the device's memory."""
 
 
+class Cancelled(OclipError):
+    """The work was cancelled (by a user interface) before it finished.
+
+    Raised between device commands (kernel launches, builds, transfers) once
+    the work's cancel flag is set; nothing half-computed is returned.
+    """
+
+
 def format_bytes(count: int) -> str:
     """Human-readable size in binary units, e.g. ``'1.5 GiB'``."""
     size = float(count)
@@ -39,5 +47,6 @@ def format_bytes(count: int) -> str:
 
 
 # Tracebacks and reprs show the public names (oclip.NoDeviceError, ...).
-for _error in (OclipError, NoDeviceError, DeviceError, KernelBuildError, DeviceMemoryError):
+for _error in (OclipError, NoDeviceError, DeviceError, KernelBuildError, DeviceMemoryError,
+               Cancelled):
     _error.__module__ = "oclip"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 import warnings
 
 import numpy as np
@@ -23,6 +24,52 @@ def test_build_logs_go_to_the_log_inside_the_scope_and_warn_outside(caplog):
         assert "1 warning generated" in caplog.text
     with pytest.warns(cl.CompilerWarning):
         cl.compiler_output("build log outside oclip")
+
+
+#: A kernel clang warns about by default (an assignment as a condition).
+WARNING_KERNEL = ("__kernel void oclip_assigns(__global int *out) "
+                  "{ int x = 3; if (x = 4) out[0] = x; }")
+
+
+def test_what_the_drivers_compiler_prints_goes_to_the_log_not_the_terminal(capfd, caplog):
+    """PoCL's clang writes "1 warning generated." on descriptor 2 itself (issue 14, bug 12).
+
+    A define no other build uses makes the program new to every cache (oclip's,
+    pyopencl's and the driver's), so the compiler runs here.  The same build
+    outside oclip's scope shows what the driver prints (where it prints
+    nothing, the test has nothing to check on this device).
+    """
+    device = oclip.current_device()
+    context = cl.Context([device.cl_device])
+    token = ["-D", f"OCLIP_TOKEN_{uuid.uuid4().hex}=1"]
+    capfd.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cl.CompilerWarning)  # pyopencl's report of the log
+        cl.Program(context, WARNING_KERNEL).build(options=token)
+    printed = capfd.readouterr().err
+    if "warning" not in printed:
+        pytest.skip(f"the compiler of '{device.name}' prints no warnings on stderr")
+    with caplog.at_level(logging.DEBUG, logger="oclip"):
+        backend.build(WARNING_KERNEL, {f"OCLIP_TOKEN_{uuid.uuid4().hex}": 1}, name="assigns")
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+    assert "warning generated" in caplog.text
+    assert "x = 4" in caplog.text or "assignment" in caplog.text
+
+
+def test_a_script_with_empty_kernel_caches_prints_nothing_but_its_own_output(tmp_path):
+    """As an exported script runs: the first use of each kernel compiles it (empty
+    caches: pyopencl's under XDG_CACHE_HOME, PoCL's under POCL_CACHE_DIR), and the
+    compiler's chatter stays off the terminal."""
+    done = run_python("""
+        import numpy as np
+        import oclip
+        image = oclip.data.blobs2d((40, 48))
+        labels = oclip.voronoi_otsu_labeling(oclip.gaussian_blur(image, sigma_x=1, sigma_y=1))
+        print("labels", int(labels.max()))
+    """, timeout=300, XDG_CACHE_HOME=str(tmp_path), POCL_CACHE_DIR=str(tmp_path / "pocl"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("labels ") and done.stderr == ""
 
 
 def test_other_warnings_inside_the_scope_are_warned_as_usual():

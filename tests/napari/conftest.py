@@ -14,6 +14,13 @@ import oclip  # noqa: E402
 from oclip.napari import _dialogs  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def no_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No kernels built ahead when an Assistant opens (the test of that sets
+    OCLIP_WARM_UP itself): a test's compute thread does its own work only."""
+    monkeypatch.setenv("OCLIP_WARM_UP", "0")
+
+
 @pytest.fixture
 def assistant_in(make_napari_viewer: Callable[..., Any], qtbot: Any) -> Callable[..., Any]:
     """A function giving (viewer, assistant) with an image layer named 'image'."""

@@ -199,8 +199,8 @@ def test_deleting_a_read_result_layer_while_its_step_computes(qtbot, monkeypatch
     unhandled.check()
 
 
-def test_deleting_the_input_layer_while_computing(assistant_in, settled, blobs, gate, answers,
-                                                  notified, unhandled):
+def test_deleting_the_input_layer_while_computing(qtbot, assistant_in, settled, blobs, gate,
+                                                  answers, notified, unhandled):
     viewer, assistant = assistant_in(blobs)
     recorded = assistant.viewer_workflow
     gate.watch("gaussian_blur")
@@ -211,7 +211,8 @@ def test_deleting_the_input_layer_while_computing(assistant_in, settled, blobs, 
     widget = assistant.step_widgets[blur]
     widget.form["sigma_x"].value = 3.0
     gate.wait_entered()
-    viewer.layers.remove(image)
+    viewer.layers.remove(image)  # told once napari is done removing (unless it closes)
+    qtbot.waitUntil(lambda: bool(notified["warning"]), timeout=5000)
     assert "'image'" in notified["warning"][-1] and blur in notified["warning"][-1]
     gate.release.set()
     settled(assistant)

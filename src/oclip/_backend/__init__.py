@@ -5,6 +5,7 @@ This is the only part of oclip that talks to pyopencl directly.
 """
 
 from ._compiler import compiler_output_logged
+from ._scope import WorkScope, check_cancelled, current_scope, watched_by
 from .arrays import (
     SUPPORTED_DTYPES,
     DeviceArray,
@@ -57,9 +58,11 @@ __all__ = [
     "DeviceContext",
     "DeviceInfo",
     "Program",
+    "WorkScope",
     "as_host_array",
     "available_memory",
     "build",
+    "check_cancelled",
     "check_device",
     "check_fits",
     "check_same_device",
@@ -71,6 +74,7 @@ __all__ = [
     "create",
     "current_context",
     "current_device",
+    "current_scope",
     "describe",
     "device_matches",
     "device_rank",
@@ -90,5 +94,6 @@ __all__ = [
     "synchronize",
     "upload_dtype",
     "vector_dtype",
+    "watched_by",
     "work_array",
 ]

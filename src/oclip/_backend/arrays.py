@@ -29,6 +29,7 @@ import pyopencl.cltypes as cltypes
 
 from .._errors import DeviceError, DeviceMemoryError, format_bytes
 from ._memory import host_memory
+from ._scope import check_cancelled
 from .device import DeviceContext, context_of, current_context, device_session
 from .programs import Program, check_same_device, grid
 
@@ -492,6 +493,7 @@ def push(image: object) -> DeviceArray:
     if is_device_array(image):
         return image
     host = as_host_array(image)
+    check_cancelled("copying an image to the device")
     with device_session() as device_context:
         device_array = _allocate(host.shape, host.dtype, "the image")
         if host.size:
@@ -523,6 +525,7 @@ def pull(image: object) -> Any:
     if isinstance(image, Mapping):
         return {key: pull(value) for key, value in image.items()}
     if is_device_array(image):
+        check_cancelled("reading a result back")
         # read on the array's own device, whichever is selected now
         with device_session(context_of(image.context)) as device_context:
             try:

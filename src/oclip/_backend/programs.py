@@ -24,6 +24,7 @@ import pyopencl as cl
 import pyopencl.array as cl_array
 
 from .._errors import DeviceError, DeviceMemoryError, KernelBuildError
+from ._scope import building, check_cancelled
 from .device import DeviceContext, context_of, current_context, device_session
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def _build(device_context: DeviceContext, source: str, defines: Mapping[str, obj
     key = (device_context.device.index, source, options)
     program = _programs.get(key)
     if program is None:
+        building(name)
         try:
             program = cl.Program(device_context.context, source).build(options=list(options))
         except cl.Error as error:
@@ -165,6 +167,7 @@ class Program:
         Device arrays are passed as their buffers, Python ints as ``int32`` and
         floats as ``float32``; pass numpy scalars for any other type.
         """
+        check_cancelled(name)
         with device_session() as device_context:
             check_same_device(args, device_context, name)
             kernel = _kernel(self, name, defines)

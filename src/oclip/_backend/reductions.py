@@ -33,6 +33,7 @@ from pyopencl.reduction import ReductionKernel
 from pyopencl.scan import GenericScanKernel
 
 from .._errors import DeviceMemoryError, KernelBuildError
+from ._scope import building, check_cancelled
 from .arrays import DeviceArray
 from .device import device_session
 from .programs import check_same_device, stats
@@ -47,6 +48,7 @@ def _built(cache: dict[tuple, Any], key: tuple, make: Any, name: str) -> Any:
         key = (device_context.device.index, *key)
         kernel = cache.get(key)
         if kernel is None:
+            building(name)
             try:
                 kernel = make(device_context.context)
             except cl.Error as error:
@@ -59,6 +61,7 @@ def _built(cache: dict[tuple, Any], key: tuple, make: Any, name: str) -> Any:
 
 
 def _launched(kernel: Any, name: str, *args: object, **kwargs: object) -> Any:
+    check_cancelled(name)
     stats["launches"] += 1
     # the session also routes the build log of a helper kernel pyopencl may build now
     with device_session() as device_context:

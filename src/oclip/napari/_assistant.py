@@ -37,6 +37,7 @@ from oclip._io import write_text
 from oclip.ops import CATEGORIES, ImageKind, get_operation, operations
 
 from . import _dialogs
+from ._busy import BusyBar, first_operations, warm_up
 from ._folder import FolderRun
 from ._layers import ALL_TIME_POINTS
 from ._layout import ElidingComboBox
@@ -128,6 +129,8 @@ class Assistant(QWidget):
         self.device_box = ElidingComboBox("The OpenCL device oclip computes on")
         device_row.addWidget(self.device_box, 1)
         layout.addLayout(device_row)
+        self.busy_bar = BusyBar(self.viewer_workflow)
+        layout.addWidget(self.busy_bar)
 
         self.search = OperationSearch(self.add_operation)  # any operation, by typing
         layout.addWidget(self.search)
@@ -193,8 +196,12 @@ class Assistant(QWidget):
         self.viewer_workflow.device_changed.connect(self._device_changed)
         self.viewer_workflow.applying_changed.connect(self._update_time_button)
         self.viewer.layers.selection.events.active.connect(self._layer_selected)
+        for busy_signal in (self.viewer_workflow.step_started, self.viewer_workflow.cancelled,
+                            self.viewer_workflow.busy_changed):
+            busy_signal.connect(self._computing_changed)
         self._fill_devices()
         self._workflow_changed()
+        warm_up(self.viewer_workflow, first_operations(PREFERRED), self.viewer.layers)
 
     def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
         """Keep the step area as wide as the widest step widget needs (it scrolls
@@ -378,6 +385,9 @@ class Assistant(QWidget):
         self._fill_step_list()  # steps may have failed, or recovered
         self._update_time_button()  # an input may have become a time-lapse
 
+    def _computing_changed(self, *_: object) -> None:
+        self._fill_step_list()  # the step computing (or cancelled) is marked
+
     def _fill_step_list(self) -> None:
         """One row per step: what it does and reads; a step in error says why
         instead, in red (the whole message is its tooltip)."""
@@ -389,6 +399,10 @@ class Assistant(QWidget):
             reads = ", ".join(step.inputs.values())
             doing = "" if step.op == step.id else f" = {step.op}"
             item = QListWidgetItem(f"{step.id}{doing} ← {reads}")
+            if step.id == self.viewer_workflow.computing:
+                item.setText(f"⏳ {item.text()}: computing…")
+            elif step.id == self.viewer_workflow.cancelled_step:
+                item.setText(f"{item.text()}: cancelled (result from before)")
             item.setToolTip(item.text())
             error = errors.get(step.id)
             if error is not None:

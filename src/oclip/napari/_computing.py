@@ -8,13 +8,31 @@ the steps reading it are left out, and every other step still computes.
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from oclip import Cancelled
 from oclip.workflow import Results, Workflow
+
+#: PoCL compiles a kernel's work-group function again for each new local size
+#: (which follows the image's shape) unless this is 0: then once per kernel.
+POCL_SPECIALIZATION = "POCL_WORK_GROUP_SPECIALIZATION"
+
+
+def compile_kernels_once_for_all_shapes() -> None:
+    """Ask PoCL (the CPU device) to compile each kernel once for every image shape,
+    unless the user set :data:`POCL_SPECIALIZATION` already.
+
+    In a viewer, images of new shapes come all the time (crops, projections,
+    another file); a kernel specialized per shape makes each of them wait for
+    the compiler, seconds per kernel on a CPU.  The generic work-group function
+    runs somewhat slower.  Other drivers ignore the variable.
+    """
+    os.environ.setdefault(POCL_SPECIALIZATION, "0")
 
 
 @dataclass
@@ -61,14 +79,16 @@ def failed_step(error: BaseException, workflow: Workflow) -> str | None:
 
 
 def rerun(last_run: LastRun, workflow: Workflow, inputs: dict[str, Any],
-          needed: Collection[str], time_index: int | None) -> Outcome:
+          needed: Collection[str], time_index: int | None,
+          on_step: Callable[[str], Any] | None = None) -> Outcome:
     """Re-run ``workflow`` reusing the last run's results; the outcome holds the
     steps that computed, and those in ``needed`` (steps without a layer yet).
 
     Inputs missing from ``inputs`` (their layer is gone) and steps that raise
     are recorded in the outcome's ``errors``, the steps downstream of them in
     its ``blocked``; the run goes on without them.  An error that names no
-    step is raised.
+    step is raised, and so is :class:`oclip.Cancelled` (the last run is then
+    left as it was).  ``on_step(step_id)`` is called before each step computes.
     """
     outcome = Outcome(workflow, time_index=time_index)
     for name in workflow.inputs:
@@ -88,7 +108,9 @@ def rerun(last_run: LastRun, workflow: Workflow, inputs: dict[str, Any],
                        and s not in outcome.blocked and s not in held)
         if wanted:
             try:
-                run = workflow.run(inputs, outputs=wanted, reuse=results)
+                run = workflow.run(inputs, outputs=wanted, reuse=results, on_step=on_step)
+            except Cancelled:
+                raise
             except Exception as error:
                 failed = failed_step(error, workflow)
                 if failed is None or failed not in wanted:

@@ -4,7 +4,8 @@ Each job submitted gets a *ticket*; when it returns, the handler given with it
 runs on the main thread.  Recomputations of the workflow share one lane of
 the worker, so that of several waiting ones only the newest runs; and only the
 newest recomputation counts: the result of an older one is not handed on, and
-its failure is not reported (a newer change is on its way).
+its failure is not reported (a newer change is on its way).  A job stopped by
+:class:`oclip.Cancelled` is no failure: it is told as :attr:`ComputeJobs.cancelled`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtCore import QObject, Signal
+
+from oclip import Cancelled
 
 from ._worker import ComputeWorker
 
@@ -27,9 +30,15 @@ class ComputeJobs(QObject):
     -------
     failed(message)
         A job failed (a stale recomputation fails silently).
+    cancelled()
+        A job was cancelled (it raised :class:`oclip.Cancelled`).
+    busy_changed(busy)
+        The compute thread started working (True) or has no job left (False).
     """
 
     failed = Signal(str)
+    cancelled = Signal()
+    busy_changed = Signal(bool)
 
     def __init__(self) -> None:
         super().__init__()
@@ -38,6 +47,9 @@ class ComputeJobs(QObject):
         self.worker.failed.connect(self._failed)
         self.worker.dropped.connect(self._dropped)
         self.worker.progress.connect(self._progressed)
+        self.worker.started.connect(self._started)
+        self.worker.ended.connect(self._ended)
+        self.busy = False  # as last told by busy_changed
         self._handlers: dict[int, Callable[[Any], None]] = {}
         self._endings: dict[int, Callable[[], None]] = {}
         self._progress: dict[int, Callable[[int, int], None]] = {}
@@ -49,9 +61,11 @@ class ComputeJobs(QObject):
         """No job running or waiting, and every result handed on."""
         return self.worker.idle and not self._handlers
 
-    def call(self, job: Callable[[], Any], on_done: Callable[[Any], None]) -> int:
-        """Run ``job`` on the compute thread, then ``on_done(value)`` on this one."""
-        ticket = self.worker.submit(job)
+    def call(self, job: Callable[[], Any], on_done: Callable[[Any], None], *,
+             background: bool = False) -> int:
+        """Run ``job`` on the compute thread, then ``on_done(value)`` on this one
+        (a ``background`` job: once no other job waits)."""
+        ticket = self.worker.submit(job, background=background)
         self._handlers[ticket] = on_done
         return ticket
 
@@ -110,9 +124,23 @@ class ComputeJobs(QObject):
         self._recomputations.discard(ticket)
         self._end(ticket)
 
+    def _started(self, ticket: int) -> None:
+        if not self.busy:
+            self.busy = True
+            self.busy_changed.emit(True)
+
+    def _ended(self, ticket: int, more: bool) -> None:
+        if self.busy and not more:
+            self.busy = False
+            self.busy_changed.emit(False)
+
     def _failed(self, ticket: int, error: Exception) -> None:
         self._handlers.pop(ticket, None)
         self._end(ticket)
+        if isinstance(error, Cancelled):
+            self._recomputations.discard(ticket)
+            self.cancelled.emit()
+            return
         if ticket not in self._recomputations or ticket == self._latest_recomputation:
             self.failed.emit(str(error))
         self._recomputations.discard(ticket)

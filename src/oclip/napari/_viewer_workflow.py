@@ -17,7 +17,9 @@ ties them together.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
+from functools import partial
 from typing import Any
 
 import napari
@@ -25,10 +27,17 @@ from napari.layers import Layer
 from qtpy.QtCore import QObject, QTimer, Signal
 
 import oclip
+from oclip._backend import WorkScope, watched_by
 from oclip.workflow import Workflow
 
 from . import _dialogs
-from ._computing import LastRun, Outcome, rerun, run_all_time_points
+from ._computing import (
+    LastRun,
+    Outcome,
+    compile_kernels_once_for_all_shapes,
+    rerun,
+    run_all_time_points,
+)
 from ._editing import WorkflowEditor
 from ._jobs import ComputeJobs
 from ._layers import ALL_TIME_POINTS, LayerBinding, unwrap
@@ -66,6 +75,11 @@ class ViewerWorkflow(QObject):
         ``"not computed: step '<id>' failed"`` for the steps reading a failed one.
     step_details : dict of str to str
         Step id → the traceback of its own error (for "Details...").
+    computing : str or None
+        The step being computed now (None when no step computes).
+    cancelled_step : str or None
+        The step whose computation was cancelled last; its layer shows the
+        result from before (None once a computation finished since).
 
     Signals
     -------
@@ -85,6 +99,14 @@ class ViewerWorkflow(QObject):
         The compute device is now ``name``.
     applying_changed(running)
         Applying the workflow to all time points started (True) or ended.
+    step_started(step_id)
+        The compute thread started computing this step.
+    building(name)
+        The compute thread is building a kernel program (its first use).
+    busy_changed(busy)
+        The compute thread started working (True) or has no job left.
+    cancelled()
+        A computation was cancelled (:meth:`cancel`); earlier results stay.
     """
 
     changed = Signal()
@@ -94,9 +116,14 @@ class ViewerWorkflow(QObject):
     value_ready = Signal(str, object)
     device_changed = Signal(str)
     applying_changed = Signal(bool)
+    step_started = Signal(str)
+    building = Signal(str)
+    busy_changed = Signal(bool)
+    cancelled = Signal()
 
     def __init__(self, viewer: napari.Viewer) -> None:
         super().__init__()
+        compile_kernels_once_for_all_shapes()
         self.viewer = viewer = unwrap(viewer)
         self.layers = LayerBinding(viewer, on_input_edited=self.recompute,
                                    on_result_removed=self._result_layer_removed,
@@ -104,6 +131,13 @@ class ViewerWorkflow(QObject):
         self.editor = WorkflowEditor(self.layers, on_change=self._workflow_changed)
         self.jobs = ComputeJobs()
         self.jobs.failed.connect(self._report)
+        self.jobs.cancelled.connect(self._was_cancelled)
+        self.jobs.busy_changed.connect(self._busy_changed)
+        self.step_started.connect(self._step_started)
+        self.computing: str | None = None
+        self.cancelled_step: str | None = None
+        # the scope of the jobs submitted since the last cancel
+        self._scope = WorkScope(on_build=partial(self._tell, self.building))
         self._last_run = LastRun()
         self._closed = False
         self.last_error: str | None = None
@@ -146,8 +180,45 @@ class ViewerWorkflow(QObject):
         # steps reading an input whose layer is gone fail alone (see rerun)
         needed = tuple(s for s in workflow.step_ids if not self.layers.has_result_layer(s))
         last_run = self._last_run
-        self.jobs.recompute(lambda: rerun(last_run, workflow, inputs, needed, time_index),
-                            self._show)
+        scope = self.work_scope()
+
+        def job() -> Outcome:
+            with watched_by(scope):
+                return rerun(last_run, workflow, inputs, needed, time_index,
+                             on_step=partial(self._tell, self.step_started))
+
+        self.jobs.recompute(job, self._show)
+
+    def work_scope(self) -> WorkScope:
+        """The scope a job submitted now does its device work in: :meth:`cancel`
+        stops it, and the kernels it builds are told as :attr:`building`."""
+        return self._scope
+
+    def cancel(self) -> None:
+        """Stop the running and waiting computations at their next device
+        command (kernel launch, build or transfer).  The workflow stays as it
+        is, and so do the layers (showing the results from before); jobs
+        submitted afterwards (the next change) compute as usual."""
+        self._scope.cancel()
+        self._scope = WorkScope(on_build=partial(self._tell, self.building))
+
+    def _tell(self, signal: Any, value: str) -> None:
+        """Emit ``signal(value)`` from the compute thread (queued to this one)."""
+        if not self._closed:
+            with contextlib.suppress(RuntimeError):  # the viewer's objects are gone
+                signal.emit(value)
+
+    def _step_started(self, step_id: str) -> None:
+        self.computing = step_id
+
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy:
+            self.computing = None
+        self.busy_changed.emit(busy)
+
+    def _was_cancelled(self) -> None:
+        self.cancelled_step = self.computing or self.cancelled_step
+        self.cancelled.emit()
 
     def apply_to_all_time_points(self) -> int | None:
         """Compute every time point of the time-lapse inputs; the stacked results
@@ -186,8 +257,14 @@ class ViewerWorkflow(QObject):
 
         self.applying = True
         self.applying_changed.emit(True)
+        scope = self.work_scope()
+
+        def job(report: Any) -> Outcome:
+            with watched_by(scope):
+                return run_all_time_points(workflow, inputs, static, report)
+
         return self.jobs.call_with_progress(
-            lambda report: run_all_time_points(workflow, inputs, static, report),
+            job,
             self._show_stacks, on_progress=advance, on_end=end)
 
     @property
@@ -212,14 +289,26 @@ class ViewerWorkflow(QObject):
 
         self.jobs.call(switch, switched)
 
+    @property
+    def closing(self) -> bool:
+        """Whether the viewer is closing or closed: napari removes every layer,
+        then the window; from then on nothing is shown, asked or told."""
+        window = getattr(self.viewer, "window", None)
+        return self._closed or (window is not None
+                                and getattr(window, "_qt_window", None) is None)
+
     def close(self) -> None:
         """Stop the compute thread (the viewer is closing).  Closing never waits
-        for a running computation, which cannot be interrupted: the thread ends
-        when it returns, and its result is dropped."""
+        for a running computation: it is cancelled (it stops at its next device
+        command), the thread ends when it returns, and nothing of it is shown
+        or reported."""
         self._closed = True
+        self._scope.cancel()
         self.jobs.close()
 
     def _report(self, message: str) -> None:
+        if self.closing:
+            return  # work left when the viewer closed: its layers are gone, say nothing
         self.last_error = message
         _dialogs.report_error(message)
         self.failed.emit(message)
@@ -227,8 +316,9 @@ class ViewerWorkflow(QObject):
     # --- showing results ---------------------------------------------------------
 
     def _show(self, outcome: Outcome) -> None:
-        if outcome.workflow != self.workflow:
-            return  # a newer change is on its way
+        if outcome.workflow != self.workflow or self.closing:
+            return  # a newer change is on its way, or the viewer is closing
+        self.cancelled_step = None
         # a step's error is told once, not again at every change of other steps
         previous = self.step_errors
         for sid, message in outcome.errors.items():
@@ -260,6 +350,8 @@ class ViewerWorkflow(QObject):
         self.computed.emit(tuple(outcome.data))
 
     def _show_stacks(self, outcome: Outcome) -> None:
+        if self.closing:
+            return
         for sid, value in outcome.data.items():
             operation = outcome.workflow.step(sid).operation
             name = f"{sid}{ALL_TIME_POINTS}"
@@ -290,7 +382,11 @@ class ViewerWorkflow(QObject):
     def _input_layer_removed(self, name: str) -> None:
         # (an input that undo took out of the workflow stays bound: redo may need it)
         users = self.workflow.users(name) if name in self.workflow.inputs else ()
-        if users:
+        if users:  # told once napari is done removing, unless the viewer is closing
+            QTimer.singleShot(0, lambda: self._tell_input_removed(name, users))
+
+    def _tell_input_removed(self, name: str, users: tuple[str, ...]) -> None:
+        if not self.closing:
             _dialogs.warn(f"the layer of input '{name}' was removed; {', '.join(users)} "
                           "cannot be computed until a workflow is loaded onto another layer")
 

@@ -4,8 +4,9 @@ pyopencl's kernel calls are not thread-safe, and a computation must never
 block napari, so every job of the plugin runs here, one after the other.
 Jobs carry a *lane*: a job waiting in a lane is replaced by a newer one of the
 same lane (when a slider moves faster than the device computes, only the
-newest value is computed).  Results come back as Qt signals, delivered on the
-main thread.
+newest value is computed).  A *background* job runs only when no other job
+waits (work done ahead, such as building kernels before their first use).
+Results come back as Qt signals, delivered on the main thread.
 """
 
 from __future__ import annotations
@@ -47,12 +48,19 @@ class ComputeWorker(QObject):
         A job reported progress through the ``report`` callable it was given.
     dropped(ticket)
         A waiting job was replaced by a newer one of its lane; it never runs.
+    started(ticket)
+        A job started running.
+    ended(ticket, more)
+        A job ended (after its ``finished`` or ``failed``); ``more``: other
+        jobs wait.
     """
 
     finished = Signal(object, object)
     failed = Signal(object, object)
     progress = Signal(object, int, int)
     dropped = Signal(object)
+    started = Signal(object)
+    ended = Signal(object, bool)
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,6 +68,7 @@ class ComputeWorker(QObject):
         self._condition = threading.Condition()
         self._waiting: dict[Hashable, tuple[int, Callable[..., Any]]] = {}
         self._order: list[Hashable] = []
+        self._background: set[Hashable] = set()
         self._busy = False
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="oclip-compute", daemon=True)
@@ -67,12 +76,13 @@ class ComputeWorker(QObject):
         _workers.add(self)
 
     def submit(self, job: Callable[..., Any], *, lane: Hashable | None = None,
-               reports: bool = False) -> int:
+               reports: bool = False, background: bool = False) -> int:
         """Queue ``job`` and return its ticket.
 
         A job still waiting in the same ``lane`` is dropped (its ticket never
         finishes).  With ``reports``, the job is called with a
-        ``report(done, total)`` callable that emits :attr:`progress`.
+        ``report(done, total)`` callable that emits :attr:`progress`.  A
+        ``background`` job waits until no other job waits.
         """
         ticket = next(self._tickets)
         key = lane if lane is not None else ("ticket", ticket)
@@ -85,6 +95,10 @@ class ComputeWorker(QObject):
                 replaced = self._waiting[key][0]
             self._waiting[key] = (ticket, self._with_report(ticket, job) if reports else job)
             self._order.append(key)
+            if background:
+                self._background.add(key)
+            else:
+                self._background.discard(key)
             self._condition.notify()
         if replaced is not None:
             self.dropped.emit(replaced)
@@ -106,8 +120,13 @@ class ComputeWorker(QObject):
                     self._condition.wait()
                 if self._closed:
                     return
-                ticket, job = self._waiting.pop(self._order.pop(0))
+                key = next((k for k in self._order if k not in self._background),
+                           self._order[0])
+                self._order.remove(key)
+                self._background.discard(key)
+                ticket, job = self._waiting.pop(key)
                 self._busy = True
+            self._emit(self.started, ticket)
             try:
                 value = job()
             except Exception as error:  # reported to the user, never lost
@@ -118,12 +137,14 @@ class ComputeWorker(QObject):
             finally:
                 with self._condition:
                     self._busy = False
+                    more = bool(self._order)
+                self._emit(self.ended, ticket, more)
 
-    def _emit(self, signal: Any, ticket: int, value: Any) -> None:
+    def _emit(self, signal: Any, ticket: int, *values: Any) -> None:
         if self._closed:
             return
         try:
-            signal.emit(ticket, value)
+            signal.emit(ticket, *values)
         except RuntimeError:  # the QObject is gone: the viewer was closed
             self._closed = True
 
@@ -135,6 +156,7 @@ class ComputeWorker(QObject):
             self._closed = True
             self._waiting.clear()
             self._order.clear()
+            self._background.clear()
             self._condition.notify_all()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)

@@ -22,7 +22,7 @@ import keyword
 import math
 import reprlib
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, get_origin
@@ -648,10 +648,11 @@ class Workflow:
     # --- replay -------------------------------------------------------------------------
 
     def run(self, inputs: Mapping[str, Any] | Any, *, outputs: Sequence[str] | None = None,
-            reuse: Results | None = None, keep_intermediates: bool = True) -> Results:
+            reuse: Results | None = None, keep_intermediates: bool = True,
+            on_step: Callable[[str], Any] | None = None) -> Results:
         """Compute the workflow's outputs; see :func:`oclip.workflow.run`."""
         return run(self, inputs, outputs=outputs, reuse=reuse,
-                   keep_intermediates=keep_intermediates)
+                   keep_intermediates=keep_intermediates, on_step=on_step)
 
     def run_time_lapse(self, inputs: Mapping[str, Any] | Any, *, static: Sequence[str] = (),
                        outputs: Sequence[str] | None = None,

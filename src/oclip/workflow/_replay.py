@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import _backend as backend
-from .._errors import OclipError
+from .._errors import Cancelled, OclipError
 from ..ops import get_operation
 from ._errors import WorkflowError
 
@@ -160,6 +160,8 @@ def _call(step: Any, arguments: dict[str, Any]) -> Any:
     (with the step's parameters) and memory errors, in a note for others."""
     try:
         return get_operation(step.op).function(**arguments)
+    except Cancelled:  # not the step's fault: it says nothing about the step
+        raise
     except (TypeError, ValueError) as error:
         if type(error) in (TypeError, ValueError):
             raise type(error)(f"step '{step.id}': {error}") from error
@@ -204,7 +206,8 @@ def _name_the_step(error: BaseException, step: Any) -> None:
 
 def run(workflow: Workflow, inputs: Mapping[str, Any] | Any, *,
         outputs: Sequence[str] | None = None, reuse: Results | None = None,
-        keep_intermediates: bool = True) -> Results:
+        keep_intermediates: bool = True,
+        on_step: Callable[[str], Any] | None = None) -> Results:
     """Compute a workflow's outputs, keeping intermediates on the device.
 
     Parameters
@@ -226,6 +229,9 @@ def run(workflow: Workflow, inputs: Mapping[str, Any] | Any, *,
         skip unchanged steps that are not outputs).  False releases each
         intermediate as soon as the steps reading it have run: less device
         memory, for batch runs.
+    on_step : callable, optional
+        Called as ``on_step(step_id)`` before each step that computes (not for
+        reused steps), in the thread that runs: a viewer says which step runs.
 
     Returns
     -------
@@ -233,6 +239,12 @@ def run(workflow: Workflow, inputs: Mapping[str, Any] | Any, *,
         Mapping of output id → numpy array (table: dict of numpy columns),
         pulled when read; ``.computed`` and ``.reused`` name the steps that ran
         and those that were reused.
+
+    Raises
+    ------
+    oclip.Cancelled
+        If the run's work scope was cancelled (see ``oclip._backend.watched_by``);
+        the ``reuse`` Results stay as they were.
     """
     given = input_mapping(workflow, inputs)
     wanted = requested_outputs(workflow, outputs)
@@ -273,6 +285,8 @@ def run(workflow: Workflow, inputs: Mapping[str, Any] | Any, *,
         else:
             arguments = {p: entries[keys[src]] for p, src in step.inputs.items()}
             arguments.update(step.params)
+            if on_step is not None:
+                on_step(step.id)
             entries[key] = _call(step, arguments)
             computed.append(step.id)
         if not keep_intermediates:
