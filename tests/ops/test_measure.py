@@ -263,13 +263,13 @@ def test_distances_to_the_centroid_and_the_mass_centre():
     labels[2, 1:6] = 1  # a line of 5 pixels, centroid at x = 3
     image = np.zeros(labels.shape, np.uint8)
     image[2, 5] = 1  # all the mass at x = 5
-    result = oclip.label_statistics(image, labels, spacing_x=2.0)
+    result = oclip.label_statistics(image, labels, spacing_x=2.0, columns="shape")
     assert result["mean_distance_to_centroid"][0] == pytest.approx(2 * (2 + 1 + 0 + 1 + 2) / 5)
     assert result["max_distance_to_centroid"][0] == pytest.approx(4.0)
     assert result["mean_distance_to_mass_center"][0] == pytest.approx(2 * (4 + 3 + 2 + 1) / 5)
     assert result["max_distance_to_mass_center"][0] == pytest.approx(8.0)
     assert result["max_mean_distance_to_mass_center_ratio"][0] == pytest.approx(8.0 / 4.0)
-    dark = oclip.label_statistics(np.zeros_like(image), labels)
+    dark = oclip.label_statistics(np.zeros_like(image), labels, columns="shape")
     assert np.isnan(dark["mean_distance_to_mass_center"][0])
     assert dark["mean_distance_to_centroid"][0] == pytest.approx(6 / 5)
 

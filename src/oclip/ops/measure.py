@@ -284,7 +284,7 @@ def _second_pass_columns(table: dict[str, np.ndarray], ndim: int,
 
 def statistics_table(records: Records, labels: backend.DeviceArray, image: backend.DeviceArray,
                      spacing: tuple[float, float, float] = (1.0, 1.0, 1.0),
-                     shift: int = 0, groups: str = "shape") -> dict[str, np.ndarray]:
+                     shift: int = 0, groups: str = "basic") -> dict[str, np.ndarray]:
     """The label_statistics columns from device records and a second pass over the
     labels; ``spacing`` along x, y, z; ``shift``: the labels are the measured
     labels plus ``shift`` (1 for a background row); ``groups``: which columns
@@ -342,7 +342,7 @@ _Spacing = Annotated[float, Range(1e-9, 1e9, 0.001)]
 @operation(category="Measure", nonfinite=REFUSE_NONFINITE)
 def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
                      spacing_y: _Spacing = 1.0, spacing_z: _Spacing = 1.0,
-                     background: bool = False, columns: StatisticsColumns = "shape") -> Table:
+                     background: bool = False, columns: StatisticsColumns = "basic") -> Table:
     """Measure every label: size, position, shape and intensity statistics.
 
     One row per label present (in increasing label order), with the columns
@@ -416,10 +416,10 @@ def label_statistics(image: Image, labels: Labels, spacing_x: _Spacing = 1.0,
     background : bool
         Add a row for the background (label 0, first) measured as a label.
     columns : {"basic", "shape", "all"}
-        Which columns: "basic" those of one pass over the pixels (label, area,
-        bbox, centroids, equivalent_diameter_area, the intensity columns but
-        the median); "shape" also the moment, shape, perimeter and distance
-        columns (a second pass); "all" also ``intensity_median`` and
+        Which columns: "basic" (the default) those of one pass over the pixels
+        (label, area, bbox, centroids, equivalent_diameter_area, the intensity
+        columns but the median); "shape" also the moment, shape, perimeter and
+        distance columns (a second pass); "all" also ``intensity_median`` and
         ``feret_diameter_max``, computed on the host.
 
     Returns

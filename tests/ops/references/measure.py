@@ -83,12 +83,12 @@ def statistics_options(v: dict) -> tuple[tuple[float, ...] | None, bool, str]:
     ndim = v["labels"].ndim
     spacing = tuple(float(v.get(f"spacing_{axis}", 1.0)) for axis in "zyx"[3 - ndim:])
     return ((None if all(s == 1.0 for s in spacing) else spacing), bool(v.get("background")),
-            str(v.get("columns", "shape")))
+            str(v.get("columns", "basic")))
 
 
 def statistics_reference(image: np.ndarray, labels: np.ndarray,
                          spacing: tuple[float, ...] | None = None, background: bool = False,
-                         columns: str = "shape") -> dict[str, np.ndarray]:
+                         columns: str = "basic") -> dict[str, np.ndarray]:
     """regionprops_table; with the background, of the labels plus one (the background
     a label 1), the labels taken back down."""
     if not background:
