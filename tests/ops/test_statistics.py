@@ -165,3 +165,13 @@ def test_device_arrays_give_the_same_numbers():
     assert oclip.sum_of_all_pixels(device) == 276.0
     table = oclip.statistics_of_image(device)
     assert isinstance(table["mean"], np.ndarray) and table["mean"][0] == 11.5
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_histogram_of_the_gpu_kernel_equals_numpy_too(dtype, rng, monkeypatch):
+    from oclip.ops import statistics
+
+    monkeypatch.setattr(statistics, "_on_cpu", lambda: False)  # the atomics' kernel here
+    image = random_image(rng, (9, 21, 33), dtype)
+    REFERENCES["histogram"].assert_operation_close(image, 50, 0.0, 0.0)
+    REFERENCES["histogram"].assert_operation_close(image, 3, 90.0, 110.5)

@@ -38,7 +38,7 @@ import pyopencl.cltypes as cltypes
 
 from .. import _backend as backend
 from ._arguments import same_shape
-from ._reductions import minimum_maximum
+from ._reductions import cpu_chunks, minimum_maximum
 from ._registry import REFUSE_NONFINITE, operation
 from ._types import Binary, Image, Range, Table
 
@@ -60,6 +60,10 @@ __all__ = [
 #: The columns of statistics_of_masked_pixels (and the first of statistics_of_image).
 STATISTICS_COLUMNS = ("pixel_count", "sum", "mean", "minimum", "maximum",
                       "standard_deviation")
+
+
+def _on_cpu() -> bool:
+    return backend.current_device().type == "CPU"
 
 
 def _float_accumulator() -> tuple[str, np.dtype]:
@@ -577,8 +581,9 @@ def histogram(image: Image, bins: _Bins = 256, minimum: float = 0.0,
     equal bins, each holding the pixels ``bin_low <= x < bin_high``, the last
     bin also its upper edge; pixels outside the range are not counted.  The
     edges are numpy's (``numpy.histogram_bin_edges``, computed on the host);
-    each pixel finds its bin on the device by bisection over them, compared in
-    float64 for integer images and float32 for float32 images, as numpy.
+    each pixel finds its bin on the device as numpy does (the equal-width
+    formula, corrected by comparisons with the edges), in float64 for integer
+    images and float32 for float32 images, as numpy.
 
     Parameters
     ----------
@@ -626,18 +631,28 @@ def histogram(image: Image, bins: _Bins = 256, minimum: float = 0.0,
     if edges.dtype == np.float64 and not backend.current_device().double_precision:
         edges = edges.astype(np.float32)  # a device without doubles: float32 edges
     edge = backend.cl_type_name(edges.dtype) if edges.dtype != np.float64 else "double"
-    counts = backend.work_array(bins, np.uint32, zero=True, what="a histogram")
     device_edges = backend.work_array(edges.size, edges.dtype, what="the bin edges")
     device_edges.set(edges)  # as they are: push would round float64 to float32
-    groups = max(1, min(4 * backend.current_device().compute_units, -(-image.size // 256)))
-    STATISTICS.launch("histogram_of_edges", (groups * 256,), image, np.uint64(image.size),
-                      device_edges, np.uint32(bins), counts,
-                      defines={"T": backend.cl_type_name(image.dtype), "EDGE": edge,
-                               "EDGE_IS_DOUBLE": int(edge == "double")},
-                      local_size=(256,) if not _on_cpu() else None)
+    width = float(edges[-1]) - float(edges[0])
+    scale = edges.dtype.type(bins / width if width > 0 else 0.0)
+    defines = {"T": backend.cl_type_name(image.dtype), "EDGE": edge,
+               "EDGE_IS_DOUBLE": int(edge == "double")}
+    if _on_cpu():  # a chunk per work-item, no atomics: partial counts added on the host
+        chunks, chunk = cpu_chunks(image.size)
+        partial = backend.work_array(chunks * bins, np.uint32, zero=True, what="a histogram")
+        STATISTICS.launch("histogram_of_edges_chunks", (chunks,), image,
+                          np.uint64(image.size), np.uint64(chunk), device_edges,
+                          np.uint32(bins), scale, partial, defines=defines, local_size=(1,))
+        counts = partial.get().reshape(chunks, bins).sum(axis=0, dtype=np.int64)
+    else:
+        device_counts = backend.work_array(bins, np.uint32, zero=True, what="a histogram")
+        groups = max(1, min(4 * backend.current_device().compute_units,
+                            -(-image.size // 256)))
+        STATISTICS.launch("histogram_of_edges", (groups * 256,), image,
+                          np.uint64(image.size), device_edges, np.uint32(bins), scale,
+                          device_counts, defines=defines, local_size=(256,))
+        counts = device_counts.get().astype(np.int64)
     return {"bin_low": edges[:-1].astype(np.float64), "bin_high": edges[1:].astype(np.float64),
-            "count": counts.get().astype(np.int64)}
+            "count": counts}
 
 
-def _on_cpu() -> bool:
-    return backend.current_device().type == "CPU"
