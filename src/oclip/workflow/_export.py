@@ -76,12 +76,12 @@ def to_python(workflow: Workflow) -> str:
     As a command it reads TIFF files as ``oclip run`` does
     (``oclip.runs.read_image``: a stack written page by page as the stack,
     colour images refused) and writes the outputs to the folder given with
-    ``-o``, as ``<file stem>_<output>.tif`` (tables as ``.csv``), like
+    ``-o``, as ``<file stem>_<output>.tif`` (tables and numbers as ``.csv``), like
     ``oclip run``.  A one-input workflow takes any number of
     files and folders of TIFFs; a workflow of several inputs takes one file
     per input, in the order of its inputs.  As a module it offers
     ``run_workflow(<inputs>)``, taking numpy arrays and returning a dict of
-    output name → numpy array (tables as dicts of columns).
+    output name → numpy array (tables as dicts of columns, numbers as floats).
 
     Returns
     -------
@@ -107,7 +107,7 @@ def to_python(workflow: Workflow) -> str:
         f"Exported by oclip {__version__}; needs oclip and, as a command, tifffile.",
         "",
         "Run it on TIFF files; the outputs go to OUTDIR as <file stem>_<output>.tif",
-        "(tables as .csv):",
+        "(tables and numbers as .csv):",
         "",
         f"    python this_script.py {usage_inputs} -o OUTDIR [--device NAME]",
         "",
