@@ -175,3 +175,16 @@ def test_histogram_of_the_gpu_kernel_equals_numpy_too(dtype, rng, monkeypatch):
     image = random_image(rng, (9, 21, 33), dtype)
     REFERENCES["histogram"].assert_operation_close(image, 50, 0.0, 0.0)
     REFERENCES["histogram"].assert_operation_close(image, 3, 90.0, 110.5)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_reductions_of_gpus_equal_numpy_too(shape, dtype, rng, monkeypatch):
+    from oclip.ops import statistics
+
+    monkeypatch.setattr(statistics, "_on_cpu", lambda: False)  # pyopencl's reductions here
+    image = random_image(rng, shape, dtype)
+    mask = (rng.random(shape) < 0.5).astype(np.uint8)
+    REFERENCES["statistics_of_image"].assert_operation_close(image)
+    REFERENCES["statistics_of_masked_pixels"].assert_operation_close(image, mask)
+    REFERENCES["sum_of_all_pixels"].assert_operation_close(image)

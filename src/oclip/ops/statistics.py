@@ -1,13 +1,15 @@
 """Whole-image reductions: sums, means, extremes and their positions, the centre of
 mass, histograms and image comparisons (category "Measure").
 
-Every reduction runs on the device (pyopencl's ``ReductionKernel`` through
-``backend.reduce``, and the shared ``minimum_maximum`` of ``_reductions``); only the
-few numbers of the result come back.  Sums of integer images are exact (64-bit
-integers); sums of float images, and the squared deviations of the standard
-deviation and the mean squared error, are accumulated in double precision (single
-precision on a device without doubles), so they equal numpy's float64 results to
-about 1e-15 relative to the sum of the absolute values.  Float images holding NaN
+Every reduction runs on the device: on GPUs pyopencl's ``ReductionKernel``
+(``backend.reduce``), on CPUs one work-item per chunk of pixels (statistics.cl, as
+``_reductions`` does), with the shared ``minimum_maximum`` of ``_reductions`` for the
+extremes; only the few numbers of the result come back.  Sums of integer images are
+exact (64-bit integers); sums of float images, and the squared deviations of the
+standard deviation and the mean squared error, are accumulated in double precision
+(single precision on a device without doubles): within (pixels per chunk) x 1.1e-16
+of the sum of the absolute values, in practice about 1e-15 of it, of numpy's float64
+results (the tests allow 1e-12).  Float images holding NaN
 or infinity are refused (``REFUSE_NONFINITE``, as the other measurements).
 
 The results
@@ -57,6 +59,8 @@ __all__ = [
     "sum_of_all_pixels",
 ]
 
+STATISTICS = backend.Program("oclip.ops", "statistics.cl")
+
 #: The columns of statistics_of_masked_pixels (and the first of statistics_of_image).
 STATISTICS_COLUMNS = ("pixel_count", "sum", "mean", "minimum", "maximum",
                       "standard_deviation")
@@ -87,6 +91,27 @@ def _masked(mask: backend.DeviceArray | None) -> tuple[tuple[backend.DeviceArray
     return (mask,), ", __global const uchar *mask", "(mask[i] != 0)"
 
 
+def _chunk_defines(image: backend.DeviceArray, accumulator: str,
+                   mask: backend.DeviceArray | None) -> dict[str, object]:
+    return {"T": backend.cl_type_name(image.dtype), "ACC": accumulator,
+            "ACC_IS_DOUBLE": int(backend.current_device().double_precision),
+            "MASKED": int(mask is not None)}
+
+
+def _chunked(image: backend.DeviceArray, kernel: str, mask: backend.DeviceArray | None,
+             accumulator: str, *scalars: object, outputs: tuple[np.dtype, ...]
+             ) -> list[np.ndarray]:
+    """Run a ``*_chunks`` kernel of statistics.cl (CPUs): one row of partial results
+    per chunk of pixels, for each dtype of ``outputs``, read back."""
+    chunks, chunk = cpu_chunks(image.size)
+    partial = [backend.work_array(chunks, dtype, what="partial results") for dtype in outputs]
+    masks = () if kernel == "first_index_chunks" else (image if mask is None else mask,)
+    STATISTICS.launch(kernel, (chunks,), image, *masks, np.uint64(image.size),
+                      np.uint64(chunk), *scalars, *partial,
+                      defines=_chunk_defines(image, accumulator, mask), local_size=(1,))
+    return [array.get() for array in partial]
+
+
 def _count_and_sum(image: backend.DeviceArray,
                    mask: backend.DeviceArray | None = None) -> tuple[int, float]:
     """(pixels counted, their sum): exact for integer images, in the float
@@ -94,6 +119,13 @@ def _count_and_sum(image: backend.DeviceArray,
     element = backend.cl_type_name(image.dtype)
     extra, declarations, keep = _masked(mask)
     accumulator = "long" if image.dtype.kind in "iu" else _float_accumulator()[0]
+    if _on_cpu():
+        acc_dtype = np.dtype(np.int64) if accumulator == "long" else _float_accumulator()[1]
+        counts, sums = _chunked(image, "sum_chunks", mask, accumulator,
+                                outputs=(np.dtype(np.uint64), acc_dtype))
+        total = int(sums.sum()) if accumulator == "long" else float(
+            sums.astype(np.float64).sum())
+        return int(counts.sum()), float(total)
     vector = accumulator + "2"
     result = backend.reduce(
         image, *extra,
@@ -120,6 +152,10 @@ def _squared_deviations(image: backend.DeviceArray, mean: float,
     element = backend.cl_type_name(image.dtype)
     extra, declarations, keep = _masked(mask)
     accumulator, dtype = _float_accumulator()
+    if _on_cpu():
+        (sums,) = _chunked(image, "squared_deviation_chunks", mask, accumulator,
+                           dtype.type(mean), outputs=(dtype,))
+        return float(sums.astype(np.float64).sum())
     value = backend.reduce(
         image, *extra, dtype.type(mean),
         dtype=dtype,
@@ -165,6 +201,10 @@ def _range(image: backend.DeviceArray,
 
 def _first_index(image: backend.DeviceArray, value: float) -> int:
     """The smallest raster index of a pixel equal to ``value`` (one of the image's)."""
+    if _on_cpu():
+        (found,) = _chunked(image, "first_index_chunks", None, "float",
+                            image.dtype.type(value), outputs=(np.dtype(np.uint64),))
+        return int(found.min())
     element = backend.cl_type_name(image.dtype)
     index = backend.reduce(
         image, image.dtype.type(value),
@@ -568,8 +608,6 @@ def statistics_of_image(image: Image) -> Table:
 
 #: Number of bins of a histogram.
 _Bins = Annotated[int, Range(1, 65536, 1)]
-
-STATISTICS = backend.Program("oclip.ops", "statistics.cl")
 
 
 @operation(category="Measure", nonfinite=REFUSE_NONFINITE)

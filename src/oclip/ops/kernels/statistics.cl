@@ -13,7 +13,18 @@
 //
 // Build options: T (the pixel type), EDGE (double or float), EDGE_IS_DOUBLE.
 
-#if EDGE_IS_DOUBLE
+// Each build defines what its kernel needs; the others' types default to float.
+#ifndef EDGE
+#define EDGE float
+#define EDGE_IS_DOUBLE 0
+#endif
+#ifndef ACC
+#define ACC float
+#define ACC_IS_DOUBLE 0
+#define MASKED 0
+#endif
+
+#if EDGE_IS_DOUBLE || ACC_IS_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
 
@@ -55,4 +66,68 @@ __kernel void histogram_of_edges_chunks(__global const T *image, const ulong siz
         if (b >= 0)
             counts[b]++;
     }
+}
+
+// Whole-image reductions on CPUs: one work-item per chunk of pixels
+// [id * chunk, min(size, (id + 1) * chunk)), a row of partial results each,
+// combined on the host (GPUs use pyopencl's reductions instead).
+// Build options: T, ACC (the sum's type: long for integer images, else double
+// or float), ACC_IS_DOUBLE, MASKED (0/1: only pixels where mask != 0).
+
+#if MASKED
+#define KEPT(i) (mask[i] != 0)
+#else
+#define KEPT(i) 1
+#endif
+
+// The pixel count and the sum of a chunk.
+__kernel void sum_chunks(__global const T *image, __global const uchar *mask,
+                         const ulong size, const ulong chunk, __global ulong *counts,
+                         __global ACC *sums)
+{
+    const ulong first = get_global_id(0) * chunk;
+    const ulong last = min(size, first + chunk);
+    ulong count = 0;
+    ACC sum = 0;
+    for (ulong i = first; i < last; i++) {
+        if (KEPT(i)) {
+            count++;
+            sum += (ACC)image[i];
+        }
+    }
+    counts[get_global_id(0)] = count;
+    sums[get_global_id(0)] = sum;
+}
+
+// The sum of the squared deviations from mean of a chunk.
+__kernel void squared_deviation_chunks(__global const T *image, __global const uchar *mask,
+                                       const ulong size, const ulong chunk, const ACC mean,
+                                       __global ACC *sums)
+{
+    const ulong first = get_global_id(0) * chunk;
+    const ulong last = min(size, first + chunk);
+    ACC sum = 0;
+    for (ulong i = first; i < last; i++) {
+        if (KEPT(i)) {
+            const ACC d = (ACC)image[i] - mean;
+            sum += d * d;
+        }
+    }
+    sums[get_global_id(0)] = sum;
+}
+
+// The first index of a chunk whose pixel equals value (ULONG_MAX: none).
+__kernel void first_index_chunks(__global const T *image, const ulong size, const ulong chunk,
+                                 const T value, __global ulong *found)
+{
+    const ulong first = get_global_id(0) * chunk;
+    const ulong last = min(size, first + chunk);
+    ulong index = ULONG_MAX;
+    for (ulong i = first; i < last; i++) {
+        if (image[i] == value) {
+            index = i;
+            break;
+        }
+    }
+    found[get_global_id(0)] = index;
 }
