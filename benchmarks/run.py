@@ -36,6 +36,7 @@ import skimage.feature
 import skimage.filters
 import skimage.filters.rank
 import skimage.measure
+import skimage.metrics
 import skimage.morphology
 import skimage.segmentation
 import skimage.transform
@@ -55,6 +56,12 @@ class Case:
     arguments: dict[str, Any] = field(default_factory=dict)
     inputs: tuple[str, ...] = ("image",)  # names of prepared inputs, in call order
     dimensions: tuple[int, ...] = (2, 3)
+
+
+def _masked_statistics(values: np.ndarray) -> tuple[Any, ...]:
+    """What statistics_of_masked_pixels computes, with numpy in float64."""
+    values = values.astype(np.float64)
+    return values.size, values.sum(), values.mean(), values.min(), values.max(), values.std()
 
 
 def _box(radius: int) -> dict[str, int]:
@@ -459,6 +466,26 @@ CASES = [
          inputs=("labels",)),
     Case("jaccard_index", "numpy", lambda a, b: (a & b).sum() / (a | b).sum(),
          inputs=("binary", "binary2")),
+    # --- whole-image reductions (ops/statistics.py) ---
+    Case("sum_of_all_pixels", "numpy.sum (float64)", lambda im: im.sum(dtype=np.float64)),
+    Case("mean_of_all_pixels", "numpy.mean (float64)", lambda im: im.mean(dtype=np.float64)),
+    Case("minimum_of_all_pixels", "numpy.min", lambda im: im.min()),
+    Case("maximum_of_all_pixels", "numpy.max", lambda im: im.max()),
+    Case("standard_deviation_of_all_pixels", "numpy.std (float64)",
+         lambda im: im.std(dtype=np.float64)),
+    Case("statistics_of_masked_pixels", "numpy sum/mean/min/max/std of image[mask]",
+         lambda im, m: _masked_statistics(im[m != 0]), inputs=("image", "binary")),
+    Case("statistics_of_image", "numpy sum/mean/min/max/std, argmin, argmax",
+         lambda im: (_masked_statistics(im), im.argmin(), im.argmax())),
+    Case("position_of_maximum", "numpy.argmax + unravel_index",
+         lambda im: np.unravel_index(im.argmax(), im.shape)),
+    Case("position_of_minimum", "numpy.argmin + unravel_index",
+         lambda im: np.unravel_index(im.argmin(), im.shape)),
+    Case("center_of_mass", "scipy.ndimage.center_of_mass", ndi.center_of_mass),
+    Case("histogram", "numpy.histogram", lambda im: np.histogram(im, 256),
+         {"bins": 256}),
+    Case("mean_squared_error", "skimage.metrics.mean_squared_error",
+         lambda a, b: skimage.metrics.mean_squared_error(a, b), inputs=("image", "image2")),
     # --- neighbourhood filters ---
     Case("mean_sphere", "scipy.ndimage.correlate (ball / size)",
          lambda im: ndi.correlate(im, _ball(im, 2) / _ball(im, 2).sum(), mode="nearest"),

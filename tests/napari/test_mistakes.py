@@ -146,12 +146,23 @@ def test_messages_name_no_internals(qtbot, assistant_in, settled, blobs, notifie
     assert not any("Proxy" in m or "Layer" in m for m in messages)
 
 
-def test_measure_on_a_raw_image_asks_for_labels(qtbot, assistant_in, settled, blobs, notified):
+def test_measure_on_a_raw_image_measures_the_whole_image(qtbot, assistant_in, settled, blobs,
+                                                         notified):
     viewer, assistant = assistant_in(blobs)
     category(qtbot, viewer, assistant, settled, "Measure", "image")
-    assert not assistant.workflow.steps and not assistant.tables
-    assert notified["info"] == ["oclip: no 'Measure' operation takes an image layer: "
-                                "select a labels layer"]
+    measured = assistant.workflow.step_ids[-1]
+    assert assistant.workflow.step(measured).op == "statistics_of_image"
+    assert f"oclip table: {measured}" in viewer.window.dock_widgets  # a one-row table
+    table = assistant.tables[measured]
+    assert table.view.rowCount() == 1
+    np.testing.assert_array_equal(table.table["maximum"],
+                                  oclip.statistics_of_image(blobs)["maximum"])
+    assert not notified["info"]
+    widget = assistant.step_widgets[measured]
+    widget.operation_box.setCurrentText("mean_of_all_pixels")  # the user picks a scalar
+    settled(assistant)
+    assert widget.result_label.isVisibleTo(widget)
+    assert widget.result_label.text() == f"result: {float(blobs.astype(np.float64).mean()):.6g}"
     category(qtbot, viewer, assistant, settled, "Label", "image")  # the image still labels
     assert assistant.workflow.steps[-1].op == "voronoi_otsu_labeling"
 

@@ -19,7 +19,7 @@ import oclip
 #: The modules whose operations' Examples are runnable doctests.
 MODULES = ("oclip.ops.math", "oclip.ops.projection", "oclip.ops.transform",
            "oclip.ops.stacks", "oclip.ops.draw", "oclip.ops.filters", "oclip.ops.derivatives",
-           "oclip.ops.threshold")
+           "oclip.ops.threshold", "oclip.ops.statistics")
 
 #: Operations that must show an example (issue 15: the pixel math, the projections).
 WITH_EXAMPLES = [
@@ -39,6 +39,10 @@ WITH_EXAMPLES = [
     "combine_horizontally", "combine_vertically", "paste", "copy_slice", "copy_slice_into_stack",
     "crop_border",
     "downsample_slice_by_slice_half_median", "stitch_horizontally", "stitch_vertically",
+    *(f"{statistic}_of_all_pixels"
+      for statistic in ("sum", "mean", "minimum", "maximum", "standard_deviation")),
+    "statistics_of_masked_pixels", "statistics_of_image", "position_of_maximum",
+    "position_of_minimum", "center_of_mass", "histogram", "mean_squared_error",
 ]
 
 EXAMPLED = sorted(name for name, op in oclip.operations().items()

@@ -293,6 +293,7 @@ REFUSALS: dict[str, tuple[str, Callable[[tuple[int, ...], dict], bool]]] = {
         s, {a: v[f"voxel_size_{a}"] / v["target_voxel_size"] for a in "zyx"})),
     "transpose": ("axes other than 'xy' of a 2D image",
                   lambda s, v: len(s) == 2 and v["which"] != "xy"),
+    "histogram": ("minimum above maximum", lambda s, v: v["minimum"] > v["maximum"]),
     "clip": ("min above max, or no whole number between them for an integer image",
              clip_refused),
     "copy_slice": ("a slice_index outside the stack", lambda s, v: v["slice_index"] >= s[0]),

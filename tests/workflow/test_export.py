@@ -266,3 +266,22 @@ def test_the_workflow_package_imports_no_gui():
                   "'PyQt6', 'PyQt5', 'PySide6', 'magicgui') and sys.modules[m] is not None]\n"
                   "assert not gui, gui")
     assert done.returncode == 0, done.stderr
+
+
+def test_the_script_writes_scalars_and_one_row_tables_as_csv(tmp_path):
+    workflow = Workflow(("image",), (
+        Step("mean", "mean_of_all_pixels", {"image": "image"}),
+        Step("maximum", "position_of_maximum", {"image": "image"}),
+    ), ("mean", "maximum"))
+    script = tmp_path / "statistics.py"
+    script.write_text(to_python(workflow))
+    image = np.array([[1, 3], [7, 5]], np.uint16)
+    tifffile.imwrite(tmp_path / "cells.tif", image)
+    run_script(script, str(tmp_path / "cells.tif"), "-o", str(tmp_path / "out"))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "cells_maximum.csv", "cells_mean.csv"]
+    with open(tmp_path / "out" / "cells_mean.csv", newline="") as file:
+        assert list(csv.reader(file)) == [["mean"], ["4.0"]]
+    with open(tmp_path / "out" / "cells_maximum.csv", newline="") as file:
+        assert list(csv.reader(file)) == [["position_of_maximum-0", "position_of_maximum-1"],
+                                          ["1", "0"]]

@@ -63,7 +63,8 @@ CATEGORY_TIPS = {
     "Label": "Turn a (binary) image into labelled objects: connected components, "
              "Voronoi-Otsu, watershed",
     "Process labels": "Exclude, dilate, erode, merge or relabel labelled objects",
-    "Measure": "Measure labelled objects (size, intensity, position) into a table",
+    "Measure": "Measure labelled objects (size, intensity, position) into a table, "
+               "or a whole image (sums, extremes, histogram)",
 }
 
 #: The operations a category click prefers, first to last; among those that fit
@@ -78,7 +79,8 @@ PREFERRED = {
     "Binarize": ("threshold_otsu",),
     "Label": ("voronoi_otsu_labeling", "connected_components_labeling"),
     "Process labels": ("exclude_labels_on_edges",),
-    "Measure": ("label_statistics",),
+    # a labels layer: its objects' table; an image layer: the whole image's statistics
+    "Measure": ("label_statistics", "statistics_of_image"),
 }
 
 ACTION_TIPS = {

@@ -16,6 +16,7 @@ from . import (
     morphology,
     projection,
     stacks,
+    statistics,
     threshold,
     transform,
 )
@@ -32,6 +33,7 @@ from .measure import *
 from .morphology import *
 from .projection import *
 from .stacks import *
+from .statistics import *
 from .threshold import *
 from .transform import *
 
@@ -61,6 +63,7 @@ __all__ = [
     *morphology.__all__,
     *projection.__all__,
     *stacks.__all__,
+    *statistics.__all__,
     *threshold.__all__,
     *transform.__all__,
 ]

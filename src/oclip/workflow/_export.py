@@ -76,12 +76,12 @@ def to_python(workflow: Workflow) -> str:
     As a command it reads TIFF files as ``oclip run`` does
     (``oclip.runs.read_image``: a stack written page by page as the stack,
     colour images refused) and writes the outputs to the folder given with
-    ``-o``, as ``<file stem>_<output>.tif`` (tables as ``.csv``), like
+    ``-o``, as ``<file stem>_<output>.tif`` (tables and numbers as ``.csv``), like
     ``oclip run``.  A one-input workflow takes any number of
     files and folders of TIFFs; a workflow of several inputs takes one file
     per input, in the order of its inputs.  As a module it offers
     ``run_workflow(<inputs>)``, taking numpy arrays and returning a dict of
-    output name → numpy array (tables as dicts of columns).
+    output name → numpy array (tables as dicts of columns, numbers as floats).
 
     Returns
     -------
@@ -107,7 +107,7 @@ def to_python(workflow: Workflow) -> str:
         f"Exported by oclip {__version__}; needs oclip and, as a command, tifffile.",
         "",
         "Run it on TIFF files; the outputs go to OUTDIR as <file stem>_<output>.tif",
-        "(tables as .csv):",
+        "(tables and numbers as .csv):",
         "",
         f"    python this_script.py {usage_inputs} -o OUTDIR [--device NAME]",
         "",
@@ -142,17 +142,21 @@ def _main_lines(inputs: list[str]) -> list[str]:
     device = _free("device", taken)
     lines = [
         "def _write(folder, stem, outputs):",
-        '    """Write each output as <stem>_<name>.tif, tables as <stem>_<name>.csv."""',
+        '    """Write each output as <stem>_<name>.tif; tables, numbers as .csv."""',
         "    import csv",
         "",
         "    import tifffile",
         "",
         "    for name, value in outputs.items():",
+        "        if isinstance(value, (float, int)):  # a number: a table of one row",
+        "            value = {name: [value]}",
         "        if isinstance(value, dict):",
         '            with open(folder / f"{stem}_{name}.csv", "w", newline="") as file:',
         "                writer = csv.writer(file, lineterminator=\"\\n\")",
         "                writer.writerow(value)",
-        "                writer.writerows(zip(*(column.tolist() for column in value.values())))",
+        "                columns = [c if isinstance(c, list) else c.tolist()",
+        "                           for c in value.values()]",
+        "                writer.writerows(zip(*columns))",
         "        else:",
         '            tifffile.imwrite(folder / f"{stem}_{name}.tif", value,',
         '                             photometric="minisblack")  # planes, never RGB',

@@ -26,6 +26,7 @@ from . import (
     morphology,
     projection,
     stacks,
+    statistics,
     threshold,
     transform,
 )
@@ -37,6 +38,7 @@ __all__ = ["REFERENCES", "Arguments", "Reference", "Tolerance"]
 REFERENCES: dict[str, Reference] = {
     name: reference
     for family in (filters, background, derivatives, draw, math, morphology, threshold,
-                   projection, transform, stacks, labeling, label_processing, measure)
+                   projection, transform, stacks, labeling, label_processing, measure,
+                   statistics)
     for name, reference in family.REFERENCES.items()
 }
