@@ -293,10 +293,17 @@ def work_array(shape: int | Sequence[int], dtype: np.dtype | type, *, zero: bool
                               allocator=device_context.allocator)
 
 
+#: OpenCL names of the scalar types of accumulators beside the image types.
+_ACCUMULATOR_NAMES = {np.dtype(np.float64): "double", np.dtype(np.int64): "long",
+                      np.dtype(np.uint64): "ulong"}
+
+
 def vector_dtype(dtype: np.dtype | type, width: int) -> np.dtype:
-    """The OpenCL vector type of ``width`` elements of a supported dtype
-    (``float32``, 2 → ``float2``), as a numpy dtype."""
-    return np.dtype(getattr(cltypes, cl_type_name(dtype) + str(width)))
+    """The OpenCL vector type of ``width`` elements of a supported dtype, or of a
+    64-bit accumulator type (``float32``, 2 → ``float2``; ``float64``, 4 →
+    ``double4``), as a numpy dtype."""
+    name = _ACCUMULATOR_NAMES.get(np.dtype(dtype)) or cl_type_name(dtype)
+    return np.dtype(getattr(cltypes, name + str(width)))
 
 
 def local_memory(nbytes: int) -> cl.LocalMemory:

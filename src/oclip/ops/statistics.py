@@ -36,7 +36,6 @@ import math
 from typing import Annotated, Any
 
 import numpy as np
-import pyopencl.cltypes as cltypes
 
 from .. import _backend as backend
 from ._arguments import same_shape
@@ -143,7 +142,9 @@ def _count_and_sum(image: backend.DeviceArray,
 
 def _vector(accumulator: str, width: int = 2) -> np.dtype:
     """The numpy dtype of an OpenCL vector of ``width`` of ``accumulator``."""
-    return np.dtype(getattr(cltypes, f"{accumulator}{width}"))
+    scalar = {"double": np.float64, "float": np.float32, "long": np.int64,
+              "ulong": np.uint64, "int": np.int32, "uint": np.uint32}[accumulator]
+    return backend.vector_dtype(scalar, width)
 
 
 def _squared_deviations(image: backend.DeviceArray, mean: float,
