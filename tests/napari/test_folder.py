@@ -117,6 +117,10 @@ def test_cancel_stops_between_files_and_applying_again_resumes(
     run = assistant.folder_run
     click(qtbot, assistant.action_buttons["Apply to folder"])
     qtbot.waitUntil(reading.is_set, timeout=60000)
+    # the run shows in napari's activity dock, counting files; the busy row's Cancel
+    # (of one computation) is off: the run's own Cancel stops it
+    assert run.activity is not None and run.activity.total == 5 and run.activity.n == 1
+    assert not assistant.busy_bar.cancel_button.isEnabled()
     # napari is not blocked meanwhile: the button answers the click at once
     click(qtbot, run.cancel_button)
     assert not run.cancel_button.isEnabled()
@@ -126,6 +130,7 @@ def test_cancel_stops_between_files_and_applying_again_resumes(
     assert [s.rsplit("/", 1)[-1] for s in summary.done] == ["cells0.tif", "cells1.tif"]
     assert len(summary.not_run) == 3
     assert "not run (cancelled" in run.status.text()
+    assert run.activity is None  # closed with the run
     assert summary_rows(tmp_path)["cells2.tif"] == "not run"
 
     click(qtbot, assistant.action_buttons["Apply to folder"])

@@ -201,6 +201,7 @@ class Assistant(QWidget):
         for busy_signal in (self.viewer_workflow.step_started, self.viewer_workflow.cancelled,
                             self.viewer_workflow.busy_changed):
             busy_signal.connect(self._computing_changed)
+        self.viewer_workflow.busy_changed.connect(self._folder_run_cancels_itself)
         self._fill_devices()
         self._workflow_changed()
         warm_up(self.viewer_workflow, first_operations(PREFERRED), self.viewer.layers)
@@ -470,6 +471,11 @@ class Assistant(QWidget):
         if widget.parent() is not None:
             self.viewer.window.remove_dock_widget(widget)
         widget.deleteLater()
+
+    def _folder_run_cancels_itself(self, busy: bool) -> None:
+        # a folder run has a Cancel of its own (between files), not the busy row's
+        if busy and self.folder_run.running:
+            self.busy_bar.cancel_button.setEnabled(False)
 
     def _show_value(self, step_id: str, value: Any) -> None:
         widget = self.step_widgets.get(step_id)

@@ -71,6 +71,8 @@ class FolderRun(QWidget):
     ----------
     summary : BatchSummary or None
         What the last run did.
+    activity : napari.utils.progress or None
+        The run's entry in napari's activity dock while it runs.
     """
 
     def __init__(self, viewer_workflow: ViewerWorkflow, parent: QWidget | None = None) -> None:
@@ -78,6 +80,7 @@ class FolderRun(QWidget):
         self.viewer_workflow = viewer_workflow
         self.summary: BatchSummary | None = None
         self.running = False
+        self.activity: Any = None
         self._cancelled = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -134,6 +137,9 @@ class FolderRun(QWidget):
         self.running = True
         self.bar.setRange(0, len(jobs))
         self.bar.setValue(0)
+        from napari.utils import progress
+
+        self.activity = progress(total=len(jobs), desc="oclip: apply to folder")
         self.cancel_button.setEnabled(True)
         self.status.setText(f"applying the workflow to {len(jobs)} file(s) of {folder}")
         self.setVisible(True)
@@ -166,6 +172,8 @@ class FolderRun(QWidget):
         """One file at a time, each a job of its own: the recomputations of the
         layers asked for meanwhile run between two files."""
         self.bar.setValue(run.done)
+        if self.activity is not None:
+            self.activity.update(run.done - self.activity.n)  # napari's activity dock
         if self._cancelled:
             run.stop()
         if run.finished:
@@ -185,8 +193,14 @@ class FolderRun(QWidget):
             self.cancel_button.setEnabled(False)
             self.status.setText("cancelling after the file being computed...")
 
+    def _end_activity(self) -> None:
+        if self.activity is not None:
+            self.activity.close()
+            self.activity = None
+
     def _failed(self, error: BaseException) -> None:
         self.running = False
+        self._end_activity()
         self.cancel_button.setEnabled(False)
         message = f"the folder run stopped: {error}"
         self.status.setText(message)
@@ -194,6 +208,7 @@ class FolderRun(QWidget):
 
     def _done(self, summary: BatchSummary, output: Path) -> None:
         self.running = False
+        self._end_activity()
         self.cancel_button.setEnabled(False)
         self.summary = summary
         text = summary_text(summary, output)
