@@ -125,6 +125,30 @@ def test_gaussian_blur_widget_adds_the_result_layer(make_napari_viewer, qtbot):
                                   oclip.gaussian_blur(image, sigma_x=4.0, sigma_y=1.5))
 
 
+def test_a_widget_on_a_3d_image_takes_z_sizes_from_the_layers_scale(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    stack = oclip.data.blobs((6, 30, 32), count=4, seed=2)
+    viewer.add_image(stack[0], name="plane")
+    viewer.add_image(stack, name="cubes")  # isotropic: z as x
+    viewer.add_image(stack, name="thick", scale=(2.0, 0.5, 0.5))  # z steps of 4 pixels
+    _, widget = viewer.window.add_plugin_dock_widget("oclip", "Gaussian blur")
+    widget.image.value = viewer.layers["cubes"]
+    assert widget.sigma_z.value == widget.sigma_x.value == 1.0
+    widget.image.value = viewer.layers["thick"]
+    assert widget.sigma_z.value == 0.25
+    run_widget(qtbot, widget, viewer)
+    np.testing.assert_allclose(viewer.layers["gaussian_blur"].data,
+                               oclip.gaussian_blur(stack, sigma_z=0.25), rtol=1e-6)
+    widget.sigma_z.value = 3.0  # the user's value stays, whatever the image
+    widget.image.value = viewer.layers["cubes"]
+    assert widget.sigma_z.value == 3.0
+    _, box = viewer.window.add_plugin_dock_widget("oclip", "Top hat box")
+    box.image.value = viewer.layers["thick"]
+    assert box.radius_z.value == 3  # 10 pixels of 0.5 along x: 2.5 z steps, rounded up
+    box.image.value = viewer.layers["cubes"]
+    assert box.radius_z.value == 10
+
+
 def test_threshold_then_label_widgets_chain_through_labels_layers(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
     image = oclip.data.blobs2d((96, 96))

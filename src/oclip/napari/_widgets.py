@@ -23,6 +23,7 @@ from magicgui.widgets import FunctionGui
 
 from ..ops import ImageKind, Operation, Parameter, get_operation
 from . import _dialogs
+from ._physical import default_sizes
 from ._step_widget import widget_options
 from ._viewer_workflow import viewer_workflow
 
@@ -88,8 +89,23 @@ def layer_function(operation: Operation) -> Callable[..., str | None]:
 
 
 def make_widget(name: str) -> FunctionGui:
-    """The magicgui widget of the operation called ``name``."""
-    return magicgui(layer_function(get_operation(name)), call_button="Run")
+    """The magicgui widget of the operation called ``name``.
+
+    Its z sizes follow the chosen image as the Assistant's new steps do
+    (:func:`default_sizes`: for a 3D image, the physical size of the x default),
+    until the user sets them."""
+    operation = get_operation(name)
+    widget = magicgui(layer_function(operation), call_button="Run")
+    filled: dict[str, Any] = {}  # the z values set here, not yet changed by the user
+
+    def follow(layer: Any) -> None:
+        for parameter, value in default_sizes(operation, layer).items():
+            if parameter not in filled or widget[parameter].value == filled[parameter]:
+                widget[parameter].value = filled[parameter] = value
+
+    for parameter in operation.image_parameters[:1]:
+        widget[parameter.name].changed.connect(follow)
+    return widget
 
 
 def open_widget(name: str, viewer: napari.Viewer) -> FunctionGui:
